@@ -1,0 +1,18 @@
+// Command osr boots many Linux nodes from one shared root filesystem: it builds the
+// shared-root initrd, answers questions about the cluster configuration, manages
+// context dependent symlinks (CDSLs), and runs as /init inside the initrd.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
