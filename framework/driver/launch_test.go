@@ -1,0 +1,195 @@
+package driver_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/open-sharedroot/osr/framework/driver"
+)
+
+// TestMain lets the test binary act as a driver process: with OSR_TEST_DRIVER set it
+// serves fakeDriver (in the way the variable says) instead of running tests.
+func TestMain(m *testing.M) {
+	switch os.Getenv("OSR_TEST_DRIVER") {
+	case "":
+		os.Exit(m.Run())
+	case "serve":
+		driver.Serve(fakeDriver{})
+	case "protocol2":
+		hs := driver.Handshake
+		hs.ProtocolVersion = driver.ProtocolVersion + 1
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig: hs,
+			Plugins:         plugin.PluginSet{driver.PluginName: &driver.Plugin{Impl: fakeDriver{}}},
+			GRPCServer:      plugin.DefaultGRPCServer,
+		})
+	case "exit":
+		os.Stderr.WriteString("fake driver: refusing to start\n")
+		os.Exit(1)
+	case "chatty":
+		os.Stdout.WriteString("hello, I print to stdout\n")
+		time.Sleep(time.Minute)
+	}
+	os.Exit(0)
+}
+
+func launchSelf(t *testing.T, mode string, opts driver.LaunchOptions) (*driver.Process, error) {
+	t.Helper()
+	opts.Env = append(opts.Env, "OSR_TEST_DRIVER="+mode)
+	if opts.StartTimeout == 0 {
+		opts.StartTimeout = 5 * time.Second
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return driver.Launch(context.Background(), exe, opts)
+}
+
+// gone reports whether pid no longer exists (not even as a zombie).
+func gone(pid int) bool {
+	for i := 0; i < 100; i++ {
+		data, err := os.ReadFile("/proc/" + itoa(pid) + "/stat")
+		if err != nil {
+			return true
+		}
+		// A zombie would show state Z; an exited child must be reaped by Kill.
+		_ = data
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for n > 0 || i == len(b) {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+func TestLaunchRealProcess(t *testing.T) {
+	p, err := launchSelf(t, "serve", driver.LaunchOptions{})
+	if err != nil {
+		t.Fatalf("Launch() error = %v", err)
+	}
+	pid := p.PID()
+	if pid == 0 {
+		t.Fatal("PID() = 0 for a running driver")
+	}
+	info, err := p.Describe(context.Background())
+	if err != nil || info.Name != "fake" {
+		t.Fatalf("Describe() = %v, %v", info, err)
+	}
+	cfg, _ := driver.DefaultConfig(info.Schema)
+	plan, _, err := p.Plan(context.Background(), driver.PlanRequest{Config: cfg, FSType: "fakefs"})
+	if err != nil || len(plan.Modules) != 2 {
+		t.Fatalf("Plan() = %v, %v", plan, err)
+	}
+	p.Kill()
+	p.Kill() // a second Kill is harmless
+	if !gone(pid) {
+		t.Errorf("driver process %d still exists after Kill", pid)
+	}
+}
+
+func TestLaunchChecksum(t *testing.T) {
+	exe, _ := os.Executable()
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	p, err := launchSelf(t, "serve", driver.LaunchOptions{SHA256: sum[:]})
+	if err != nil {
+		t.Fatalf("Launch(right sha256) error = %v", err)
+	}
+	p.Kill()
+	sum[0] ^= 0xff
+	if _, err := launchSelf(t, "serve", driver.LaunchOptions{SHA256: sum[:]}); err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Errorf("Launch(wrong sha256) error = %v; want a sha256 error", err)
+	}
+}
+
+func TestDriverCrashIsReported(t *testing.T) {
+	p, err := launchSelf(t, "serve", driver.LaunchOptions{})
+	if err != nil {
+		t.Fatalf("Launch() error = %v", err)
+	}
+	defer p.Kill()
+	pid := p.PID()
+	info, _ := p.Describe(context.Background())
+	cfg, _ := driver.ConfigFrom(info.Schema, map[string]cty.Value{"mode": cty.StringVal("crash")})
+	_, _, err = p.Plan(context.Background(), driver.PlanRequest{Config: cfg, FSType: "fakefs"})
+	if err == nil || !errors.Is(err, driver.ErrDriverExited) {
+		t.Fatalf("Plan() on a crashing driver error = %v; want ErrDriverExited", err)
+	}
+	if !strings.Contains(err.Error(), "Plan") {
+		t.Errorf("error %q does not name the call", err)
+	}
+	p.Kill()
+	if !gone(pid) {
+		t.Errorf("crashed driver process %d left behind", pid)
+	}
+}
+
+func TestProtocolMismatch(t *testing.T) {
+	_, err := launchSelf(t, "protocol2", driver.LaunchOptions{})
+	if err == nil || !errors.Is(err, driver.ErrProtocolMismatch) {
+		t.Fatalf("Launch(protocol 2 driver) error = %v; want ErrProtocolMismatch", err)
+	}
+	if !strings.Contains(err.Error(), "protocol") {
+		t.Errorf("error %q does not explain the protocol mismatch", err)
+	}
+}
+
+func TestStartFailures(t *testing.T) {
+	var logged strings.Builder
+	logger := hclog.New(&hclog.LoggerOptions{Output: &logged, Level: hclog.Debug})
+	tests := []struct {
+		mode string
+		want string
+	}{
+		{"exit", "exited during start-up"},
+		{"chatty", "osr driver"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			start := time.Now()
+			_, err := launchSelf(t, tt.mode, driver.LaunchOptions{Logger: logger, StartTimeout: 3 * time.Second})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Launch(%s) error = %v; want it to contain %q", tt.mode, err, tt.want)
+			}
+			if time.Since(start) > 10*time.Second {
+				t.Errorf("Launch(%s) took %v", tt.mode, time.Since(start))
+			}
+		})
+	}
+	if !strings.Contains(logged.String(), "refusing to start") {
+		t.Errorf("driver stderr was not logged; log:\n%s", logged.String())
+	}
+}
+
+func TestLaunchHonoursContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	exe, _ := os.Executable()
+	_, err := driver.Launch(ctx, exe, driver.LaunchOptions{Env: []string{"OSR_TEST_DRIVER=chatty"}, Logger: hclog.New(&hclog.LoggerOptions{Output: io.Discard})})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Launch(cancelled ctx) error = %v; want context.Canceled", err)
+	}
+}
+
