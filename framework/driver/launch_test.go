@@ -192,4 +192,3 @@ func TestLaunchHonoursContext(t *testing.T) {
 		t.Errorf("Launch(cancelled ctx) error = %v; want context.Canceled", err)
 	}
 }
-
