@@ -1,0 +1,38 @@
+package cluster
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+)
+
+// Load reads a cluster configuration file, cluster.conf XML or osr's HCL, telling them
+// apart by content (an XML document starts with '<').
+func Load(path string) (*Cluster, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster configuration: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse reads a cluster configuration from data; file names it in error messages.
+func Parse(file string, data []byte) (*Cluster, error) {
+	switch DetectFormat(data) {
+	case FormatClusterConf:
+		return ReadClusterConf(file, data)
+	default:
+		return ReadHCL(file, data)
+	}
+}
+
+// DetectFormat tells cluster.conf XML from HCL: XML starts, after white space and a
+// byte order mark, with '<'.
+func DetectFormat(data []byte) Format {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data = bytes.TrimLeft(data, " \t\r\n")
+	if len(data) > 0 && data[0] == '<' {
+		return FormatClusterConf
+	}
+	return FormatHCL
+}
