@@ -1,0 +1,103 @@
+package e2e
+
+// Tests of the boot lab itself, with its busybox initrd: they prove the
+// runner, the network namespace, the NFS server and the images work under
+// a real kernel, before osr's own initrd boots the same roots.
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-sharedroot/osr/test/e2e/ganesha"
+	"github.com/open-sharedroot/osr/test/e2e/netlab"
+	"github.com/open-sharedroot/osr/test/e2e/qemu"
+	"github.com/open-sharedroot/osr/test/e2e/sharedroot"
+)
+
+// Two nodes that differ only in their MAC boot one ext3 image at once
+// (each with a private overlay) and each prints its own hostdependent files.
+func TestLabExt3TwoNodes(t *testing.T) {
+	requireLab(t)
+	k := getKit(t)
+	ctx := context.Background()
+	tree := labTree(t, k, 2)
+	img := filepath.Join(t.TempDir(), "root.ext3")
+	if err := sharedroot.MakeExt3(ctx, tree, img, 64); err != nil {
+		t.Fatal(err)
+	}
+	var boots []qemu.Boot
+	for id := 1; id <= 2; id++ {
+		m := machine(t, k, fmt.Sprintf("ext3-node%d", id), "osr.node=mac", "osr.fstype=ext3")
+		m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Snapshot}}
+		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id)}}
+		boots = append(boots, qemu.Boot{Machine: m, Expect: identity(id)})
+	}
+	results, err := qemu.Run(ctx, boots...)
+	logTimes(t, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line, _ := results[0].Console.Find(sharedroot.MarkerRoot); !strings.Contains(line.Text, "ext3") {
+		t.Errorf("node1 root is not ext3: %q", line.Text)
+	}
+}
+
+// Two nodes boot at once from one NFS export of nfs-ganesha in a private
+// network namespace, node1 over NFSv4.1 and node2 over NFSv3; each writes a
+// file to the shared root and reads the other's.
+func TestLabNFS(t *testing.T) {
+	requireLab(t)
+	k := getKit(t)
+	ctx := context.Background()
+	tree := labTree(t, k, 2)
+	lab, err := netlab.New(ctx, netlab.Options{Taps: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := lab.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	srv, err := ganesha.Start(ctx, ganesha.Config{
+		NetNS: lab.NS, Addr: lab.Addr.Addr(), Export: tree.Dir, StateDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registered after the lab's cleanup, so it runs first.
+	t.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	run := fmt.Sprint(time.Now().UnixNano())
+	mounts := map[int][]string{
+		1: {"osr.fstype=nfs4", "osr.root=nfs:" + srv.V4Source(), "osr.flags=vers=4.1"},
+		2: {"osr.fstype=nfs", "osr.root=nfs:" + srv.V3Source(), "osr.flags=" + srv.V3Options()},
+	}
+	var boots []qemu.Boot
+	for id := 1; id <= 2; id++ {
+		params := append([]string{"osr.node=mac", "osr.ip=map"}, mounts[id]...)
+		m := machine(t, k, fmt.Sprintf("nfs-node%d", id), append(params, sharedroot.PeersParams(2, run)...)...)
+		m.NetNS = lab.NS
+		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: lab.Tap(id)}}
+		boots = append(boots, qemu.Boot{Machine: m, Expect: append(identity(id),
+			sharedroot.MarkerPeers+"written by node1;written by node2;")})
+	}
+	results, err := qemu.Run(ctx, boots...)
+	logTimes(t, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[int]string{1: "nfs4", 2: "nfs"} {
+		line, _ := results[id-1].Console.Find(sharedroot.MarkerRoot)
+		if f := strings.Fields(strings.TrimPrefix(line.Text, sharedroot.MarkerRoot)); len(f) < 3 || f[2] != want {
+			t.Errorf("node%d root is not %s: %q", id, want, line.Text)
+		}
+	}
+}

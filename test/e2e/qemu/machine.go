@@ -1,0 +1,194 @@
+// Package qemu boots Linux guests under qemu-system-x86_64 with software
+// emulation (TCG) for the end-to-end tests: direct kernel boot, the serial
+// console captured to a log file and scanned for markers, NICs with given
+// MACs, raw disks in the sharing modes a shared-root cluster needs, and a
+// hard timeout after which the qemu process this package started is killed.
+package qemu
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+// DiskMode says how a guest may use a raw disk image.
+type DiskMode int
+
+const (
+	// Exclusive attaches the image read-write for this guest alone.
+	Exclusive DiskMode = iota
+	// Snapshot attaches the image read-write, but writes go to a private
+	// temporary overlay (snapshot=on): several guests can boot one image.
+	Snapshot
+	// ReadOnly attaches the image read-only (readonly=on).
+	ReadOnly
+	// Shared attaches the image read-write to several guests at once
+	// (file.locking=off, share-rw=on), as a cluster filesystem needs.
+	Shared
+)
+
+// String names the mode as the tests print it.
+func (m DiskMode) String() string {
+	switch m {
+	case Exclusive:
+		return "exclusive"
+	case Snapshot:
+		return "snapshot"
+	case ReadOnly:
+		return "readonly"
+	case Shared:
+		return "shared"
+	}
+	return fmt.Sprintf("DiskMode(%d)", int(m))
+}
+
+// Disk is a raw disk image attached as a virtio block device. The guest
+// sees the disks in order as /dev/vda, /dev/vdb, …
+type Disk struct {
+	Path string
+	Mode DiskMode
+}
+
+// NIC is a virtio network card. With Tap empty the card has no backend: it
+// only gives the guest a MAC address to identify itself by.
+type NIC struct {
+	MAC string
+	// Tap is the name of an existing tap device (in Machine.NetNS, when
+	// set) that carries the card's traffic.
+	Tap string
+}
+
+// Machine describes one guest boot.
+type Machine struct {
+	// Name identifies the guest in logs and errors.
+	Name string
+	// Kernel and Initrd are the paths of the kernel image and initramfs.
+	Kernel string
+	Initrd string
+	// Append holds kernel parameters added after the console settings.
+	Append []string
+	// MemoryMB is the guest's memory; 0 means DefaultMemoryMB.
+	MemoryMB int
+	Disks    []Disk
+	NICs     []NIC
+	// NetNS names a network namespace qemu runs in (via `ip netns exec`),
+	// where the NICs' tap devices live. Empty means the caller's namespace.
+	NetNS string
+	// LogPath receives the serial console; required.
+	LogPath string
+	// Timeout bounds the whole boot; 0 means DefaultTimeout. When it
+	// expires the qemu process is killed and the boot fails.
+	Timeout time.Duration
+	// Binary is the qemu executable; empty means "qemu-system-x86_64".
+	Binary string
+}
+
+// Defaults for the fields of Machine left zero.
+const (
+	DefaultMemoryMB = 512
+	DefaultTimeout  = 5 * time.Minute
+	DefaultBinary   = "qemu-system-x86_64"
+)
+
+// NodeMAC returns the MAC address the tests give node n (1…255):
+// 52:54:00:00:01:NN, in qemu's locally administered range.
+func NodeMAC(n int) string {
+	return fmt.Sprintf("52:54:00:00:01:%02x", n)
+}
+
+func (m *Machine) validate() error {
+	var errs []error
+	if m.Name == "" {
+		errs = append(errs, errors.New("machine has no name"))
+	}
+	if m.Kernel == "" {
+		errs = append(errs, errors.New("no kernel"))
+	}
+	if m.LogPath == "" {
+		errs = append(errs, errors.New("no console log path"))
+	}
+	for i, d := range m.Disks {
+		if d.Path == "" {
+			errs = append(errs, fmt.Errorf("disk %d has no path", i))
+		}
+		if strings.Contains(d.Path, ",") {
+			errs = append(errs, fmt.Errorf("disk %d path %q contains a comma, which qemu cannot parse", i, d.Path))
+		}
+	}
+	for i, n := range m.NICs {
+		if _, err := net.ParseMAC(n.MAC); err != nil {
+			errs = append(errs, fmt.Errorf("NIC %d: %w", i, err))
+		}
+		if n.Tap != "" && strings.ContainsAny(n.Tap, ", ") {
+			errs = append(errs, fmt.Errorf("NIC %d: bad tap name %q", i, n.Tap))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("machine %q: %w", m.Name, err)
+	}
+	return nil
+}
+
+// Command returns the program and arguments that boot m: qemu itself, or
+// `ip netns exec NS qemu …` when m.NetNS is set. ip execs qemu in place, so
+// the started process is qemu.
+func (m *Machine) Command() ([]string, error) {
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	bin := m.Binary
+	if bin == "" {
+		bin = DefaultBinary
+	}
+	mem := m.MemoryMB
+	if mem == 0 {
+		mem = DefaultMemoryMB
+	}
+	cmdline := append([]string{"console=ttyS0", "panic=-1"}, m.Append...)
+	args := []string{bin,
+		"-machine", "q35", "-accel", "tcg", "-cpu", "max",
+		"-m", fmt.Sprint(mem),
+		"-nodefaults", "-no-user-config", "-display", "none",
+		"-serial", "stdio", "-monitor", "none",
+		"-no-reboot",
+		"-kernel", m.Kernel,
+		"-append", strings.Join(cmdline, " "),
+	}
+	if m.Initrd != "" {
+		args = append(args, "-initrd", m.Initrd)
+	}
+	for i, d := range m.Disks {
+		args = append(args, diskArgs(i, d)...)
+	}
+	for i, n := range m.NICs {
+		dev := "virtio-net-pci,mac=" + n.MAC
+		if n.Tap != "" {
+			id := fmt.Sprintf("net%d", i)
+			args = append(args, "-netdev", fmt.Sprintf("tap,id=%s,ifname=%s,script=no,downscript=no", id, n.Tap))
+			dev += ",netdev=" + id
+		}
+		args = append(args, "-device", dev)
+	}
+	if m.NetNS != "" {
+		args = append([]string{"ip", "netns", "exec", m.NetNS}, args...)
+	}
+	return args, nil
+}
+
+func diskArgs(i int, d Disk) []string {
+	id := fmt.Sprintf("disk%d", i)
+	drive := fmt.Sprintf("file=%s,if=none,id=%s,format=raw", d.Path, id)
+	dev := "virtio-blk-pci,drive=" + id
+	switch d.Mode {
+	case Snapshot:
+		drive += ",snapshot=on"
+	case ReadOnly:
+		drive += ",readonly=on"
+	case Shared:
+		drive += ",file.locking=off"
+		dev += ",share-rw=on"
+	}
+	return []string{"-drive", drive, "-device", dev}
+}
