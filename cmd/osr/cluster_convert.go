@@ -1,0 +1,139 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/framework/cluster/render"
+)
+
+func init() {
+	clusterSubs["validate"] = clusterSub{summary: "check the configuration", run: runClusterValidate}
+	clusterSubs["convert"] = clusterSub{summary: "write the configuration in another format", run: runClusterConvert}
+}
+
+func runClusterValidate(e *env, args []string) error {
+	fs := e.flagSet("cluster validate")
+	var cf clusterFileFlags
+	cf.bind(fs)
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("validate takes at most one file")
+	}
+	explicit := ""
+	if len(pos) == 1 {
+		explicit = pos[0]
+	}
+	c, err := loadCluster(e, &cf, explicit)
+	if err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		var probs cluster.Problems
+		if errors.As(err, &probs) {
+			for _, p := range probs {
+				fmt.Fprintln(e.stderr, p.Error())
+			}
+			fmt.Fprintf(e.stderr, "%s: %d problem(s)\n", c.Pos.File, len(probs))
+			return exitError{code: 1}
+		}
+		return err
+	}
+	if c.HasSecrets() {
+		if st, err := os.Stat(c.Pos.File); err == nil && st.Mode().Perm()&0o077 != 0 {
+			fmt.Fprintf(e.stderr, "warning: %s holds secrets (%s) but is readable by others (mode %04o); chmod 600 it\n", c.Pos.File, c.Secrets()[0].Where, st.Mode().Perm())
+		}
+	}
+	fmt.Fprintf(e.stdout, "%s: ok, cluster %q with %d node(s)\n", c.Pos.File, c.Name, len(c.Nodes))
+	return nil
+}
+
+func runClusterConvert(e *env, args []string) error {
+	fs := e.flagSet("cluster convert")
+	var cf clusterFileFlags
+	cf.bind(fs)
+	to := fs.String("to", "", "output `FORMAT`: hcl, clusterconf, ocfs2 or corosync")
+	out := fs.String("o", "", "write to `FILE` instead of standard output (replaced atomically)")
+	noValidate := fs.Bool("no-validate", false, "convert even when the configuration has problems")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *to == "" && len(pos) > 0 {
+		// com-queryclusterconf spelling: "convert ocfs2".
+		if _, perr := render.ParseFormat(pos[0]); perr == nil {
+			*to, pos = pos[0], pos[1:]
+		}
+	}
+	if *to == "" {
+		return usagef("name the output format with --to (hcl, clusterconf, ocfs2, corosync)")
+	}
+	format, err := render.ParseFormat(*to)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if len(pos) > 1 {
+		return usagef("convert takes at most one input file")
+	}
+	explicit := ""
+	if len(pos) == 1 {
+		explicit = pos[0]
+	}
+	c, err := loadCluster(e, &cf, explicit)
+	if err != nil {
+		return err
+	}
+	if !*noValidate {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("the configuration is not valid (fix it, or convert anyway with --no-validate):\n%w", err)
+		}
+	}
+	data, err := render.Render(c, format)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = e.stdout.Write(data)
+		return err
+	}
+	mode := os.FileMode(0o644)
+	if c.HasSecrets() {
+		mode = 0o600
+	}
+	return writeFileAtomic(*out, data, mode)
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it and renames it
+// over path, so a failure never leaves a half-written file.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
