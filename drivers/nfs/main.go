@@ -1,0 +1,10 @@
+// Command osr-driver-nfs is osr's driver for shared roots on NFS (versions 3 and 4).
+// osr starts it; it is not meant to be run by hand.
+package main
+
+import "github.com/open-sharedroot/osr/framework/driver"
+
+// version is set at link time.
+var version = "0.1.0-dev"
+
+func main() { driver.Serve(&nfsDriver{}) }
