@@ -1,0 +1,186 @@
+package journal
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"time"
+)
+
+// FileName is the journal's name at the root of a CDSL filesystem (never inside a
+// CDSL, so making a path hostdependent never copies it).
+const FileName = ".osr-cdsl.journal"
+
+// Plan is an operation: its steps and where it commits.
+type Plan struct {
+	// Op describes the operation for messages ("add -a var").
+	Op    string `json:"op"`
+	Steps []Step `json:"steps"`
+	// Commit is the index of the first step that is never undone. Steps before it
+	// are rolled back when the operation fails; steps from it on are finished.
+	Commit int `json:"commit"`
+}
+
+// record is the journal file's content.
+type record struct {
+	Version int       `json:"version"`
+	ID      string    `json:"id"`
+	Started time.Time `json:"started"`
+	Plan
+	Done    int  `json:"done"`    // steps completed
+	Undoing bool `json:"undoing"` // rolling back: steps below Done are being undone
+}
+
+// Hook, when set, is called before each step runs (and before each is undone, with
+// undo true). Tests use it to kill the process at an exact point.
+type Hook func(i int, s Step, undo bool)
+
+// Journal runs plans on one CDSL filesystem.
+type Journal struct {
+	env  *Env
+	name string // the journal file, relative to the root
+	hook Hook
+}
+
+// New returns a journal kept in file (relative to env.FS's root).
+func New(env *Env, file string, hook Hook) *Journal {
+	return &Journal{env: env, name: file, hook: hook}
+}
+
+// Print writes the plan's steps as commands, one a line.
+func (p *Plan) Print(w io.Writer) {
+	for _, s := range p.Steps {
+		fmt.Fprintln(w, s.String())
+	}
+}
+
+// NewID returns a short random id for names of staging and trash files.
+func NewID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Pending reports whether an interrupted operation waits in the journal.
+func (j *Journal) Pending() bool { return j.env.FS.Exists(j.name) }
+
+// Run journals plan and runs it. If a step fails before the commit point, the
+// steps done are undone and the error says so; if one fails after it, the journal
+// stays for Recover to finish.
+func (j *Journal) Run(plan Plan) error {
+	if j.Pending() {
+		return fmt.Errorf("an interrupted operation is still journaled in %s: run 'osr cdsl check --repair'", j.name)
+	}
+	rec := &record{Version: 1, ID: NewID(), Started: time.Now().UTC(), Plan: plan}
+	if err := j.save(rec); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	return j.forward(rec)
+}
+
+// Recover finishes or undoes an interrupted operation. It returns what it did
+// ("" when nothing was pending).
+func (j *Journal) Recover() (string, error) {
+	data, err := j.env.FS.ReadFile(j.name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", fmt.Errorf("read journal: %w", err)
+	}
+	var rec record
+	if err := json.Unmarshal(data, &rec); err != nil || rec.Version != 1 {
+		return "", fmt.Errorf("journal %s is unreadable (%v); move it aside, then run 'osr cdsl check --scan --repair'", j.env.FS.HostPath(j.name), err)
+	}
+	if rec.Undoing {
+		if err := j.backward(&rec, nil); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("rolled back interrupted operation %q", rec.Op), nil
+	}
+	before := rec.Done < rec.Commit
+	if err := j.forward(&rec); err != nil {
+		return "", err
+	}
+	if before {
+		return fmt.Sprintf("finished interrupted operation %q", rec.Op), nil
+	}
+	return fmt.Sprintf("finished interrupted operation %q (it had committed)", rec.Op), nil
+}
+
+func (j *Journal) forward(rec *record) error {
+	for rec.Done < len(rec.Steps) {
+		i := rec.Done
+		s := rec.Steps[i]
+		if j.hook != nil {
+			j.hook(i, s, false)
+		}
+		if err := s.do(j.env); err != nil {
+			err = fmt.Errorf("%s: %w", s, err)
+			if i < rec.Commit {
+				return j.backward(rec, err)
+			}
+			return fmt.Errorf("operation %q committed but could not finish (%w); run 'osr cdsl check --repair' to finish it", rec.Op, err)
+		}
+		rec.Done = i + 1
+		if rec.Done == len(rec.Steps) {
+			break
+		}
+		if err := j.save(rec); err != nil {
+			return fmt.Errorf("write journal: %w", err)
+		}
+	}
+	return j.clear()
+}
+
+// backward undoes the steps up to and including rec.Done (which may have run in part).
+func (j *Journal) backward(rec *record, cause error) error {
+	if !rec.Undoing {
+		rec.Undoing = true
+		rec.Done = min(rec.Done+1, rec.Commit)
+		if err := j.save(rec); err != nil {
+			return fmt.Errorf("write journal: %w", err)
+		}
+	}
+	for rec.Done > 0 {
+		i := rec.Done - 1
+		s := rec.Steps[i]
+		if j.hook != nil {
+			j.hook(i, s, true)
+		}
+		if err := s.undo(j.env); err != nil {
+			return fmt.Errorf("undo %q after %v: %s: %w (the journal %s keeps the state; fix the cause and run 'osr cdsl check --repair')",
+				rec.Op, cause, s, err, j.name)
+		}
+		rec.Done = i
+		if err := j.save(rec); err != nil {
+			return fmt.Errorf("write journal: %w", err)
+		}
+	}
+	if err := j.clear(); err != nil {
+		return err
+	}
+	if cause != nil {
+		return fmt.Errorf("%w (everything was rolled back)", cause)
+	}
+	return nil
+}
+
+func (j *Journal) save(rec *record) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return j.env.FS.WriteFileAtomic(j.name, data, 0o600)
+}
+
+func (j *Journal) clear() error {
+	if err := j.env.FS.Remove(j.name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove journal: %w", err)
+	}
+	return nil
+}
