@@ -176,3 +176,37 @@ func TestKernelFirmwareDeclared(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkKernelGenericSelection measures what a generic build spends on
+// modules: reading the index of the Debian kernel and resolving the generic
+// set plus the shared-root filesystems to their closure.
+func BenchmarkKernelGenericSelection(b *testing.B) {
+	k := testkernel.Get(b)
+	var n int
+	for b.Loop() {
+		ix, err := Load(k.ModulesDir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sel, err := ix.Resolve(Request{Modules: []string{"gfs2", "ocfs2", "nfsv4", "ext4"}, Generic: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(sel.Modules)
+	}
+	b.ReportMetric(float64(n), "modules")
+}
+
+// BenchmarkKernelResolveOnly measures the closure alone on a loaded index.
+func BenchmarkKernelResolveOnly(b *testing.B) {
+	k := testkernel.Get(b)
+	ix, err := Load(k.ModulesDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := ix.Resolve(Request{Modules: []string{"gfs2", "ocfs2", "nfsv4", "ext4"}, Generic: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
