@@ -315,14 +315,28 @@ func (r *resolver) hint(e *Entry) string {
 		return "install it: " + db.InstallHint(e.Name)
 	case e.Kind == EntryPackage:
 		return "install package " + e.Name
-	case len(e.ProvidedBy) > 0 && db != nil:
-		return fmt.Sprintf("install %s: %s", strings.Join(e.ProvidedBy, " or "), db.InstallHint(e.ProvidedBy[0]))
-	case len(e.ProvidedBy) > 0:
-		return "install " + strings.Join(e.ProvidedBy, " or ")
-	case db != nil:
+	}
+	pkgs := r.providers(e)
+	switch {
+	case len(pkgs) > 0 && db != nil:
+		return fmt.Sprintf("install %s: %s", strings.Join(pkgs, " or "), db.InstallHint(pkgs[0]))
+	case len(pkgs) > 0:
+		return "install " + strings.Join(pkgs, " or ")
+	case db != nil && e.Kind == EntryBinary:
 		return "find the package that ships it: " + db.SearchHint(e.Name)
 	}
 	return ""
+}
+
+// providers returns the packages that ship an entry on this distribution: those
+// named for its ID, else for the closest ID_LIKE, else for any distribution.
+func (r *resolver) providers(e *Entry) []string {
+	for _, id := range append([]string{r.distro.ID}, r.distro.Like...) {
+		if p := e.ProvidedBy[id]; len(p) > 0 {
+			return p
+		}
+	}
+	return e.ProvidedBy[""]
 }
 
 // hintDB is the package database whose commands hints name: the root's, or the

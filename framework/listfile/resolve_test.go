@@ -112,7 +112,7 @@ package "gfs2-utils" {
 			"file /usr/share/locale/de/LC_MESSAGES/gfs2-utils.mo @t.hcl:2",
 		},
 	}, {
-		name:     "package exclude",
+		name: "package exclude",
 		listfile: `package "gfs2-utils" {
   exclude = ["/usr/lib/udev", "gone"]
 }`,

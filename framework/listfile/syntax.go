@@ -52,8 +52,9 @@ type Entry struct {
 	Dest string
 	// Optional entries may be missing; they are then reported, not fatal.
 	Optional bool
-	// ProvidedBy names the packages that ship the entry, for "what to install" hints.
-	ProvidedBy []string
+	// ProvidedBy names the packages that ship the entry, for "what to install"
+	// hints, by distribution ID; the key "" holds names for any distribution.
+	ProvidedBy map[string][]string
 	// Contents (directories) copies the whole tree instead of creating an empty directory.
 	Contents bool
 	// Mode (directories) is the mode of a directory created from nothing; 0 means 0755.
@@ -191,7 +192,7 @@ func decodeEntry(b *hcl.Block, when []Condition) (*Entry, hcl.Diagnostics) {
 		diags = append(diags, decodeBool(a, &e.Optional)...)
 	}
 	if a := attrs["provided_by"]; a != nil {
-		diags = append(diags, decodeNames(a, &e.ProvidedBy, packageName, "a package name")...)
+		diags = append(diags, decodeProvidedBy(a, &e.ProvidedBy)...)
 	}
 	if a := attrs["contents"]; a != nil {
 		diags = append(diags, decodeBool(a, &e.Contents)...)
@@ -330,6 +331,50 @@ func decodeNames(a *hcl.Attribute, dst *[]string, re *regexp.Regexp, want string
 			continue
 		}
 		*dst = append(*dst, r)
+	}
+	return diags
+}
+
+// decodeProvidedBy accepts package names for every distribution (a string or a
+// list) or an object from distribution ID to names:
+// provided_by = { debian = "nfs-common", fedora = "nfs-utils" }.
+func decodeProvidedBy(a *hcl.Attribute, dst *map[string][]string) hcl.Diagnostics {
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		return diags
+	}
+	*dst = map[string][]string{}
+	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
+		var names []string
+		diags = append(diags, decodeNames(a, &names, packageName, "a package name")...)
+		(*dst)[""] = names
+		return diags
+	}
+	if v.IsNull() || !v.IsWhollyKnown() || v.LengthInt() == 0 {
+		return append(diags, attrError(a, "Invalid value", "provided_by needs at least one distribution, e.g. { debian = \"nfs-common\", fedora = \"nfs-utils\" }."))
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		k, ev := it.Element()
+		id := k.AsString()
+		if !distroName.MatchString(id) {
+			diags = append(diags, attrError(a, "Invalid name", fmt.Sprintf("%q is not an os-release ID such as \"debian\" or \"fedora\".", id)))
+			continue
+		}
+		if ev.Type() == cty.String {
+			ev = cty.TupleVal([]cty.Value{ev})
+		}
+		lv, err := convert.Convert(ev, cty.List(cty.String))
+		if err != nil || lv.IsNull() || !lv.IsWhollyKnown() || lv.LengthInt() == 0 {
+			diags = append(diags, attrError(a, "Invalid value", fmt.Sprintf("provided_by.%s must be a package name or a non-empty list of them.", id)))
+			continue
+		}
+		for _, n := range lv.AsValueSlice() {
+			if n.IsNull() || !packageName.MatchString(n.AsString()) {
+				diags = append(diags, attrError(a, "Invalid name", fmt.Sprintf("provided_by.%s holds %s, which is not a package name.", id, n.GoString())))
+				continue
+			}
+			(*dst)[id] = append((*dst)[id], n.AsString())
+		}
 	}
 	return diags
 }

@@ -47,7 +47,12 @@ func (r *RPM) Name() string { return "rpm" }
 func (r *RPM) InstallHint(pkgs ...string) string { return "dnf install " + strings.Join(pkgs, " ") }
 
 // SearchHint returns a dnf command line.
-func (r *RPM) SearchHint(file string) string { return "dnf provides " + file }
+func (r *RPM) SearchHint(file string) string {
+	if !strings.HasPrefix(file, "/") {
+		return "dnf provides '*/" + file + "'"
+	}
+	return "dnf provides " + file
+}
 
 // Files lists what an installed package owns. pkg may be any name rpm accepts
 // ("glibc", "glibc.x86_64"). When a package is installed for several architectures

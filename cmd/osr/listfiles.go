@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/open-sharedroot/osr/framework/listfile"
+)
+
+func init() {
+	register(&command{
+		name:    "listfiles",
+		summary: "show what a build takes from the listfiles, and which listfile asked",
+		usage: `osr listfiles [--root DIR] [--driver NAME] [--fstype TYPE] [--arch ARCH]
+              [--listfile-dir DIR]… [--listfile NAME]… [--all] [--json]
+
+Resolves the listfiles against a root filesystem and shows every file, binary,
+directory and symlink a build would put into the image, with the listfile and
+line that asked for it, and the optional entries the root lacks. Required
+entries that are missing are listed and make the command fail (exit 1).
+
+  --root DIR          the root filesystem to build from (default /, or $OSR_ROOT)
+  --driver NAME       the build's driver (entries with driver conditions)
+  --fstype TYPE       the root filesystem type (default: the driver's name)
+  --arch ARCH         the image's architecture (default: osr's own)
+  --listfile-dir DIR  read listfiles from DIR instead of the installed ones
+                      (repeatable, later ones override earlier ones; also
+                      $OSR_LISTFILE_PATH, colon-separated). Without it osr reads
+                      /usr/share/osr/listfiles then /etc/osr/listfiles.d inside --root.
+  --listfile NAME     also take the on-request listfile NAME (repeatable)
+  --all               also list the entries left out by their conditions
+  --json              print the report and the items as JSON
+
+Set $OSR_RPM to use another rpm command for rpm-based roots.`,
+		run: runListfiles,
+	})
+}
+
+func runListfiles(e *env, args []string) error {
+	fs := e.flagSet("listfiles")
+	root := fs.String("root", envOr("OSR_ROOT", "/"), "root filesystem `DIR`")
+	driver := fs.String("driver", "", "driver `NAME`")
+	fstype := fs.String("fstype", "", "root filesystem `TYPE`")
+	arch := fs.String("arch", "", "image `ARCH`itecture")
+	var dirs, requested stringList
+	fs.Var(&dirs, "listfile-dir", "listfile `DIR` (repeatable)")
+	fs.Var(&requested, "listfile", "on-request listfile `NAME` (repeatable)")
+	all := fs.Bool("all", false, "also list entries left out by their conditions")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if *fstype == "" {
+		*fstype = *driver
+	}
+
+	set, err := loadListfiles(e, dirs, *root)
+	if err != nil {
+		return err
+	}
+	items, report, rerr := set.Resolve(e.ctx, listfile.Query{
+		Root:      *root,
+		Driver:    *driver,
+		FSType:    *fstype,
+		Arch:      *arch,
+		Listfiles: requested,
+		RPM:       os.Getenv("OSR_RPM"),
+	})
+	var missing *listfile.MissingError
+	if rerr != nil && !errors.As(rerr, &missing) {
+		return rerr // no root, no distribution, an unreadable file, …
+	}
+	if *asJSON {
+		err = listfile.WriteJSON(e.stdout, items, report)
+	} else {
+		err = listfile.WriteText(e.stdout, items, report, listfile.TextOptions{Skipped: *all})
+	}
+	if err != nil {
+		return err
+	}
+	return rerr
+}
+
+// loadListfiles reads the listfile directories: --listfile-dir or $OSR_LISTFILE_PATH
+// from the host, else the installed directories inside root. Diagnostics go to
+// stderr with their source lines.
+func loadListfiles(e *env, dirs []string, root string) (*listfile.Set, error) {
+	if len(dirs) == 0 {
+		if p := os.Getenv("OSR_LISTFILE_PATH"); p != "" {
+			dirs = filepath.SplitList(p)
+		}
+	}
+	loadRoot := "/"
+	if len(dirs) == 0 {
+		dirs, loadRoot = listfile.SystemDirs, root
+	} else {
+		for i, d := range dirs {
+			abs, err := filepath.Abs(d)
+			if err != nil {
+				return nil, fmt.Errorf("listfile directory %s: %w", d, err)
+			}
+			dirs[i] = abs
+		}
+	}
+	set, diags := listfile.Load(dirs, loadRoot)
+	if len(diags) > 0 {
+		if err := set.WriteDiagnostics(e.stderr, diags, 0); err != nil {
+			return nil, err
+		}
+	}
+	if diags.HasErrors() {
+		n := len(diags.Errs())
+		return nil, fmt.Errorf("%d error%s in the listfiles of %s", n, map[bool]string{true: "", false: "s"}[n == 1], strings.Join(dirs, ", "))
+	}
+	return set, nil
+}
