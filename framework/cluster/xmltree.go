@@ -24,6 +24,7 @@ const maxXMLDepth = 64
 
 // parseXMLTree reads a whole document into a tree of xmlNodes.
 func parseXMLTree(file string, data []byte) (*xmlNode, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.CharsetReader = charsetReader
 	var root *xmlNode

@@ -25,7 +25,7 @@ const (
 
 var aliases = map[string]Format{
 	"clusterconf": ClusterConf, "cluster.conf": ClusterConf, "xml": ClusterConf,
-	"hcl": HCL,
+	"hcl":   HCL,
 	"ocfs2": OCFS2, "o2cb": OCFS2,
 	"corosync": Corosync, "corosync.conf": Corosync,
 }
