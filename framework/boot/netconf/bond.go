@@ -1,0 +1,82 @@
+package netconf
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+)
+
+// createBond creates the bond f describes, with the mode and miimon of its
+// BondOpts ("mode=1 miimon=100", mode by number or name).
+func createBond(f Interface, o Options) (netlink.Link, error) {
+	b := netlink.NewLinkBond(netlink.LinkAttrs{Name: f.Name})
+	for _, kv := range strings.Fields(strings.Trim(strings.TrimPrefix(f.BondOpts, "BONDING_OPTS="), `"'`)) {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "mode":
+			m := netlink.StringToBondMode(v)
+			if n, err := strconv.Atoi(v); err == nil {
+				m = netlink.BondMode(n)
+			}
+			if m == netlink.BOND_MODE_UNKNOWN || m < 0 || m > netlink.BOND_MODE_BALANCE_ALB {
+				return nil, fmt.Errorf("%s: bond mode %q is unknown; use 0-6 or a name such as active-backup", f, v)
+			}
+			b.Mode = m
+		case "miimon":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: bond option miimon=%q is not a number", f, v)
+			}
+			b.Miimon = n
+		case "primary", "updelay", "downdelay", "xmit_hash_policy", "lacp_rate":
+			o.Logf("%s: bond option %s is not applied in the initrd", f, k)
+		case "":
+		default:
+			o.Logf("%s: unknown bond option %q ignored", f, kv)
+		}
+	}
+	if err := netlink.LinkAdd(b); err != nil {
+		return nil, fmt.Errorf("%s: create bond: %w; the initrd needs the bonding module (add it to the driver's modules)", f, err)
+	}
+	l, err := netlink.LinkByName(f.Name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: created bond not found: %w", f, err)
+	}
+	o.Logf("%s: created bond (%s)", f, strings.TrimSpace(f.BondOpts))
+	return l, nil
+}
+
+// enslave makes the NIC l a slave of its bond, creating the bond if needed.
+// A slave must be down to join.
+func enslave(f Interface, l netlink.Link, links []netlink.Link, all []Interface, o Options) (Configured, error) {
+	c := Configured{Interface: f, Link: l.Attrs().Name, Via: "slave"}
+	bondCfg := Interface{Name: f.Master}
+	for _, g := range all {
+		if g.Name == f.Master {
+			bondCfg = g
+		}
+	}
+	bond := findLink(links, Interface{Name: f.Master})
+	if bond == nil {
+		var err error
+		if bond, err = createBond(bondCfg, o); err != nil {
+			return c, err
+		}
+	}
+	if l.Attrs().MasterIndex == bond.Attrs().Index {
+		return c, nil
+	}
+	if err := netlink.LinkSetDown(l); err != nil {
+		return c, fmt.Errorf("%s: take %s down to enslave it: %w", f, l.Attrs().Name, err)
+	}
+	if err := netlink.LinkSetMasterByIndex(l, bond.Attrs().Index); err != nil {
+		return c, fmt.Errorf("%s: enslave %s to %s: %w", f, l.Attrs().Name, f.Master, err)
+	}
+	if err := netlink.LinkSetUp(l); err != nil {
+		return c, fmt.Errorf("%s: bring up slave %s: %w", f, l.Attrs().Name, err)
+	}
+	o.Logf("%s: %s enslaved to %s", f, l.Attrs().Name, f.Master)
+	return c, nil
+}
