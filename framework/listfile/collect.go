@@ -124,7 +124,7 @@ func (r *resolver) tree(o Origin, src, image string) error {
 		case d.Type().IsRegular():
 			return r.addContent(o, img, from)
 		default:
-			r.report.Notes = append(r.report.Notes, fmt.Sprintf("%s: left out special file %s (%s)", o, from, d.Type()))
+			r.report.Notes = append(r.report.Notes, fmt.Sprintf("%s: left out %s %s", o, specialName(d.Type()), from))
 		}
 		return nil
 	})
@@ -199,7 +199,7 @@ func (r *resolver) pkgFile(o Origin, e *Entry, db pkgdb.DB, f pkgdb.File) error 
 	case fi.Mode().IsRegular():
 		return r.addContent(o, final, final)
 	default:
-		r.report.Notes = append(r.report.Notes, fmt.Sprintf("%s: left out special file %s (%s)", o, final, fi.Mode().Type()))
+		r.report.Notes = append(r.report.Notes, fmt.Sprintf("%s: left out %s %s", o, specialName(fi.Mode()), final))
 	}
 	return nil
 }
@@ -227,4 +227,19 @@ func matchAny(patterns []string, p string) bool {
 		}
 	}
 	return false
+}
+
+// specialName names a file type that is neither a regular file, a directory nor a link.
+func specialName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	}
+	return "special file"
 }

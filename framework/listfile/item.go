@@ -1,6 +1,7 @@
 package listfile
 
 import (
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -58,11 +59,74 @@ type Item struct {
 	HostPath string `json:"host_path,omitempty"`
 	// Target is a symlink's text.
 	Target string `json:"target,omitempty"`
-	// Mode is the permission of a directory created from nothing; 0 otherwise
-	// (the mode then comes from HostPath).
-	Mode fs.FileMode `json:"mode,omitempty"`
+	// Mode is the permission of a directory when the entry sets it or creates the
+	// directory from nothing; 0 means the mode of HostPath. JSON shows it in octal.
+	Mode fs.FileMode `json:"-"`
 	// Origin is what asked for the item.
 	Origin Origin `json:"origin"`
+}
+
+// itemJSON is Item with its mode as an octal string ("0755").
+type itemJSON struct {
+	item
+	Mode string `json:"mode,omitempty"`
+}
+
+type item Item // Item without its methods, so marshalling does not recurse
+
+// MarshalJSON writes the item with its mode in octal.
+func (it Item) MarshalJSON() ([]byte, error) {
+	j := itemJSON{item: item(it)}
+	if it.Mode != 0 {
+		j.Mode = fmt.Sprintf("%04o", unixMode(it.Mode))
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (it *Item) UnmarshalJSON(b []byte) error {
+	var j itemJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*it = Item(j.item)
+	if j.Mode != "" {
+		var m uint32
+		if _, err := fmt.Sscanf(j.Mode, "%o", &m); err != nil {
+			return fmt.Errorf("item %s: mode %q: %w", it.ImagePath, j.Mode, err)
+		}
+		it.Mode = fromUnixMode(m)
+	}
+	return nil
+}
+
+// unixMode and fromUnixMode convert between fs.FileMode and the 07777 bits.
+func unixMode(m fs.FileMode) uint32 {
+	u := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		u |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		u |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		u |= 0o1000
+	}
+	return u
+}
+
+func fromUnixMode(u uint32) fs.FileMode {
+	m := fs.FileMode(u & 0o777)
+	if u&0o4000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if u&0o2000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	if u&0o1000 != 0 {
+		m |= fs.ModeSticky
+	}
+	return m
 }
 
 // Missing is an entry (or a file of a package) that the root does not have.

@@ -100,7 +100,7 @@ func imageColumn(it Item) string {
 func fromColumn(it Item) string {
 	switch {
 	case it.Kind == KindDir && it.Source == "":
-		return fmt.Sprintf("(new, %#o)", it.Mode.Perm())
+		return fmt.Sprintf("(new, %04o)", unixMode(it.Mode))
 	case it.Source != "" && it.Source != it.ImagePath:
 		return it.Source
 	}

@@ -229,7 +229,7 @@ func (r *resolver) file(o Origin, e *Entry, p string) error {
 		r.miss(o, e, fmt.Sprintf("%s is a directory; use a directory entry (with contents = true to copy it)", final))
 		return nil
 	case !fi.Mode().IsRegular():
-		r.miss(o, e, fmt.Sprintf("%s is a special file (%s), not a regular file", final, fi.Mode().Type()))
+		r.miss(o, e, fmt.Sprintf("%s is a %s, not a regular file", final, specialName(fi.Mode())))
 		return nil
 	}
 	image := e.Dest

@@ -426,16 +426,7 @@ func decodeMode(a *hcl.Attribute, dst *fs.FileMode) hcl.Diagnostics {
 	if err != nil || m > 0o7777 || !strings.HasPrefix(s, "0") {
 		return hcl.Diagnostics{attrError(a, "Invalid mode", fmt.Sprintf("%q is not an octal mode; write e.g. mode = \"0755\".", s))}
 	}
-	*dst = fs.FileMode(m & 0o777)
-	if m&0o4000 != 0 {
-		*dst |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		*dst |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		*dst |= fs.ModeSticky
-	}
+	*dst = fromUnixMode(uint32(m))
 	return nil
 }
 
