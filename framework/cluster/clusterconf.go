@@ -153,7 +153,10 @@ func (r *ccReader) node(n *xmlNode) *Node {
 			node.HasComInfo = true
 			r.comInfo(node, ch)
 		case "fence":
-			node.HasFence = true
+			if len(ch.children) == 0 {
+				node.Extra = append(node.Extra, ch.toElement(r.file))
+				continue
+			}
 			for _, m := range ch.children {
 				if m.name != "method" {
 					r.errorf(m, "unexpected <%s> in <fence>; only <method> belongs there", m.name)

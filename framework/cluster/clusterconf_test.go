@@ -26,7 +26,8 @@ func TestReadSeedExample(t *testing.T) {
 	}
 	n := c.Nodes[0]
 	want := &Node{
-		ID: 1, Name: "gfs-node1", Votes: "1", HasComInfo: true, HasFence: true,
+		ID: 1, Name: "gfs-node1", Votes: "1", HasComInfo: true,
+		Extra:      []Element{{Name: "fence", Text: "…", Pos: Pos{Line: 19}}},
 		RootVolume: &RootVolume{Name: "/dev/VG_SR/LV_SR", FSType: "gfs|gfs2|ocfs2|nfs|nfs4|ext3|ext4|glusterfs", MountOpts: "noatime,…", Pos: Pos{Line: 3}},
 		RootSource: "scsi|iscsi://host:port/target|drbd…|gnbd…",
 		NICs: []NIC{{
@@ -35,10 +36,10 @@ func TestReadSeedExample(t *testing.T) {
 			Properties: []Property{{Name: "BONDING_OPTS", Value: `BONDING_OPTS="miimon=100 mode=1"`}},
 			Pos:        Pos{Line: 5},
 		}},
-		Syslog:      &Syslog{Name: "loghost[,loghost2]", Type: "syslogd|rsyslogd|syslog-ng", Filter: "kern,daemon.info"},
-		SCSI:        &SCSI{Failover: "driver|mapper|devicemapper|rdac|gnbd", Driver: "qla2xxx"},
-		ChrootEnv:   &ChrootEnv{Mountpoint: "/var/comoonics/chroot", FSType: "tmpfs|ext3", Device: "none|/dev/sda2", ChrootDir: "/var/comoonics/chroot", MountOpts: "defaults"},
-		Filesystems: []Filesystem{{Source: "/cluster/cdsl/%(param0)s/var", Dest: "/var", FSType: "bind|rbind|…", MountOpts: "…", MountWait: "1", MountTimes: "1", Pos: Pos{Line: 14}}},
+		Syslog:         &Syslog{Name: "loghost[,loghost2]", Type: "syslogd|rsyslogd|syslog-ng", Filter: "kern,daemon.info"},
+		SCSI:           &SCSI{Failover: "driver|mapper|devicemapper|rdac|gnbd", Driver: "qla2xxx"},
+		ChrootEnv:      &ChrootEnv{Mountpoint: "/var/comoonics/chroot", FSType: "tmpfs|ext3", Device: "none|/dev/sda2", ChrootDir: "/var/comoonics/chroot", MountOpts: "defaults"},
+		Filesystems:    []Filesystem{{Source: "/cluster/cdsl/%(param0)s/var", Dest: "/var", FSType: "bind|rbind|…", MountOpts: "…", MountWait: "1", MountTimes: "1", Pos: Pos{Line: 14}}},
 		FenceAckServer: &FenceAckServer{Port: "…", User: "root", Passwd: "…", SSL: &SSL{}},
 		Hostname:       "…",
 		Pos:            Pos{Line: 1},

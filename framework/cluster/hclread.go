@@ -259,7 +259,6 @@ func (r *hclReader) nodePart(n *Node, blk *hcl.Block) {
 		}
 		n.FenceAckServer = f
 	case "fence":
-		n.HasFence = true
 		m := FenceMethod{Name: blk.Labels[0]}
 		var devs hcl.Blocks
 		m.Attrs, _, devs = r.section(blk.Body, nil, true, hcl.BlockHeaderSchema{Type: "device", LabelNames: []string{"name"}})

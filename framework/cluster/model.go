@@ -119,10 +119,9 @@ type Node struct {
 	FenceAckServer *FenceAckServer
 	// Hostname is <hostname name>, when given.
 	Hostname string
-	// Fence are the node's fence methods (<fence><method>), in order.
+	// Fence are the node's fence methods (<fence><method>), in order. A <fence>
+	// without methods is kept in Extra as written.
 	Fence []FenceMethod
-	// HasFence records that the node had a <fence> element, even an empty one.
-	HasFence bool
 	// ComInfoExtra and Extra keep unmodelled children of <com_info> and <clusternode>.
 	ComInfoExtra []Element
 	Extra        []Element

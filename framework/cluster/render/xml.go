@@ -168,10 +168,8 @@ func (w *xw) node(n *cluster.Node) {
 	if n.HasComInfo {
 		w.comInfo(n)
 	}
-	if n.HasFence || len(n.Fence) > 0 {
-		if len(n.Fence) == 0 {
-			w.open("fence", nil, true)
-		} else {
+	if len(n.Fence) > 0 {
+		{
 			w.open("fence", nil, false)
 			for _, m := range n.Fence {
 				a := append(attrs("name", m.Name), m.Attrs...)
