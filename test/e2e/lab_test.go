@@ -101,3 +101,84 @@ func TestLabNFS(t *testing.T) {
 		}
 	}
 }
+
+// A GFS2 (lock_nolock) image is filled by a populate boot, then a node
+// boots from it.
+func TestLabGFS2Populate(t *testing.T) {
+	requireLab(t)
+	k := getKit(t)
+	ctx := context.Background()
+	tree := labTree(t, k, 1)
+	img := filepath.Join(t.TempDir(), "root.gfs2")
+	if err := sharedroot.MakeGFS2(ctx, img, 256, sharedroot.GFS2Options{LockProto: "lock_nolock", Table: "osrc:root", Journals: 2}); err != nil {
+		t.Fatal(err)
+	}
+	pop, err := sharedroot.Populate(ctx, machine(t, k, "gfs2-populate", "osr.fstype=gfs2"), tree, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, _ := pop.Marker(sharedroot.PopulateDone)
+	t.Logf("populated after %v, qemu ran %v", at.Round(time.Millisecond), pop.Wall.Round(time.Millisecond))
+
+	m := machine(t, k, "gfs2-node1", "osr.node=1", "osr.fstype=gfs2")
+	m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Snapshot}}
+	results, err := qemu.Run(ctx, qemu.Boot{Machine: m, Expect: append(identity(1), sharedroot.MarkerRoot+"/dev/vda / gfs2")})
+	logTimes(t, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An OCFS2 volume in o2cb cluster mode is filled by a populate boot (a
+// one-node cluster on the loopback address), then two nodes mount it read-
+// write at once from one image over the lab network, each reading the file
+// the other wrote.
+func TestLabOCFS2(t *testing.T) {
+	requireLab(t)
+	k := getKit(t)
+	ctx := context.Background()
+	tree := labTree(t, k, 2)
+	img := filepath.Join(t.TempDir(), "root.ocfs2")
+	if err := sharedroot.MakeOCFS2(ctx, img, 256, sharedroot.OCFS2Options{Cluster: "osrc", Slots: 2}); err != nil {
+		t.Fatal(err)
+	}
+	hb, err := sharedroot.ReadHeartbeat(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop, err := sharedroot.Populate(ctx, machine(t, k, "ocfs2-populate",
+		"osr.node=1", "osr.fstype=ocfs2", hb.Param(), "osr.o2nodes=1:127.0.0.1"), tree, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, _ := pop.Marker(sharedroot.PopulateDone)
+	t.Logf("populated after %v, qemu ran %v", at.Round(time.Millisecond), pop.Wall.Round(time.Millisecond))
+
+	lab, err := netlab.New(ctx, netlab.Options{Taps: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := lab.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	members := fmt.Sprintf("osr.o2nodes=1:%s,2:%s", lab.NodeAddr(1).Addr(), lab.NodeAddr(2).Addr())
+	run := fmt.Sprint(time.Now().UnixNano())
+	var boots []qemu.Boot
+	for id := 1; id <= 2; id++ {
+		params := append([]string{"osr.node=mac", "osr.ip=map", "osr.fstype=ocfs2", hb.Param(), members}, sharedroot.PeersParams(2, run)...)
+		m := machine(t, k, fmt.Sprintf("ocfs2-node%d", id), params...)
+		m.NetNS = lab.NS
+		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: lab.Tap(id)}}
+		m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Shared}}
+		boots = append(boots, qemu.Boot{Machine: m, Expect: append(identity(id),
+			sharedroot.MarkerRoot+"/dev/vda / ocfs2",
+			sharedroot.MarkerPeers+"written by node1;written by node2;")})
+	}
+	results, err := qemu.Run(ctx, boots...)
+	logTimes(t, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+}

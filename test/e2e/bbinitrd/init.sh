@@ -119,6 +119,6 @@ else
 fi
 mount --move /dev /newroot/dev
 if grep -q configfs /proc/mounts; then mount --move /sys /newroot/sys; else umount /sys; fi
-umount /proc
 say "switch_root uptime=$(up)"
+umount /proc
 exec switch_root /newroot /sbin/init

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // run runs a host tool and returns its error with the tool's output.
@@ -146,7 +147,11 @@ func MakeTar(t *Tree, out string) (err error) {
 			hdr.Name += "/"
 		}
 		hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
-		hdr.Format = tar.FormatGNU
+		// Plain ustar: busybox tar reads GNU headers' access and change
+		// times as a name prefix.
+		hdr.Format = tar.FormatUSTAR
+		hdr.AccessTime, hdr.ChangeTime = time.Time{}, time.Time{}
+		hdr.ModTime = hdr.ModTime.Truncate(time.Second)
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
 		}
