@@ -41,6 +41,9 @@ type Options struct {
 	Env []string
 	// Logf hears of every action.
 	Logf func(format string, args ...any)
+	// BeforeExec, when set, runs in the new root right before the exec (the
+	// init saves its boot log there, under the moved /run).
+	BeforeExec func()
 }
 
 // Switch makes NewRoot the root and execs the init there. It only returns
@@ -100,6 +103,9 @@ func Switch(o Options) error {
 	env := o.Env
 	if env == nil {
 		env = os.Environ()
+	}
+	if o.BeforeExec != nil {
+		o.BeforeExec()
 	}
 	argv := append([]string{init}, o.Args...)
 	err = unix.Exec(init, argv, env)

@@ -1,0 +1,162 @@
+// Package boot is the osr init: what runs as /init in the initrd. Run mounts
+// the API filesystems, reads the kernel command line, loads drivers for the
+// hardware and for the root filesystem, finds the node by the MACs of its
+// NICs (or nodeid=), brings up its network, has the driver mount the shared
+// root on /sysroot, binds the node's CDSL tree and the initrd's cdsltab
+// entries, and switches root to the real init. Each stage is a named step
+// (see StepNames) that a break parameter can stop before; a failing step is
+// reported with what failed, what was tried and what to do, and a rescue
+// shell opens when the image has one.
+//
+// The cluster model, module loading, the driver and the CDSL layout come in
+// through small interfaces (NodeFinder, ModuleLoader, RootMounter,
+// CDSLBinder), so this package needs nothing of their implementations.
+//
+// Usage, in the osr binary when it runs as PID 1:
+//
+//	err := boot.Run(ctx, boot.Config{
+//		Args:    os.Args[1:],
+//		Modules: kmodLoader, Nodes: clusterNodes, Root: driverMount, CDSL: cdslBinder,
+//		DriverModules: manifest.Modules,
+//	})
+package boot
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/open-sharedroot/osr/framework/boot/bootlog"
+	"github.com/open-sharedroot/osr/framework/boot/cmdline"
+	"github.com/open-sharedroot/osr/framework/boot/netconf"
+	"github.com/open-sharedroot/osr/framework/boot/reaper"
+	"github.com/open-sharedroot/osr/framework/boot/steps"
+	"github.com/open-sharedroot/osr/framework/boot/switchroot"
+)
+
+// Node is what the init needs to know of its cluster node.
+type Node struct {
+	// ID is the cluster node id (nodeid).
+	ID string
+	// Name is the node name.
+	Name string
+	// NICs are the node's network interfaces (com_info/eth).
+	NICs []netconf.Interface
+	// Root, RootFS and MountOpts are the node's root volume, its filesystem
+	// type and mount options (com_info/rootvolume); the command line's root=,
+	// rootfs= and mountopts= override them.
+	Root, RootFS, MountOpts string
+}
+
+// ErrNoNode is what a NodeFinder returns (wrapped) when no node matches.
+var ErrNoNode = errors.New("no such node in the cluster configuration")
+
+// NodeFinder looks the node up in the cluster configuration embedded in
+// the image.
+type NodeFinder interface {
+	// NodeByID returns the node with that node id.
+	NodeByID(id string) (Node, error)
+	// NodeByName returns the node with that name.
+	NodeByName(name string) (Node, error)
+	// NodeByMAC returns the node that owns a NIC with one of the MACs,
+	// compared without regard to case.
+	NodeByMAC(macs []string) (Node, error)
+	// All returns every node (a single-node cluster needs no
+	// identification; the count goes into error messages).
+	All() []Node
+}
+
+// ModuleLoader loads kernel modules with their dependencies.
+type ModuleLoader interface {
+	// LoadAliases loads the modules that match the modaliases of the
+	// hardware found and returns their names. Aliases no module matches are
+	// not errors.
+	LoadAliases(ctx context.Context, aliases []string) ([]string, error)
+	// Load loads the named modules; a missing one is an error.
+	Load(ctx context.Context, names []string) error
+}
+
+// MountSpec says what root to mount where.
+type MountSpec struct {
+	// Target is the mount point, /sysroot.
+	Target string
+	// Source, FSType and Options come from the command line or the node.
+	Source, FSType, Options string
+	// ReadOnly is set by the kernel's ro flag.
+	ReadOnly bool
+	// Tries and Wait are the command line's mounttimes and mountwait (0:
+	// the driver's defaults).
+	Tries int
+	Wait  time.Duration
+	// Node is the node being booted.
+	Node Node
+	// Params is the whole command line, for parameters a driver reads
+	// itself (quorumack, votes, lockmethod …).
+	Params cmdline.Params
+}
+
+// RootMounter mounts the shared root: the driver, started from the image's
+// manifest.
+type RootMounter interface {
+	MountRoot(ctx context.Context, spec MountSpec) error
+}
+
+// CDSLBinder makes the node's context dependent files appear in the mounted
+// root.
+type CDSLBinder interface {
+	// Bind binds the node's CDSL tree onto the link directory (layout from
+	// the root's inventory) and describes what it bound.
+	Bind(ctx context.Context, root string, node Node) (string, error)
+	// MountTab mounts the cdsltab entries marked for the initrd and returns
+	// one description per mount.
+	MountTab(ctx context.Context, root string, node Node) ([]string, error)
+}
+
+// Config is everything Run needs. Only the interfaces are required for a
+// real boot; the rest have the defaults of an initrd.
+type Config struct {
+	// Args are the init's arguments from the kernel, handed to the real init.
+	Args []string
+	// Cmdline is the kernel command line; "" reads /proc/cmdline.
+	Cmdline string
+	// Modules loads kernel modules; nil skips module loading.
+	Modules ModuleLoader
+	// DriverModules are the modules the driver needs (from the manifest).
+	DriverModules []string
+	// Nodes finds the node; nil means a machine without a cluster
+	// configuration (the node is then only what the command line says).
+	Nodes NodeFinder
+	// Root mounts the root filesystem.
+	Root RootMounter
+	// CDSL binds the CDSL tree; nil skips the cdsl and cdsltab steps.
+	CDSL CDSLBinder
+
+	// Sysroot is where the root is mounted; "" means /sysroot.
+	Sysroot string
+	// Sysfs is where sysfs is mounted; "" means /sys.
+	Sysfs string
+	// LogPath is where the boot log is saved; "" means /run/osr/boot.log.
+	LogPath string
+	// Log is the boot log; nil starts one on stderr.
+	Log *bootlog.Log
+	// Reaper reaps orphans; nil starts one.
+	Reaper *reaper.Reaper
+	// Shell is the break and rescue shell; nil looks for one in the image.
+	Shell steps.Shell
+	// NICWait is how long identify waits for a NIC with a known MAC to
+	// appear; 0 means 20 s.
+	NICWait time.Duration
+
+	// The following replace the real machinery in tests.
+
+	// MountAPI mounts the API filesystems and the console; nil does it for
+	// real.
+	MountAPI func(log *bootlog.Log) error
+	// NetworkUp brings up interfaces; nil is netconf.Up.
+	NetworkUp func(ctx context.Context, ifaces []netconf.Interface, o netconf.Options) (netconf.Result, error)
+	// SwitchRoot switches to the new root; nil is switchroot.Switch.
+	SwitchRoot func(o switchroot.Options) error
+}
+
+// StepNames are the boot's steps in order; each is a valid break point.
+var StepNames = []string{"api-mounts", "cmdline", "modules", "identify", "network", "mount", "cdsl", "cdsltab", "switch-root"}

@@ -1,0 +1,294 @@
+package boot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+
+	"github.com/open-sharedroot/osr/framework/boot/bootlog"
+	"github.com/open-sharedroot/osr/framework/boot/internal/nstest"
+	"github.com/open-sharedroot/osr/framework/boot/netconf"
+	"github.com/open-sharedroot/osr/framework/boot/switchroot"
+)
+
+// fakeNodes is a two-node cluster configuration.
+type fakeNodes struct{ nodes []Node }
+
+func (f fakeNodes) NodeByID(id string) (Node, error) {
+	for _, n := range f.nodes {
+		if n.ID == id {
+			return n, nil
+		}
+	}
+	return Node{}, fmt.Errorf("node id %s: %w", id, ErrNoNode)
+}
+
+func (f fakeNodes) NodeByName(name string) (Node, error) {
+	for _, n := range f.nodes {
+		if n.Name == name {
+			return n, nil
+		}
+	}
+	return Node{}, fmt.Errorf("node %s: %w", name, ErrNoNode)
+}
+
+func (f fakeNodes) NodeByMAC(macs []string) (Node, error) {
+	for _, n := range f.nodes {
+		for _, nic := range n.NICs {
+			for _, m := range macs {
+				if strings.EqualFold(nic.MAC, m) {
+					return n, nil
+				}
+			}
+		}
+	}
+	return Node{}, fmt.Errorf("MACs %v: %w", macs, ErrNoNode)
+}
+
+func (f fakeNodes) All() []Node { return f.nodes }
+
+var cluster = fakeNodes{nodes: []Node{
+	{ID: "1", Name: "n1", Root: "/dev/vg/sr", RootFS: "gfs2", MountOpts: "noatime",
+		NICs: []netconf.Interface{{Name: "eth0", MAC: "52:54:00:00:01:71", IP: "10.0.0.1", OnBoot: true}}},
+	{ID: "2", Name: "n2", Root: "/dev/vg/sr", RootFS: "gfs2", MountOpts: "noatime",
+		NICs: []netconf.Interface{{Name: "eth0", MAC: "52:54:00:00:01:72", IP: "10.0.0.2", OnBoot: true},
+			{Name: "eth1", MAC: "52:54:00:00:02:72", OnBoot: false}}},
+}}
+
+type fakeModules struct{ loaded []string }
+
+func (f *fakeModules) LoadAliases(ctx context.Context, aliases []string) ([]string, error) {
+	f.loaded = append(f.loaded, "alias-driver")
+	return []string{"alias-driver"}, nil
+}
+
+func (f *fakeModules) Load(ctx context.Context, names []string) error {
+	f.loaded = append(f.loaded, names...)
+	return nil
+}
+
+// fakeRoot records the spec; mount, when set, really mounts something.
+type fakeRoot struct {
+	spec  MountSpec
+	fails int
+	mount func(target string) error
+}
+
+func (f *fakeRoot) MountRoot(ctx context.Context, spec MountSpec) error {
+	f.spec = spec
+	if f.fails > 0 {
+		f.fails--
+		return errors.New("mount: no such device")
+	}
+	if f.mount != nil {
+		return f.mount(spec.Target)
+	}
+	return nil
+}
+
+type fakeCDSL struct{ calls []string }
+
+func (f *fakeCDSL) Bind(ctx context.Context, root string, n Node) (string, error) {
+	f.calls = append(f.calls, "bind "+n.ID)
+	return "bound " + root + "/.cluster/cdsl/" + n.ID + " on " + root + "/.cdsl.local", nil
+}
+
+func (f *fakeCDSL) MountTab(ctx context.Context, root string, n Node) ([]string, error) {
+	f.calls = append(f.calls, "tab "+n.ID)
+	return []string{"bound /var/run"}, nil
+}
+
+type fakeShell struct{ banners []string }
+
+func (f *fakeShell) Available() bool { return true }
+func (f *fakeShell) Open(ctx context.Context, banner string) error {
+	f.banners = append(f.banners, banner)
+	return nil
+}
+
+func sysfsWith(t *testing.T, nics map[string]string) string {
+	t.Helper()
+	sys := t.TempDir()
+	for name, mac := range nics {
+		d := filepath.Join(sys, "class", "net", name)
+		os.MkdirAll(d, 0o755)
+		os.WriteFile(filepath.Join(d, "type"), []byte("1\n"), 0o644)
+		os.WriteFile(filepath.Join(d, "address"), []byte(mac+"\n"), 0o644)
+	}
+	os.MkdirAll(filepath.Join(sys, "devices", "pci0000:00", "0000:00:02.0"), 0o755)
+	os.WriteFile(filepath.Join(sys, "devices", "pci0000:00", "0000:00:02.0", "modalias"), []byte("pci:v1AF4\n"), 0o644)
+	return sys
+}
+
+type harness struct {
+	cfg     Config
+	mods    *fakeModules
+	root    *fakeRoot
+	cdsl    *fakeCDSL
+	shell   *fakeShell
+	netUp   [][]netconf.Interface
+	switchd *switchroot.Options
+}
+
+func newHarness(t *testing.T, cmdline string) *harness {
+	h := &harness{mods: &fakeModules{}, root: &fakeRoot{}, cdsl: &fakeCDSL{}, shell: &fakeShell{}}
+	h.cfg = Config{
+		Args:          []string{"single"},
+		Cmdline:       cmdline,
+		Modules:       h.mods,
+		DriverModules: []string{"gfs2", "dlm"},
+		Nodes:         cluster,
+		Root:          h.root,
+		CDSL:          h.cdsl,
+		Sysroot:       "/", // a mount point any test can see; the root test mounts for real
+		Sysfs:         sysfsWith(t, map[string]string{"enp1s0": "52:54:00:00:01:72"}),
+		LogPath:       filepath.Join(t.TempDir(), "run/osr/boot.log"),
+		Log:           bootlog.New(nil),
+		Shell:         h.shell,
+		NICWait:       300 * time.Millisecond,
+		MountAPI:      func(*bootlog.Log) error { return nil },
+		NetworkUp: func(ctx context.Context, ifaces []netconf.Interface, o netconf.Options) (netconf.Result, error) {
+			h.netUp = append(h.netUp, ifaces)
+			return netconf.Result{}, nil
+		},
+		SwitchRoot: func(o switchroot.Options) error {
+			h.switchd = &o
+			o.BeforeExec()
+			return nil
+		},
+	}
+	return h
+}
+
+func TestRunHappyPath(t *testing.T) {
+	h := newHarness(t, "console=ttyS0 ro mountopts=noatime,localflocks com-rootfs=ocfs2 init=/lib/systemd/systemd osr.break=network")
+	if err := Run(context.Background(), h.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"alias-driver", "gfs2", "dlm"}, h.mods.loaded); diff != "" {
+		t.Errorf("modules (-want +got):\n%s", diff)
+	}
+	wantNet := [][]netconf.Interface{cluster.nodes[1].NICs}
+	if diff := cmp.Diff(wantNet, h.netUp); diff != "" {
+		t.Errorf("network (-want +got):\n%s", diff)
+	}
+	spec := h.root.spec
+	if spec.Source != "/dev/vg/sr" || spec.FSType != "ocfs2" || spec.Options != "noatime,localflocks,ro" || !spec.ReadOnly || spec.Node.ID != "2" {
+		t.Errorf("mount spec %+v", spec)
+	}
+	if diff := cmp.Diff([]string{"bind 2", "tab 2"}, h.cdsl.calls); diff != "" {
+		t.Errorf("cdsl (-want +got):\n%s", diff)
+	}
+	if h.switchd == nil || h.switchd.Init != "/lib/systemd/systemd" || h.switchd.NewRoot != "/" || h.switchd.Args[0] != "single" {
+		t.Fatalf("switch root options %+v", h.switchd)
+	}
+	if len(h.shell.banners) != 1 || !strings.Contains(h.shell.banners[0], `break before step "network"`) {
+		t.Errorf("break shell banners %q", h.shell.banners)
+	}
+	saved, err := os.ReadFile(h.cfg.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"node 2 (n2), found by MAC among enp1s0 52:54:00:00:01:72", "mount: done in", "boot log kept in"} {
+		if !strings.Contains(string(saved), want) {
+			t.Errorf("boot log lacks %q:\n%s", want, saved)
+		}
+	}
+}
+
+func TestRunIdentifyFailureSaysWhatToDo(t *testing.T) {
+	h := newHarness(t, "quiet")
+	h.cfg.Sysfs = sysfsWith(t, map[string]string{"eth0": "52:54:00:00:09:99", "eth1": "52:54:00:00:09:98"})
+	h.cfg.Shell = noShell{}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := Run(ctx, h.cfg)
+	if err == nil {
+		t.Fatal("Run succeeded without a matching MAC")
+	}
+	var report string
+	for _, e := range h.cfg.Log.Entries() {
+		report += e.Msg + "\n"
+	}
+	for _, want := range []string{`FAILED step "identify"`, "eth0 52:54:00:00:09:99, eth1 52:54:00:00:09:98",
+		"nodeid=<id>", "2 nodes", "no shell in this image"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+}
+
+type noShell struct{}
+
+func (noShell) Available() bool                    { return false }
+func (noShell) Open(context.Context, string) error { return errors.New("none") }
+
+func TestRunNodeIDAndRetryAfterRescue(t *testing.T) {
+	h := newHarness(t, "nodeid=1 root=server:/export rootfs=nfs ip=dhcp")
+	h.root.fails = 1
+	if err := Run(context.Background(), h.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if h.root.spec.Node.ID != "1" || h.root.spec.Source != "server:/export" {
+		t.Errorf("mount spec %+v", h.root.spec)
+	}
+	if len(h.shell.banners) != 1 || !strings.Contains(h.shell.banners[0], `step "mount" failed`) {
+		t.Errorf("rescue banners %q", h.shell.banners)
+	}
+	if len(h.netUp) != 1 || h.netUp[0][0].IP != netconf.DHCP {
+		t.Errorf("ip=dhcp not applied: %+v", h.netUp)
+	}
+}
+
+func TestRunSingleNodeCluster(t *testing.T) {
+	h := newHarness(t, "")
+	h.cfg.Cmdline = " "
+	h.cfg.Nodes = fakeNodes{nodes: cluster.nodes[:1]}
+	h.cfg.Sysfs = sysfsWith(t, map[string]string{"eth0": "52:54:00:00:09:99"})
+	if err := Run(context.Background(), h.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if h.root.spec.Node.ID != "1" {
+		t.Errorf("single node cluster: node %+v", h.root.spec.Node)
+	}
+}
+
+// TestRunMountsForReal has the fake driver mount a tmpfs on the sysroot, in
+// a private mount namespace, and checks that a driver claiming success
+// without mounting is caught.
+func TestRunMountsForReal(t *testing.T) {
+	if !nstest.InChild(t, unix.CLONE_NEWNS) {
+		return
+	}
+	h := newHarness(t, "")
+	h.cfg.Sysroot = filepath.Join(t.TempDir(), "sysroot")
+	h.root.mount = func(target string) error { return unix.Mount("tmpfs", target, "tmpfs", 0, "") }
+	t.Cleanup(func() { unix.Unmount(h.cfg.Sysroot, unix.MNT_DETACH) })
+	if err := Run(context.Background(), h.cfg); err != nil {
+		t.Fatal(err)
+	}
+
+	h2 := newHarness(t, "")
+	h2.cfg.Sysroot = filepath.Join(t.TempDir(), "sysroot")
+	h2.cfg.Shell = noShell{}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if err := Run(ctx, h2.cfg); err == nil {
+		t.Fatal("a driver that mounted nothing went unnoticed")
+	}
+	found := false
+	for _, e := range h2.cfg.Log.Entries() {
+		found = found || strings.Contains(e.Msg, "nothing is mounted on "+h2.cfg.Sysroot)
+	}
+	if !found {
+		t.Error("the log does not say that nothing was mounted")
+	}
+}

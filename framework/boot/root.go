@@ -1,0 +1,173 @@
+package boot
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/open-sharedroot/osr/framework/boot/netconf"
+	"github.com/open-sharedroot/osr/framework/boot/pid1"
+	"github.com/open-sharedroot/osr/framework/boot/steps"
+	"github.com/open-sharedroot/osr/framework/boot/switchroot"
+)
+
+func (s *state) network(ctx context.Context) error {
+	seen := make([]netconf.Interface, len(s.nics))
+	for i, n := range s.nics {
+		seen[i] = netconf.Interface{Name: n.Name, MAC: n.MAC}
+	}
+	ifaces, err := netconf.Override(s.node.NICs, s.params.IP, seen)
+	if err != nil {
+		return steps.Fail(err, "apply ip= to the node's network configuration", s.params.IP, "fix ip= (see docs/boot.md for the forms)")
+	}
+	up := 0
+	var tried []string
+	for _, f := range ifaces {
+		if f.OnBoot {
+			up++
+			tried = append(tried, fmt.Sprintf("%s ip=%s", f, f.IP))
+		}
+	}
+	if up == 0 {
+		s.log.Infof("no network interface to bring up")
+		return nil
+	}
+	res, err := s.cfg.NetworkUp(ctx, ifaces, netconf.Options{Timeout: s.params.NetTimeout, Logf: s.log.Infof})
+	s.net = res
+	if err != nil {
+		return steps.Fail(err, "bring up the node's network", tried,
+			"check the cable and the NIC's settings in the cluster configuration, or override them with ip= on the kernel command line")
+	}
+	s.writeResolvConf()
+	return nil
+}
+
+// writeResolvConf gives the initrd's tools the name servers DHCP offered.
+func (s *state) writeResolvConf() {
+	var b strings.Builder
+	for _, c := range s.net.Configured {
+		for _, d := range c.DNS {
+			fmt.Fprintf(&b, "nameserver %s\n", d)
+		}
+	}
+	if b.Len() == 0 {
+		return
+	}
+	if err := os.WriteFile("/etc/resolv.conf", []byte(b.String()), 0o644); err != nil {
+		s.log.Debugf("write /etc/resolv.conf: %v", err)
+	}
+}
+
+// mountSpec merges the command line over the node's root settings; ro and rw
+// are appended to the options, as the originals did.
+func (s *state) mountSpec() MountSpec {
+	p, n := s.params, s.node
+	spec := MountSpec{
+		Target: s.cfg.Sysroot, Source: first(p.Root, n.Root), FSType: first(p.RootFS, n.RootFS),
+		Options: first(p.MountOpts, n.MountOpts), ReadOnly: p.Access == "ro",
+		Tries: p.MountTries, Wait: p.MountWait, Node: n, Params: p,
+	}
+	if p.Access != "" {
+		if spec.Options == "" {
+			spec.Options = p.Access
+		} else {
+			spec.Options += "," + p.Access
+		}
+	}
+	return spec
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (s *state) mountRoot(ctx context.Context) error {
+	spec := s.mountSpec()
+	what := fmt.Sprintf("%s (%s, options %q) on %s", spec.Source, orDash(spec.FSType), spec.Options, spec.Target)
+	if s.cfg.Root == nil {
+		return steps.Fail(fmt.Errorf("no filesystem driver in this image"), "mount the root filesystem", nil,
+			"rebuild the image with a driver: osr build --driver <name>")
+	}
+	if spec.Source == "" && spec.FSType != "nfs" && spec.FSType != "nfs4" {
+		s.log.Warnf("no root device: neither root= nor the node's root volume says one; the driver decides")
+	}
+	if err := os.MkdirAll(spec.Target, 0o755); err != nil {
+		return steps.Fail(err, "create the mount point "+spec.Target, nil, "the initrd's / must be writable")
+	}
+	s.log.Infof("mounting %s", what)
+	if err := s.cfg.Root.MountRoot(ctx, spec); err != nil {
+		return steps.Fail(err, "mount the root filesystem", []string{what},
+			"check root=, rootfs= and mountopts= (or the node's rootvolume), that the device or server is reachable, and the driver's messages above")
+	}
+	mounted, err := pid1.IsMountPoint(spec.Target)
+	if err != nil || !mounted {
+		return steps.Fail(fmt.Errorf("the driver reported success but nothing is mounted on %s", spec.Target), "mount the root filesystem",
+			[]string{what}, "this is a driver bug: report it with the boot log")
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "type from the driver"
+	}
+	return s
+}
+
+func (s *state) bindCDSL(ctx context.Context) error {
+	if s.cfg.CDSL == nil {
+		s.log.Infof("no CDSL support in this image")
+		return nil
+	}
+	if s.node.ID == "" {
+		return steps.Fail(fmt.Errorf("the node is unknown"), "choose the node's CDSL tree", nil, "boot with nodeid=<id> or add the node to the cluster configuration")
+	}
+	did, err := s.cfg.CDSL.Bind(ctx, s.cfg.Sysroot, s.node)
+	if err != nil {
+		return steps.Fail(err, "bind node "+s.node.ID+"'s CDSL tree", nil,
+			"check the root's CDSL inventory and that the node's tree exists (osr cdsl check on a running node)")
+	}
+	s.log.Infof("%s", did)
+	return nil
+}
+
+func (s *state) cdsltab(ctx context.Context) error {
+	if s.cfg.CDSL == nil {
+		return nil
+	}
+	did, err := s.cfg.CDSL.MountTab(ctx, s.cfg.Sysroot, s.node)
+	for _, d := range did {
+		s.log.Infof("%s", d)
+	}
+	if err != nil {
+		return steps.Fail(err, "mount the cdsltab entries for the initrd", did,
+			"fix the entry in the root's /etc/cdsltab, or remove its __initrd mark to mount it later")
+	}
+	return nil
+}
+
+func (s *state) switchRoot(ctx context.Context) error {
+	logPath := s.cfg.LogPath
+	err := s.cfg.SwitchRoot(switchroot.Options{
+		NewRoot: s.cfg.Sysroot,
+		Init:    s.params.Init,
+		Args:    s.cfg.Args,
+		Logf:    s.log.Infof,
+		BeforeExec: func() {
+			s.log.Infof("boot log kept in %s of the new root", logPath)
+			if err := s.log.Save(logPath); err != nil {
+				s.log.Warnf("%v", err)
+			}
+		},
+	})
+	if err != nil {
+		return steps.Fail(err, "switch to the new root", []string{"init=" + first(s.params.Init, strings.Join(switchroot.FallbackInits, ", "))},
+			"check that the root holds an init ("+filepath.Join(s.cfg.Sysroot, "sbin/init")+") or pass init=PATH")
+	}
+	return nil
+}
