@@ -29,7 +29,7 @@ const (
 	OpCopy      Op = "copy"      // copy From to Path, through the staging name Tmp
 	OpRename    Op = "rename"    // rename From to Path (Path must not exist)
 	OpSymlink   Op = "symlink"   // create Path as a symlink to Target
-	OpInventory Op = "inventory" // write Data to the inventory Path (Old is restored on undo)
+	OpInventory Op = "inventory" // write Data to the inventory Path, read through Link as each of Via (Old is restored on undo)
 	OpRemoveAll Op = "removeall" // delete Path and everything below it
 	OpRmdirs    Op = "rmdirs"    // remove Path and its parents while empty, up to (not including) Stop
 	OpSync      Op = "sync"      // flush the filesystem
@@ -47,6 +47,12 @@ type Step struct {
 	Note   string `json:"note,omitempty"`
 	Data   []byte `json:"data,omitempty"`
 	Old    []byte `json:"old,omitempty"`
+	// Link and Via say how an inventory step finds its file: Path is resolved
+	// with the link dir Link read as each node tree in Via, and every distinct
+	// file found is written (an inventory inside a hostdependent CDSL has one copy
+	// per node). The link dir need not be mounted.
+	Link string   `json:"link,omitempty"`
+	Via  []string `json:"via,omitempty"`
 }
 
 // String renders the step as the shell command it corresponds to, for --dry-run.
@@ -92,10 +98,7 @@ func shellQuote(s string) string {
 // Env is what steps run against.
 type Env struct {
 	FS *rootfs.FS
-	// WriteInventory writes an inventory file given by its logical name; the
-	// repository resolves where that is right now.
-	WriteInventory func(name string, data []byte) error
-	// Canceled stops long copies early (a cancelled context); may be nil.
+	// Canceled stops long copies early (a cancelled context, a lost lock); may be nil.
 	Canceled func() error
 }
 
@@ -133,7 +136,7 @@ func (s Step) do(e *Env) error {
 		}
 		return f.Symlink(s.Target, s.Path)
 	case OpInventory:
-		return e.WriteInventory(s.Path, s.Data)
+		return s.writeInventory(f, s.Data)
 	case OpRemoveAll:
 		return f.RemoveAll(s.Path)
 	case OpRmdirs:
@@ -182,9 +185,9 @@ func (s Step) undo(e *Env) error {
 		return nil
 	case OpInventory:
 		if s.Old == nil {
-			return nil
+			return s.removeInventory(f)
 		}
-		return e.WriteInventory(s.Path, s.Old)
+		return s.writeInventory(f, s.Old)
 	case OpRemoveAll, OpRmdirs, OpSync:
 		return fmt.Errorf("journal step %q cannot be undone", s.Op)
 	}
@@ -197,4 +200,70 @@ func parentOf(p string) string {
 		return ""
 	}
 	return d
+}
+
+// InventoryFiles returns the physical names of the inventory an OpInventory step
+// writes: Path resolved with the link dir read as each tree in Via, without
+// duplicates, keeping only those whose directory exists.
+func (s Step) InventoryFiles(f *rootfs.FS) ([]string, error) {
+	vias := s.Via
+	if len(vias) == 0 {
+		vias = []string{""}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, via := range vias {
+		var subst func(string) string
+		if via != "" && s.Link != "" {
+			link, tree := rootfs.Clean(s.Link), rootfs.Clean(via)
+			subst = func(name string) string {
+				if name == link {
+					return tree
+				}
+				return ""
+			}
+		}
+		p, err := f.Resolve(s.Path, subst)
+		if err != nil {
+			return nil, err
+		}
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if dir := parentOf(p); dir != "" && !f.IsDir(dir) {
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("inventory %s: no directory to write it in", s.Path)
+	}
+	return out, nil
+}
+
+func (s Step) writeInventory(f *rootfs.FS, data []byte) error {
+	files, err := s.InventoryFiles(f)
+	if err != nil {
+		return err
+	}
+	for _, p := range files {
+		if err := f.WriteFileAtomic(p, data, 0o644); err != nil {
+			return fmt.Errorf("write inventory: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s Step) removeInventory(f *rootfs.FS) error {
+	files, err := s.InventoryFiles(f)
+	if err != nil {
+		return nil
+	}
+	for _, p := range files {
+		if err := f.Remove(p); err != nil && !notExist(err) {
+			return fmt.Errorf("remove inventory: %w", err)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,86 @@
+package cdsl
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// mkfiles creates files (name → content; a name ending in "/" is a directory)
+// below root.
+func mkfiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if strings.HasSuffix(name, "/") {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// newRoot creates a root with files and a CDSL infrastructure of layout s for
+// nodes 1..n, and returns it opened.
+func newRoot(t *testing.T, s inventory.Settings, n int, files map[string]string) (string, *Repo) {
+	t.Helper()
+	root := t.TempDir()
+	mkfiles(t, root, files)
+	s.MaxNodeIDNum = n
+	r, _, err := Init(context.Background(), Options{Root: root}, s, "")
+	if err != nil {
+		t.Fatalf("init: %v", err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return root, r
+}
+
+func readlink(t *testing.T, name string) string {
+	t.Helper()
+	s, err := os.Readlink(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	file := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the output (go test -update rewrites it):\n--- want\n%s\n--- got\n%s", file, want, got)
+	}
+}

@@ -1,0 +1,115 @@
+package cdsl
+
+import (
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/open-sharedroot/osr/framework/cdsl/journal"
+	"github.com/open-sharedroot/osr/framework/cdsl/rootfs"
+)
+
+// planner collects the steps of one operation and remembers what they will have
+// done, so later steps of the same plan see the directories earlier ones create.
+type planner struct {
+	r       *Repo
+	id      string
+	steps   []journal.Step
+	later   []journal.Step // run after the commit point (deleting trash)
+	created map[string]bool
+	trashed int
+}
+
+func (r *Repo) newPlanner() *planner {
+	return &planner{r: r, id: journal.NewID(), created: map[string]bool{}}
+}
+
+func (p *planner) add(s ...journal.Step) { p.steps = append(p.steps, s...) }
+
+// mkdirAll plans the creation of dir and its missing parents (names relative to
+// the root).
+func (p *planner) mkdirAll(dir string) {
+	dir = rootfs.Clean(dir)
+	if dir == "" {
+		return
+	}
+	parts := strings.Split(dir, "/")
+	for i := range parts {
+		d := strings.Join(parts[:i+1], "/")
+		if p.created[d] || p.r.fs.IsDir(d) {
+			continue
+		}
+		if st, err := p.r.fs.Stat(d); err == nil && st.Mode&0o170000 == 0o040000 {
+			continue // a symlink to a directory
+		}
+		p.created[d] = true
+		p.add(journal.Step{Op: journal.OpMkdir, Path: d})
+	}
+}
+
+// exists reports whether name exists now or will have been created by the plan
+// (or, on a dry run, by the plans printed before it).
+func (p *planner) exists(name string) bool {
+	n := rootfs.Clean(name)
+	if p.created[n] || p.r.fs.Exists(n) {
+		return true
+	}
+	for dest, from := range p.r.virtual {
+		if n == dest {
+			return true
+		}
+		if strings.HasPrefix(n, dest+"/") && from != "" && p.r.fs.Exists(path.Join(from, strings.TrimPrefix(n, dest+"/"))) {
+			return true
+		}
+	}
+	return false
+}
+
+// remember records, on a dry run, what the printed plan would have created, so
+// the next path of the same command is planned as if it had run.
+func (p *planner) remember() {
+	if p.r.virtual == nil {
+		p.r.virtual = map[string]string{}
+	}
+	for _, s := range p.steps {
+		switch s.Op {
+		case journal.OpCopy:
+			p.r.virtual[s.Path] = s.From
+		case journal.OpMkdir, journal.OpSymlink:
+			p.r.virtual[s.Path] = ""
+		}
+	}
+}
+
+// copyTo plans a copy of from to to (through a staging name beside to).
+func (p *planner) copyTo(from, to string) {
+	p.mkdirAll(path.Dir(to))
+	p.add(copyStep(from, to))
+	p.created[rootfs.Clean(to)] = true
+}
+
+// trash plans moving name aside to a hidden name beside it; the name is returned
+// so a later step can delete it.
+func (p *planner) trash(name string) string {
+	p.trashed++
+	dir, base := path.Split(rootfs.Clean(name))
+	t := path.Join(dir, "."+base+".osr-trash-"+p.id)
+	if p.trashed > 1 {
+		t += "-" + strconv.Itoa(p.trashed)
+	}
+	p.add(journal.Step{Op: journal.OpRename, From: name, Path: t})
+	return t
+}
+
+func copyStep(from, to string) journal.Step {
+	dir, base := path.Split(rootfs.Clean(to))
+	return journal.Step{Op: journal.OpCopy, From: rootfs.Clean(from), Path: rootfs.Clean(to),
+		Tmp: path.Join(dir, "."+base+".osr-tmp")}
+}
+
+// relTarget is the relative symlink target that makes a link at linkName point
+// at the root-relative name target.
+func relTarget(linkName, target string) string {
+	d := strings.Count(rootfs.Clean(linkName), "/")
+	return strings.Repeat("../", d) + rootfs.Clean(target)
+}

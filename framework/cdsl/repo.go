@@ -1,0 +1,303 @@
+package cdsl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
+	"github.com/open-sharedroot/osr/framework/cdsl/journal"
+	"github.com/open-sharedroot/osr/framework/cdsl/lock"
+	"github.com/open-sharedroot/osr/framework/cdsl/rootfs"
+)
+
+// Names of osr's own files at the root of a CDSL filesystem.
+const (
+	JournalFile = journal.FileName
+	LockFile    = ".osr-cdsl.lock"
+)
+
+// ClusterNode is a node of the cluster configuration: its id and name.
+type ClusterNode struct {
+	ID   string
+	Name string
+}
+
+// Options say which CDSL filesystem a Repo works on and how.
+type Options struct {
+	// Root is the host path of the root (default "/").
+	Root string
+	// Mountpoint is the CDSL-enabled filesystem's mountpoint below the root ("" for
+	// the root filesystem itself).
+	Mountpoint string
+	// Inventory names the inventory file relative to the CDSL filesystem; empty
+	// means the v2 place, then the v1 place.
+	Inventory string
+	// Cluster is the node set of the cluster configuration, if one was given.
+	Cluster []ClusterNode
+	// DryRun prints the filesystem operations to Out instead of running them.
+	DryRun bool
+	// Out receives notes for the user (and the plan on a dry run); nil discards.
+	Out io.Writer
+	// Cwd is the directory relative paths are taken from (default: the process's).
+	Cwd string
+	// LockStale is how long a silent lock holder is waited for (default 30s).
+	LockStale time.Duration
+	// Hook is called before each journal step; tests use it to crash at a point.
+	Hook journal.Hook
+}
+
+// Repo is one CDSL filesystem opened for work: its layout, its inventory and,
+// unless on a dry run, its lock.
+type Repo struct {
+	ctx    context.Context
+	opts   Options
+	fs     *rootfs.FS
+	layout *inventory.Layout
+	inv    *inventory.Inventory
+	lock   *lock.Lock
+	out    io.Writer
+	// virtual holds, on a dry run, what earlier printed plans would have created
+	// (name → where its content would have come from).
+	virtual map[string]string
+}
+
+// Open opens the CDSL filesystem described by opts: it takes the lock, finishes or
+// undoes an interrupted operation found in the journal, and reads the inventory.
+// A missing inventory is an error wrapping inventory.ErrNoInventory.
+func Open(ctx context.Context, opts Options) (*Repo, error) {
+	r, err := open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.load(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func open(ctx context.Context, opts Options) (*Repo, error) {
+	if opts.Root == "" {
+		opts.Root = "/"
+	}
+	opts.Mountpoint = rootfs.Clean(opts.Mountpoint)
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
+	}
+	fsys, err := rootfs.Open(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	r := &Repo{ctx: ctx, opts: opts, fs: fsys, out: out}
+	if !fsys.IsDir(opts.Mountpoint) {
+		fsys.Close()
+		return nil, fmt.Errorf("mountpoint %s is not a directory", fsys.HostPath(opts.Mountpoint))
+	}
+	if opts.DryRun {
+		if r.fs.Exists(r.journalName()) {
+			fmt.Fprintf(out, "# an interrupted operation is journaled in %s; a real run finishes or undoes it first\n", fsys.HostPath(r.journalName()))
+		}
+		return r, nil
+	}
+	if err := r.takeLock(); err != nil {
+		fsys.Close()
+		return nil, err
+	}
+	if err := r.recover(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *Repo) takeLock() error {
+	dir, err := r.fs.OpenDir(r.opts.Mountpoint)
+	if err != nil {
+		return fmt.Errorf("open CDSL filesystem: %w", err)
+	}
+	defer dir.Close()
+	l, err := lock.Acquire(r.ctx, dir, LockFile, lock.Options{
+		Stale:   r.opts.LockStale,
+		Purpose: "osr cdsl",
+		Waiting: func(h lock.Holder) {
+			fmt.Fprintf(r.out, "waiting for the CDSL lock held by %s\n", h)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	r.lock = l
+	return nil
+}
+
+func (r *Repo) journalName() string { return rootfs.Clean(path.Join(r.opts.Mountpoint, JournalFile)) }
+
+func (r *Repo) journal() *journal.Journal {
+	env := &journal.Env{FS: r.fs, Canceled: r.canceled}
+	return journal.New(env, r.journalName(), r.opts.Hook)
+}
+
+func (r *Repo) canceled() error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	if r.lock != nil {
+		return r.lock.Lost()
+	}
+	return nil
+}
+
+// recover finishes or undoes an interrupted operation.
+func (r *Repo) recover() error {
+	msg, err := r.journal().Recover()
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		fmt.Fprintln(r.out, msg)
+	}
+	return nil
+}
+
+// load (re)reads the inventory.
+func (r *Repo) load() error {
+	l, inv, err := inventory.Locate(r.fs, r.opts.Mountpoint, r.opts.Inventory)
+	if err != nil {
+		return err
+	}
+	r.layout, r.inv = l, inv
+	return nil
+}
+
+// Close releases the lock and the root.
+func (r *Repo) Close() error {
+	var err error
+	if r.lock != nil {
+		err = r.lock.Release()
+		r.lock = nil
+	}
+	return errors.Join(err, r.fs.Close())
+}
+
+// FS returns the confined root.
+func (r *Repo) FS() *rootfs.FS { return r.fs }
+
+// Layout returns the layout read from the inventory.
+func (r *Repo) Layout() *inventory.Layout { return r.layout }
+
+// Inventory returns the inventory as read.
+func (r *Repo) Inventory() *inventory.Inventory { return r.inv }
+
+// Model returns the path model of the inventory.
+func (r *Repo) Model() Model { return Model{Settings: r.layout.Settings, Inv: r.inv} }
+
+// at turns a name relative to the CDSL filesystem into one relative to the root.
+func (r *Repo) at(name string) string { return r.layout.At(name) }
+
+// host is the host path of a name relative to the CDSL filesystem, for messages.
+func (r *Repo) host(name string) string { return r.fs.HostPath(r.at(name)) }
+
+// needV2 refuses to change an inventory in the old format.
+func (r *Repo) needV2() error {
+	if r.inv.Version != inventory.Version2 {
+		return fmt.Errorf("inventory %s has format %s; run 'osr cdsl migrate' first", r.fs.HostPath(r.layout.Physical), r.inv.Version)
+	}
+	return nil
+}
+
+// BoundNode returns the node directory bound on the link dir, or "".
+func (r *Repo) BoundNode() string { return r.layout.BoundNode(r.fs) }
+
+// viewDir is the node directory whose view of the link dir is used when reading
+// through it: the bound node's, else the default dir.
+func (r *Repo) viewDir() string {
+	if b := r.BoundNode(); b != "" {
+		return b
+	}
+	return r.layout.DefaultDir
+}
+
+// subst reads the link dir as the view dir's tree.
+func (r *Repo) subst() func(string) string { return r.layout.SubstFor(r.viewDir()) }
+
+// run journals and runs plan, or prints it on a dry run.
+func (r *Repo) run(plan journal.Plan) error {
+	if r.opts.DryRun {
+		fmt.Fprintf(r.out, "# %s\n", plan.Op)
+		plan.Print(r.out)
+		return nil
+	}
+	if len(plan.Steps) == 0 {
+		return nil
+	}
+	if err := r.journal().Run(plan); err != nil {
+		return err
+	}
+	return r.load()
+}
+
+// inventoryStep writes inv as the new inventory, in every node's copy when the
+// inventory lies inside a hostdependent CDSL.
+func (r *Repo) inventoryStep(inv *inventory.Inventory, note string) (journal.Step, error) {
+	old, err := r.fs.ReadFile(r.layout.Physical)
+	if err != nil {
+		return journal.Step{}, fmt.Errorf("read inventory: %w", err)
+	}
+	vias := []string{r.layout.NodeDir(r.viewDir())}
+	dirs, err := r.nodeDirNames()
+	if err != nil {
+		return journal.Step{}, err
+	}
+	for _, d := range append(dirs, r.layout.DefaultDir) {
+		vias = append(vias, r.layout.NodeDir(d))
+	}
+	return journal.Step{Op: journal.OpInventory, Path: r.layout.File, Link: r.layout.LinkDir(),
+		Via: uniq(vias), Data: inventory.Marshal(inv), Old: old, Note: note}, nil
+}
+
+// nodeDirNames lists the node directories present in the tree (not default, not
+// hidden names), sorted.
+func (r *Repo) nodeDirNames() ([]string, error) {
+	names, err := r.fs.ReadDirNames(r.layout.TreeDir())
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list node directories: %w", err)
+	}
+	var out []string
+	for _, n := range names {
+		if n == r.layout.DefaultDir || strings.HasPrefix(n, ".") || !r.fs.IsDir(path.Join(r.layout.TreeDir(), n)) {
+			continue
+		}
+		out = append(out, n)
+	}
+	sortNodes(out)
+	return out, nil
+}
+
+func uniq(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// now is the inventory timestamp of a new entry: seconds with a fraction, as the
+// originals' time.time() wrote it.
+func now() string {
+	t := time.Now()
+	return fmt.Sprintf("%d.%02d", t.Unix(), t.Nanosecond()/10_000_000)
+}
