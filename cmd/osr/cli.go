@@ -265,4 +265,3 @@ func runHelp(stdout, stderr io.Writer, args []string) int {
 	fmt.Fprintf(stdout, "%s\n", strings.TrimSpace(c.usage))
 	return 0
 }
-

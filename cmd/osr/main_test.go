@@ -3,6 +3,11 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -15,15 +20,95 @@ func TestMain(m *testing.M) {
 	})
 }
 
+var (
+	driversOnce sync.Once
+	driversDir  string
+	driversErr  error
+)
+
+// builtDrivers builds the four drivers and the example third-party driver (from its
+// own module) once per test run, into a directory scripts find as $DRIVERS.
+func builtDrivers(t *testing.T) string {
+	t.Helper()
+	driversOnce.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		repo := filepath.Join(filepath.Dir(file), "..", "..")
+		dir, err := os.MkdirTemp("", "osr-drivers-")
+		if err != nil {
+			driversErr = err
+			return
+		}
+		driversDir = dir
+		builds := []struct{ dir, pkg, out string }{
+			{repo, "./drivers/nfs", "osr-driver-nfs"},
+			{repo, "./drivers/gfs2", "osr-driver-gfs2"},
+			{repo, "./drivers/ocfs2", "osr-driver-ocfs2"},
+			{repo, "./drivers/ext3", "osr-driver-ext3"},
+			{filepath.Join(repo, "examples", "osr-driver-squashfs"), ".", filepath.Join("third-party", "osr-driver-squashfs")},
+		}
+		for _, b := range builds {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b.out), b.pkg)
+			cmd.Dir = b.dir
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				driversErr = &buildError{b.pkg, string(out), err}
+				return
+			}
+		}
+	})
+	if driversErr != nil {
+		t.Fatal(driversErr)
+	}
+	return driversDir
+}
+
+type buildError struct {
+	pkg, out string
+	err      error
+}
+
+func (e *buildError) Error() string { return "build " + e.pkg + ": " + e.err.Error() + "\n" + e.out }
+
 // TestScript runs the CLI scripts in testdata/script. Each command group keeps its
-// scripts in files named after it (cluster_*.txtar, cdsl_*.txtar, …).
+// scripts in files named after it (cluster_*.txtar, cdsl_*.txtar, …). $DRIVERS holds
+// the built drivers and $DRIVERS/third-party the example driver.
 func TestScript(t *testing.T) {
+	drivers := builtDrivers(t)
 	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
-		RequireExplicitExec: false,
+		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("OSR_LOG_LEVEL", "warn")
+			env.Setenv("DRIVERS", drivers)
+			// An empty osr.hcl, so the host's /etc/osr never leaks into a script.
+			empty := filepath.Join(env.WorkDir, ".osr-empty.hcl")
+			if err := os.WriteFile(empty, nil, 0o644); err != nil {
+				return err
+			}
+			env.Setenv("OSR_CONFIG", empty)
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// pids-gone DIR: no process runs a binary from DIR (drivers were killed).
+			"pids-gone": func(ts *testscript.TestScript, neg bool, args []string) {
+				dir := ts.MkAbs(args[0])
+				left := processesUnder(dir)
+				if (len(left) == 0) == neg {
+					ts.Fatalf("processes running from %s: %v", dir, left)
+				}
+			},
+		},
 	})
+}
+
+// processesUnder lists the pids whose executable lies under dir.
+func processesUnder(dir string) []string {
+	ents, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range ents {
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err == nil && strings.HasPrefix(exe, dir) {
+			out = append(out, e.Name()+":"+exe)
+		}
+	}
+	return out
 }

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/open-sharedroot/osr/framework/config"
+	"github.com/open-sharedroot/osr/framework/driver"
+)
+
+func init() {
+	register(&command{
+		name:    "config",
+		summary: "check osr's configuration (osr.hcl and conf.d)",
+		usage: `osr config validate [--config FILE]
+
+Loads osr.hcl and conf.d/*.hcl, decodes every driver "<name>" { … } block against
+the schema its driver reports, asks the driver to validate it, and prints every
+diagnostic with file, line and snippet. Exits 1 when there are errors.`,
+		run: runConfig,
+	})
+}
+
+func runConfig(e *env, args []string) error {
+	if len(args) == 0 || args[0] != "validate" {
+		return usagef("config takes a subcommand: validate")
+	}
+	fs := e.flagSet("config validate")
+	pos, err := e.parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	path, explicit := config.ResolvePath(e.global.configFile)
+	l := config.NewLoader()
+	cfg, diags := l.Load(path, explicit)
+	if !diags.HasErrors() {
+		diags = append(diags, validateDrivers(e, &loadedConfig{Config: cfg, loader: l})...)
+	}
+	if len(diags) > 0 {
+		if err := l.WriteDiagnostics(e.stderr, diags); err != nil {
+			return err
+		}
+	}
+	if diags.HasErrors() {
+		return fmt.Errorf("%d error(s) in the configuration", countErrors(diags))
+	}
+	fmt.Fprintf(e.stdout, "configuration is valid: %d file(s), %d driver block(s)\n", len(cfg.Files), len(cfg.Drivers))
+	return nil
+}
+
+// validateDrivers decodes every driver block against its driver's schema and runs the
+// driver's own validation, for each filesystem type it serves.
+func validateDrivers(e *env, cfg *loadedConfig) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	host := e.driverHost(cfg)
+	defer host.Close()
+	for _, b := range cfg.Drivers {
+		d, err := host.Start(e.ctx, b.Name)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Driver not available", Detail: err.Error(), Subject: b.DefRange.Ptr()})
+			continue
+		}
+		dcfg, dd := config.Decode(b, d.Info.Schema)
+		diags = append(diags, dd...)
+		if dd.HasErrors() {
+			continue
+		}
+		for _, t := range d.Info.FSTypes {
+			ds, err := d.ValidateConfig(e.ctx, driver.ValidateRequest{Config: dcfg, FSType: t})
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Driver validation failed", Detail: err.Error(), Subject: b.DefRange.Ptr()})
+				break
+			}
+			diags = append(diags, config.Diagnostics(b, d.Info.Schema, onlyNew(ds, diags), b.Name)...)
+		}
+	}
+	if cfg.Initrd.Driver != "" && cfg.Driver(cfg.Initrd.Driver) == nil {
+		if _, err := host.Find(cfg.Initrd.Driver); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown driver in initrd block", Detail: err.Error()})
+		}
+	}
+	return diags
+}
+
+// onlyNew drops driver diagnostics already reported for another fstype, so a
+// driver serving several types does not repeat itself.
+func onlyNew(ds driver.Diagnostics, have hcl.Diagnostics) driver.Diagnostics {
+	var out driver.Diagnostics
+	for _, d := range ds {
+		dup := false
+		for _, h := range have {
+			if h.Summary == d.Summary {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func countErrors(diags hcl.Diagnostics) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/open-sharedroot/osr/framework/config"
+	"github.com/open-sharedroot/osr/framework/driverhost"
+)
+
+// errReported means the problem was already printed (as HCL diagnostics); the
+// command only has to fail.
+var errReported = errors.New("errors reported above")
+
+// loadedConfig is the configuration with the loader that knows its sources.
+type loadedConfig struct {
+	*config.Config
+	loader *config.Loader
+}
+
+// loadConfig reads osr.hcl (from --config, $OSR_CONFIG or the default) and its
+// conf.d. Warnings are printed; errors are printed and turned into errReported.
+func (e *env) loadConfig() (*loadedConfig, error) {
+	path, explicit := config.ResolvePath(e.global.configFile)
+	l := config.NewLoader()
+	cfg, diags := l.Load(path, explicit)
+	if err := e.report(l, diags); err != nil {
+		return nil, err
+	}
+	e.log.Debug("configuration loaded", "files", cfg.Files)
+	return &loadedConfig{Config: cfg, loader: l}, nil
+}
+
+// report prints diagnostics and returns errReported when one is an error.
+func (e *env) report(l *config.Loader, diags hcl.Diagnostics) error {
+	if len(diags) == 0 {
+		return nil
+	}
+	if err := l.WriteDiagnostics(e.stderr, diags); err != nil {
+		return fmt.Errorf("print diagnostics: %w", err)
+	}
+	if diags.HasErrors() {
+		return errReported
+	}
+	return nil
+}
+
+// driverHost returns a host that finds drivers in --driver-dir, $OSR_DRIVER_PATH,
+// the configured dirs and the default dir, and logs their output through e.log.
+// The caller must Close it.
+func (e *env) driverHost(cfg *loadedConfig) *driverhost.Host {
+	var cfgDirs []string
+	var paths map[string]string
+	if cfg != nil {
+		cfgDirs = cfg.DriverDirs
+		paths = cfg.DriverPaths()
+	}
+	return driverhost.New(driverhost.Options{
+		Dirs:   driverhost.SearchDirs(e.global.driverDirs, cfgDirs),
+		Paths:  paths,
+		Logger: e.log,
+	})
+}
+
+// fileExists reports whether path names an existing file or directory.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -1,0 +1,269 @@
+// Package config loads osr's configuration: osr.hcl and the drop-ins in conf.d/*.hcl
+// beside it. Driver blocks are kept as HCL bodies and decoded later against the
+// schema their driver reports, so every problem, the core's or a driver's, is an HCL
+// diagnostic with file, line and snippet.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// DefaultPath is where osr looks for its configuration when neither --config nor
+// $OSR_CONFIG names one.
+const DefaultPath = "/etc/osr/osr.hcl"
+
+// EnvPath names the configuration file when --config is not given.
+const EnvPath = "OSR_CONFIG"
+
+// Config is osr's configuration, merged from osr.hcl and conf.d/*.hcl.
+type Config struct {
+	// DriverDirs are searched for osr-driver-* binaries (after --driver-dir and
+	// $OSR_DRIVER_PATH).
+	DriverDirs []string
+	// ListfileDirs are searched for listfiles, in order.
+	ListfileDirs []string
+	// ClusterConfig is the cluster configuration osr reads by default.
+	ClusterConfig string
+	// Initrd holds the defaults of `osr build`.
+	Initrd Initrd
+	// Drivers are the driver "<name>" {} blocks.
+	Drivers []*DriverBlock
+	// Files are the files that were read, in order.
+	Files []string
+}
+
+// Initrd holds the defaults of `osr build`.
+type Initrd struct {
+	Driver      string
+	Compression string
+	Output      string
+	HostOnly    bool
+	Modules     []string
+	Kernel      string
+	ModulesDir  string
+}
+
+// DriverBlock is one driver "<name>" { … } block.
+type DriverBlock struct {
+	Name string
+	// Path is an explicit driver binary, from the block's reserved "path" attribute.
+	Path string
+	// Body holds the rest of the block, decoded against the driver's schema by Decode.
+	Body hcl.Body
+	// DefRange is where the block starts, for messages.
+	DefRange hcl.Range
+}
+
+// file is what one HCL file may hold.
+type file struct {
+	DriverDirs    *[]string     `hcl:"driver_dirs,optional"`
+	ListfileDirs  *[]string     `hcl:"listfile_dirs,optional"`
+	ClusterConfig *string       `hcl:"cluster_config,optional"`
+	Initrd        *initrdBlock  `hcl:"initrd,block"`
+	Drivers       []driverBlock `hcl:"driver,block"`
+}
+
+type initrdBlock struct {
+	Driver      *string   `hcl:"driver,optional"`
+	Compression *string   `hcl:"compression,optional"`
+	Output      *string   `hcl:"output,optional"`
+	HostOnly    *bool     `hcl:"host_only,optional"`
+	Modules     *[]string `hcl:"modules,optional"`
+	Kernel      *string   `hcl:"kernel,optional"`
+	ModulesDir  *string   `hcl:"modules_dir,optional"`
+	DefRange    hcl.Range `hcl:",def_range"`
+}
+
+type driverBlock struct {
+	Name     string    `hcl:"name,label"`
+	Path     *string   `hcl:"path,optional"`
+	Body     hcl.Body  `hcl:",remain"`
+	DefRange hcl.Range `hcl:",def_range"`
+}
+
+// Compressions are the values initrd.compression accepts.
+var Compressions = []string{"zstd", "gzip", "xz", "lz4", "none"}
+
+// Loader reads configuration files and keeps their sources for rendering
+// diagnostics.
+type Loader struct {
+	parser *hclparse.Parser
+}
+
+// NewLoader returns a loader.
+func NewLoader() *Loader { return &Loader{parser: hclparse.NewParser()} }
+
+// Files returns the sources read so far, for hcl.NewDiagnosticTextWriter.
+func (l *Loader) Files() map[string]*hcl.File { return l.parser.Files() }
+
+// ResolvePath picks the configuration file: the flag's value, else $OSR_CONFIG, else
+// DefaultPath. explicit reports whether the user named it (a missing explicit file
+// is an error; a missing default is an empty configuration).
+func ResolvePath(flagValue string) (path string, explicit bool) {
+	if flagValue != "" {
+		return flagValue, true
+	}
+	if env := os.Getenv(EnvPath); env != "" {
+		return env, true
+	}
+	return DefaultPath, false
+}
+
+// Load reads path and then every conf.d/*.hcl beside it, in name order. Later files
+// override single values of earlier ones; driver blocks must be unique by name.
+func (l *Loader) Load(path string, explicit bool) (*Config, hcl.Diagnostics) {
+	cfg := &Config{}
+	var diags hcl.Diagnostics
+	if _, err := os.Stat(path); err != nil {
+		if explicit || !errors.Is(err, fs.ErrNotExist) {
+			return cfg, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read the osr configuration",
+				Detail:   fmt.Sprintf("%v. Give an existing file with --config or $%s.", err, EnvPath),
+			}}
+		}
+	} else {
+		diags = append(diags, l.loadFile(cfg, path)...)
+	}
+	dropins, err := filepath.Glob(filepath.Join(filepath.Dir(path), "conf.d", "*.hcl"))
+	if err != nil {
+		return cfg, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Bad conf.d pattern", Detail: err.Error()})
+	}
+	sort.Strings(dropins)
+	for _, p := range dropins {
+		diags = append(diags, l.loadFile(cfg, p)...)
+	}
+	return cfg, diags
+}
+
+// LoadFiles reads the given files in order, as Load does with osr.hcl and conf.d.
+func (l *Loader) LoadFiles(paths ...string) (*Config, hcl.Diagnostics) {
+	cfg := &Config{}
+	var diags hcl.Diagnostics
+	for _, p := range paths {
+		diags = append(diags, l.loadFile(cfg, p)...)
+	}
+	return cfg, diags
+}
+
+func (l *Loader) loadFile(cfg *Config, path string) hcl.Diagnostics {
+	f, diags := l.parser.ParseHCLFile(path)
+	if diags.HasErrors() {
+		return diags
+	}
+	cfg.Files = append(cfg.Files, path)
+	var raw file
+	diags = append(diags, gohcl.DecodeBody(f.Body, nil, &raw)...)
+	if diags.HasErrors() {
+		return diags
+	}
+	if raw.DriverDirs != nil {
+		cfg.DriverDirs = *raw.DriverDirs
+	}
+	if raw.ListfileDirs != nil {
+		cfg.ListfileDirs = *raw.ListfileDirs
+	}
+	if raw.ClusterConfig != nil {
+		cfg.ClusterConfig = *raw.ClusterConfig
+	}
+	if b := raw.Initrd; b != nil {
+		diags = append(diags, mergeInitrd(&cfg.Initrd, b)...)
+	}
+	for _, d := range raw.Drivers {
+		if prev := cfg.Driver(d.Name); prev != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate driver block",
+				Detail:   fmt.Sprintf("driver %q is already configured at %s; merge the two blocks into one.", d.Name, prev.DefRange),
+				Subject:  d.DefRange.Ptr(),
+			})
+			continue
+		}
+		b := &DriverBlock{Name: d.Name, Body: d.Body, DefRange: d.DefRange}
+		if d.Path != nil {
+			b.Path = *d.Path
+		}
+		cfg.Drivers = append(cfg.Drivers, b)
+	}
+	return diags
+}
+
+func mergeInitrd(dst *Initrd, b *initrdBlock) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&dst.Driver, b.Driver)
+	set(&dst.Output, b.Output)
+	set(&dst.Kernel, b.Kernel)
+	set(&dst.ModulesDir, b.ModulesDir)
+	if b.Compression != nil {
+		if !contains(Compressions, *b.Compression) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown compression",
+				Detail:   fmt.Sprintf("compression %q is not one of %s.", *b.Compression, strings.Join(Compressions, ", ")),
+				Subject:  b.DefRange.Ptr(),
+			})
+		}
+		dst.Compression = *b.Compression
+	}
+	if b.HostOnly != nil {
+		dst.HostOnly = *b.HostOnly
+	}
+	if b.Modules != nil {
+		dst.Modules = *b.Modules
+	}
+	return diags
+}
+
+// Driver returns the block of the named driver, or nil.
+func (c *Config) Driver(name string) *DriverBlock {
+	for _, d := range c.Drivers {
+		if d.Name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// DriverPaths maps driver names to the explicit binaries their blocks name.
+func (c *Config) DriverPaths() map[string]string {
+	m := map[string]string{}
+	for _, d := range c.Drivers {
+		if d.Path != "" {
+			m[d.Name] = d.Path
+		}
+	}
+	return m
+}
+
+// WriteDiagnostics renders diags the way HCL does: file, line, snippet, detail.
+func (l *Loader) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics) error {
+	if len(diags) == 0 {
+		return nil
+	}
+	return hcl.NewDiagnosticTextWriter(w, l.parser.Files(), 100, false).WriteDiagnostics(diags)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
