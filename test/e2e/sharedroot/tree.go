@@ -67,7 +67,7 @@ func NewTree(ctx context.Context, dir, busyboxPath string) (*Tree, error) {
 		if err := os.MkdirAll(p, 0o755); err != nil {
 			return nil, fmt.Errorf("shared root %s: %w", dir, err)
 		}
-		if err := os.Chmod(p, 0o1777); err != nil {
+		if err := os.Chmod(p, 0o777|os.ModeSticky); err != nil {
 			return nil, fmt.Errorf("shared root %s: %w", dir, err)
 		}
 	}
