@@ -1,0 +1,79 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/open-sharedroot/osr/framework/kmod"
+)
+
+// maxHardwareRounds bounds LoadHardware's rescans: each round loads the
+// drivers of devices the previous round's drivers brought up (a PCI
+// virtio device, then the virtio block device behind it).
+const maxHardwareRounds = 8
+
+// HardwareReport says what LoadHardware found and did.
+type HardwareReport struct {
+	// Modaliases are the distinct modaliases seen, sorted.
+	Modaliases []string
+	// Modules are the drivers matched and scheduled, sorted by name.
+	Modules []string
+	// Blacklisted are matched drivers left out by Options.Blacklist.
+	Blacklisted []string
+	// Rounds is the number of sysfs scans that found new devices.
+	Rounds int
+}
+
+// LoadHardware loads the drivers for the devices under sysfs (normally
+// "/sys"): every module whose modules.alias pattern matches a device's
+// modalias, like udev's coldplug with modprobe. Drivers create new
+// devices, so it scans again after each round until nothing new appears.
+// A driver that fails does not stop the others; the error joins all
+// failures. Modules Options.Blacklist names are not loaded.
+func (l *Loader) LoadHardware(ctx context.Context, sysfs string) (HardwareReport, error) {
+	var rep HardwareReport
+	seen := map[string]bool{}
+	taken := map[string]bool{}
+	var errs []error
+	for round := 0; round < maxHardwareRounds; round++ {
+		aliases, err := kmod.ReadModaliases(sysfs)
+		if err != nil {
+			return rep, fmt.Errorf("load hardware drivers: %w (is sysfs mounted at %s?)", err, sysfs)
+		}
+		var fresh []string
+		for _, a := range aliases {
+			if !seen[a] {
+				seen[a] = true
+				fresh = append(fresh, a)
+			}
+		}
+		if len(fresh) == 0 {
+			break
+		}
+		rep.Rounds++
+		rep.Modaliases = append(rep.Modaliases, fresh...)
+		var mods []*kmod.Module
+		for _, m := range l.ix.MatchModaliases(fresh) {
+			switch {
+			case taken[m.Name]:
+			case l.blacklist[m.Name]:
+				taken[m.Name] = true
+				rep.Blacklisted = append(rep.Blacklisted, m.Name)
+			default:
+				taken[m.Name] = true
+				rep.Modules = append(rep.Modules, m.Name)
+				mods = append(mods, m)
+			}
+		}
+		errs = append(errs, l.loadModules(ctx, mods)...)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	sort.Strings(rep.Modaliases)
+	sort.Strings(rep.Modules)
+	sort.Strings(rep.Blacklisted)
+	return rep, errors.Join(errs...)
+}
