@@ -85,8 +85,20 @@ type Lock struct {
 var ErrLost = errors.New("the lock was taken over by another process")
 
 // Acquire takes the lock file name in the directory dir, waiting until it is free
-// or ctx ends.
+// or ctx ends. The lock keeps its own descriptor of dir; the caller may close dir.
 func Acquire(ctx context.Context, dir *os.File, name string, opts Options) (*Lock, error) {
+	dfd, err := unix.FcntlInt(dir.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	l, err := acquire(ctx, dfd, name, opts)
+	if err != nil {
+		unix.Close(dfd)
+	}
+	return l, err
+}
+
+func acquire(ctx context.Context, dfd int, name string, opts Options) (*Lock, error) {
 	opts.defaults()
 	host, _ := os.Hostname()
 	me := Holder{Host: host, BootID: bootID(), PID: os.Getpid(), Purpose: opts.Purpose, Token: token()}
@@ -95,7 +107,6 @@ func Acquire(ctx context.Context, dir *os.File, name string, opts Options) (*Loc
 		seenSince time.Time
 		told      bool
 	)
-	dfd := int(dir.Fd())
 	for {
 		me.Since = time.Now().UTC()
 		fd, err := unix.Openat(dfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
@@ -216,6 +227,7 @@ func (l *Lock) Lost() error {
 func (l *Lock) Release() error {
 	close(l.stop)
 	<-l.done
+	defer unix.Close(l.dir)
 	data, err := readAt(l.dir, l.name)
 	if err != nil {
 		return nil

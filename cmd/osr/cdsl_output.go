@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/open-sharedroot/osr/framework/cdsl"
+)
+
+// cdslJSON is what 'osr cdsl list --json' prints.
+type cdslJSON struct {
+	Root      string          `json:"root"`
+	Inventory string          `json:"inventory"`
+	Version   string          `json:"config_version"`
+	Settings  cdslJSONLayout  `json:"settings"`
+	CDSLs     []cdslJSONEntry `json:"cdsls"`
+}
+
+type cdslJSONLayout struct {
+	Tree         string `json:"tree"`
+	SharedTree   string `json:"sharedtree"`
+	Link         string `json:"link"`
+	DefaultDir   string `json:"default_dir"`
+	Mountpoint   string `json:"mountpoint"`
+	NodePrefix   string `json:"node_prefix"`
+	ExpandString string `json:"expandstring"`
+	MaxNodeIDNum int    `json:"maxnodeidnum"`
+	UseNodeIDs   bool   `json:"use_nodeids"`
+}
+
+type cdslJSONEntry struct {
+	Src       string   `json:"src"`
+	Type      string   `json:"type"`
+	Timestamp string   `json:"timestamp"`
+	Nodes     []string `json:"nodes"`
+	Expanded  string   `json:"expanded"`
+	Target    string   `json:"target"`
+	Links     []string `json:"links"`
+	Data      []string `json:"data"`
+}
+
+func writeCDSLJSON(w io.Writer, r *cdsl.Repo) error {
+	l := r.Layout()
+	s := l.Settings
+	doc := cdslJSON{Root: r.FS().Path(), Inventory: l.File, Version: r.Inventory().Version,
+		Settings: cdslJSONLayout{Tree: s.Tree, SharedTree: s.SharedTree, Link: s.Link, DefaultDir: s.DefaultDir,
+			Mountpoint: s.Mountpoint, NodePrefix: s.NodePrefix, ExpandString: s.ExpandString,
+			MaxNodeIDNum: s.MaxNodeIDNum, UseNodeIDs: s.UseNodeIDs},
+		CDSLs: []cdslJSONEntry{}}
+	m := r.Model()
+	for _, c := range r.Inventory().Sorted() {
+		nodes := c.Nodes
+		if nodes == nil {
+			nodes = []string{}
+		}
+		doc.CDSLs = append(doc.CDSLs, cdslJSONEntry{Src: c.Src, Type: string(c.Type), Timestamp: c.Timestamp,
+			Nodes: nodes, Expanded: m.Expand(c.Src, c.Type), Target: m.Target(c),
+			Links: m.LinkLocations(c), Data: m.DataLocations(c)})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// writeCDSLSettings prints the inventory's settings as com-cdslinvadm list did.
+func writeCDSLSettings(w io.Writer, r *cdsl.Repo) {
+	l := r.Layout()
+	s := l.Settings
+	py := "False"
+	if s.UseNodeIDs {
+		py = "True"
+	}
+	for _, kv := range [][2]string{
+		{"inventory", l.File}, {"config_version", r.Inventory().Version}, {"default_dir", s.DefaultDir},
+		{"maxnodeidnum", strconv.Itoa(s.MaxNodeIDNum)}, {"tree", s.Tree}, {"link", s.Link},
+		{"node_prefix", s.NodePrefix}, {"expandstring", s.ExpandString}, {"mountpoint", s.Mountpoint},
+		{"use_nodeids", py}, {"sharedtree", s.SharedTree},
+	} {
+		fmt.Fprintf(w, "%s: %s\n", kv[0], kv[1])
+	}
+}
