@@ -12,7 +12,7 @@ LDFLAGS      := -s -w -X main.version=$(VERSION)
 GOBUILD      := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 export CGO_ENABLED := 0
 
-.PHONY: all build test test-short lint proto install demo bench clean
+.PHONY: all build deps test test-short lint proto install demo bench clean
 
 all: build
 
@@ -26,7 +26,11 @@ build:
 
 # The whole test suite. Kernel, qemu and NFS tests fetch and set up what they need;
 # run as root on Debian 12 (see .ci/run for the packages).
-test: build
+# Debian packages the tests and the demo use (installed when missing; needs root).
+deps:
+	scripts/install-deps.sh
+
+test: deps build
 	$(GO) test -count=1 -timeout 40m ./...
 	cd examples/osr-driver-squashfs && $(GO) test -count=1 ./...
 
