@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"io/fs"
 	"fmt"
 	"os"
 	"sort"
@@ -107,7 +109,7 @@ func loadCluster(e *env, f *clusterFileFlags, explicit string) (*cluster.Cluster
 	e.log.Debug("reading cluster configuration", "path", p)
 	c, err := cluster.Load(p)
 	if err != nil {
-		if os.IsNotExist(err) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w; name the cluster file with --config FILE or set OSR_CLUSTER_CONF", err)
 		}
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/cluster/render"
@@ -66,9 +67,11 @@ func runClusterConvert(e *env, args []string) error {
 		return err
 	}
 	if *to == "" && len(pos) > 0 {
-		// com-queryclusterconf spelling: "convert ocfs2".
-		if _, perr := render.ParseFormat(pos[0]); perr == nil {
-			*to, pos = pos[0], pos[1:]
+		// com-queryclusterconf spelling: "convert ocfs2" (a format name that is not a file).
+		if _, perr := render.ParseFormat(pos[0]); perr == nil && !strings.Contains(pos[0], ".") {
+			if _, serr := os.Stat(pos[0]); serr != nil {
+				*to, pos = pos[0], pos[1:]
+			}
 		}
 	}
 	if *to == "" {
