@@ -66,14 +66,17 @@ type NodeFinder interface {
 	All() []Node
 }
 
-// ModuleLoader loads kernel modules with their dependencies.
+// ModuleLoader loads kernel modules with their dependencies
+// (framework/kmod/loader's Loader, through a one-line adapter for
+// LoadHardware's report).
 type ModuleLoader interface {
-	// LoadAliases loads the modules that match the modaliases of the
-	// hardware found and returns their names. Aliases no module matches are
-	// not errors.
-	LoadAliases(ctx context.Context, aliases []string) ([]string, error)
+	// LoadHardware loads the drivers for the devices under sysfs (every
+	// module whose alias matches a device's modalias, round after round as
+	// drivers bring up new devices) and returns the modules loaded. Devices
+	// no module matches are not errors.
+	LoadHardware(ctx context.Context, sysfs string) ([]string, error)
 	// Load loads the named modules; a missing one is an error.
-	Load(ctx context.Context, names []string) error
+	Load(ctx context.Context, names ...string) error
 }
 
 // MountSpec says what root to mount where.

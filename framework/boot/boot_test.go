@@ -65,12 +65,12 @@ var cluster = fakeNodes{nodes: []Node{
 
 type fakeModules struct{ loaded []string }
 
-func (f *fakeModules) LoadAliases(ctx context.Context, aliases []string) ([]string, error) {
+func (f *fakeModules) LoadHardware(ctx context.Context, sysfs string) ([]string, error) {
 	f.loaded = append(f.loaded, "alias-driver")
 	return []string{"alias-driver"}, nil
 }
 
-func (f *fakeModules) Load(ctx context.Context, names []string) error {
+func (f *fakeModules) Load(ctx context.Context, names ...string) error {
 	f.loaded = append(f.loaded, names...)
 	return nil
 }
@@ -123,8 +123,6 @@ func sysfsWith(t *testing.T, nics map[string]string) string {
 		os.WriteFile(filepath.Join(d, "type"), []byte("1\n"), 0o644)
 		os.WriteFile(filepath.Join(d, "address"), []byte(mac+"\n"), 0o644)
 	}
-	os.MkdirAll(filepath.Join(sys, "devices", "pci0000:00", "0000:00:02.0"), 0o755)
-	os.WriteFile(filepath.Join(sys, "devices", "pci0000:00", "0000:00:02.0", "modalias"), []byte("pci:v1AF4\n"), 0o644)
 	return sys
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/open-sharedroot/osr/framework/boot/bootlog"
 	"github.com/open-sharedroot/osr/framework/boot/cmdline"
-	"github.com/open-sharedroot/osr/framework/boot/hwdetect"
 	"github.com/open-sharedroot/osr/framework/boot/identity"
 	"github.com/open-sharedroot/osr/framework/boot/netconf"
 	"github.com/open-sharedroot/osr/framework/boot/pid1"
@@ -149,15 +148,15 @@ func (s *state) loadModules(ctx context.Context) error {
 		s.log.Infof("no module loader in this image; relying on built-in drivers")
 		return nil
 	}
-	loaded, err := hwdetect.Coldplug(ctx, s.cfg.Sysfs, s.cfg.Modules.LoadAliases, s.log.Debugf)
-	s.log.Infof("hardware: loaded %d modules", len(loaded))
+	loaded, err := s.cfg.Modules.LoadHardware(ctx, s.cfg.Sysfs)
+	s.log.Infof("hardware: loaded %d modules: %s", len(loaded), strings.Join(loaded, " "))
 	if err != nil {
 		// Hardware nobody needs may lack a driver; the steps that need a
 		// device say so precisely.
 		s.log.Warnf("some hardware drivers did not load: %v", err)
 	}
 	if len(s.cfg.DriverModules) > 0 {
-		if err := s.cfg.Modules.Load(ctx, s.cfg.DriverModules); err != nil {
+		if err := s.cfg.Modules.Load(ctx, s.cfg.DriverModules...); err != nil {
 			return steps.Fail(err, "load the root filesystem driver's modules",
 				[]string{"modules " + strings.Join(s.cfg.DriverModules, " ")},
 				"rebuild the image for this kernel (osr build), so its modules match `uname -r`")
