@@ -47,10 +47,10 @@ func (r *ccReader) errorf(n *xmlNode, format string, args ...any) {
 
 // attrs assigns the known attributes of n to their targets. Unknown attributes are
 // returned when keep is set and reported as errors otherwise.
-func (r *ccReader) attrs(n *xmlNode, known map[string]*string, keep bool) []Attr {
+func (r *ccReader) attrs(n *xmlNode, known fields, keep bool) []Attr {
 	var rest []Attr
 	for _, a := range n.attrs {
-		if p, ok := known[a.Name]; ok {
+		if p := known.target(a.Name); p != nil {
 			*p = a.Value
 			continue
 		}
@@ -63,17 +63,34 @@ func (r *ccReader) attrs(n *xmlNode, known map[string]*string, keep bool) []Attr
 	return rest
 }
 
-func knownList(known map[string]*string) string {
+// field binds an attribute name to where its value goes.
+type field struct {
+	name string
+	dst  *string
+}
+
+type fields []field
+
+func (fs fields) target(name string) *string {
+	for _, f := range fs {
+		if f.name == name {
+			return f.dst
+		}
+	}
+	return nil
+}
+
+func knownList(known fields) string {
 	names := make([]string, 0, len(known))
-	for k := range known {
-		names = append(names, k)
+	for _, f := range known {
+		names = append(names, f.name)
 	}
 	sortStrings(names)
 	return strings.Join(names, ", ")
 }
 
 func (r *ccReader) cluster(c *Cluster, n *xmlNode) {
-	c.Attrs = r.attrs(n, map[string]*string{"name": &c.Name, "config_version": &c.ConfigVersion, "type": &c.Type}, true)
+	c.Attrs = r.attrs(n, fields{{"name", &c.Name}, {"config_version", &c.ConfigVersion}, {"type", &c.Type}}, true)
 	for _, ch := range n.children {
 		switch ch.name {
 		case "clusternodes":
@@ -93,7 +110,7 @@ func (r *ccReader) cluster(c *Cluster, n *xmlNode) {
 					continue
 				}
 				d := FenceDevice{Pos: r.pos(fd)}
-				d.Attrs = r.attrs(fd, map[string]*string{"name": &d.Name, "agent": &d.Agent}, true)
+				d.Attrs = r.attrs(fd, fields{{"name", &d.Name}, {"agent", &d.Agent}}, true)
 				c.FenceDevices = append(c.FenceDevices, d)
 			}
 		case "rm":
@@ -118,14 +135,14 @@ func (r *ccReader) rm(c *Cluster, n *xmlNode) {
 				continue
 			}
 			d := FailoverDomain{Pos: r.pos(fdn)}
-			d.Attrs = r.attrs(fdn, map[string]*string{"name": &d.Name}, true)
+			d.Attrs = r.attrs(fdn, fields{{"name", &d.Name}}, true)
 			for _, m := range fdn.children {
 				if m.name != "failoverdomainnode" {
 					r.errorf(m, "unexpected <%s> in <failoverdomain>; only <failoverdomainnode> belongs there", m.name)
 					continue
 				}
 				var fm FailoverDomainNode
-				r.attrs(m, map[string]*string{"name": &fm.Name, "priority": &fm.Priority}, false)
+				r.attrs(m, fields{{"name", &fm.Name}, {"priority", &fm.Priority}}, false)
 				d.Nodes = append(d.Nodes, fm)
 			}
 			c.FailoverDomains = append(c.FailoverDomains, d)
@@ -136,7 +153,7 @@ func (r *ccReader) rm(c *Cluster, n *xmlNode) {
 func (r *ccReader) node(n *xmlNode) *Node {
 	node := &Node{Pos: r.pos(n)}
 	var id string
-	node.Attrs = r.attrs(n, map[string]*string{"nodeid": &id, "name": &node.Name, "votes": &node.Votes}, true)
+	node.Attrs = r.attrs(n, fields{{"nodeid", &id}, {"name", &node.Name}, {"votes", &node.Votes}}, true)
 	if id != "" {
 		v, err := strconv.Atoi(strings.TrimSpace(id))
 		if err != nil || v <= 0 {
@@ -163,14 +180,14 @@ func (r *ccReader) node(n *xmlNode) *Node {
 					continue
 				}
 				var fm FenceMethod
-				fm.Attrs = r.attrs(m, map[string]*string{"name": &fm.Name}, true)
+				fm.Attrs = r.attrs(m, fields{{"name", &fm.Name}}, true)
 				for _, d := range m.children {
 					if d.name != "device" {
 						r.errorf(d, "unexpected <%s> in <method>; only <device> belongs there", d.name)
 						continue
 					}
 					var ref FenceDeviceRef
-					ref.Attrs = r.attrs(d, map[string]*string{"name": &ref.Name}, true)
+					ref.Attrs = r.attrs(d, fields{{"name", &ref.Name}}, true)
 					fm.Devices = append(fm.Devices, ref)
 				}
 				node.Fence = append(node.Fence, fm)
@@ -199,31 +216,31 @@ func (r *ccReader) comInfo(node *Node, n *xmlNode) {
 		case "rootvolume":
 			if r.once(node, ch, seen) {
 				v := &RootVolume{Pos: r.pos(ch)}
-				r.attrs(ch, map[string]*string{"name": &v.Name, "fstype": &v.FSType, "mountopts": &v.MountOpts}, false)
+				r.attrs(ch, fields{{"name", &v.Name}, {"fstype", &v.FSType}, {"mountopts", &v.MountOpts}}, false)
 				node.RootVolume = v
 			}
 		case "rootsource":
 			if r.once(node, ch, seen) {
-				r.attrs(ch, map[string]*string{"name": &node.RootSource}, false)
+				r.attrs(ch, fields{{"name", &node.RootSource}}, false)
 			}
 		case "eth":
 			node.NICs = append(node.NICs, r.nic(ch))
 		case "syslog":
 			if r.once(node, ch, seen) {
 				s := &Syslog{}
-				r.attrs(ch, map[string]*string{"name": &s.Name, "level": &s.Level, "subsys": &s.Subsys, "type": &s.Type, "filter": &s.Filter}, false)
+				r.attrs(ch, fields{{"name", &s.Name}, {"level", &s.Level}, {"subsys", &s.Subsys}, {"type", &s.Type}, {"filter", &s.Filter}}, false)
 				node.Syslog = s
 			}
 		case "scsi":
 			if r.once(node, ch, seen) {
 				s := &SCSI{}
-				r.attrs(ch, map[string]*string{"failover": &s.Failover, "driver": &s.Driver, "name": &s.Name}, false)
+				r.attrs(ch, fields{{"failover", &s.Failover}, {"driver", &s.Driver}, {"name", &s.Name}}, false)
 				node.SCSI = s
 			}
 		case "chrootenv":
 			if r.once(node, ch, seen) {
 				e := &ChrootEnv{}
-				r.attrs(ch, map[string]*string{"mountpoint": &e.Mountpoint, "fstype": &e.FSType, "device": &e.Device, "chrootdir": &e.ChrootDir, "mountopts": &e.MountOpts}, false)
+				r.attrs(ch, fields{{"mountpoint", &e.Mountpoint}, {"fstype", &e.FSType}, {"device", &e.Device}, {"chrootdir", &e.ChrootDir}, {"mountopts", &e.MountOpts}}, false)
 				node.ChrootEnv = e
 			}
 		case "filesystems":
@@ -233,7 +250,7 @@ func (r *ccReader) comInfo(node *Node, n *xmlNode) {
 					continue
 				}
 				fs := Filesystem{Pos: r.pos(f)}
-				r.attrs(f, map[string]*string{"source": &fs.Source, "dest": &fs.Dest, "fstype": &fs.FSType, "mountopts": &fs.MountOpts, "mountwait": &fs.MountWait, "mounttimes": &fs.MountTimes}, false)
+				r.attrs(f, fields{{"source", &fs.Source}, {"dest", &fs.Dest}, {"fstype", &fs.FSType}, {"mountopts", &fs.MountOpts}, {"mountwait", &fs.MountWait}, {"mounttimes", &fs.MountTimes}}, false)
 				node.Filesystems = append(node.Filesystems, fs)
 			}
 		case "fenceackserver":
@@ -242,7 +259,7 @@ func (r *ccReader) comInfo(node *Node, n *xmlNode) {
 			}
 		case "hostname":
 			if r.once(node, ch, seen) {
-				r.attrs(ch, map[string]*string{"name": &node.Hostname}, false)
+				r.attrs(ch, fields{{"name", &node.Hostname}}, false)
 			}
 		default:
 			node.ComInfoExtra = append(node.ComInfoExtra, ch.toElement(r.file))
@@ -252,10 +269,10 @@ func (r *ccReader) comInfo(node *Node, n *xmlNode) {
 
 func (r *ccReader) nic(n *xmlNode) NIC {
 	c := NIC{Pos: r.pos(n)}
-	r.attrs(n, map[string]*string{
-		"name": &c.Name, "mac": &c.MAC, "ip": &c.IP, "mask": &c.Mask, "gateway": &c.Gateway,
-		"master": &c.Master, "slave": &c.Slave, "type": &c.Type, "bridge": &c.Bridge,
-		"onboot": &c.OnBoot, "driver": &c.Driver,
+	r.attrs(n, fields{
+		{"name", &c.Name}, {"mac", &c.MAC}, {"ip", &c.IP}, {"mask", &c.Mask}, {"gateway", &c.Gateway},
+		{"master", &c.Master}, {"slave", &c.Slave}, {"type", &c.Type}, {"bridge", &c.Bridge},
+		{"onboot", &c.OnBoot}, {"driver", &c.Driver},
 	}, false)
 	for _, ch := range n.children {
 		if ch.name != "properties" {
@@ -293,14 +310,14 @@ func (r *ccReader) nic(n *xmlNode) NIC {
 
 func (r *ccReader) fenceAckServer(n *xmlNode) *FenceAckServer {
 	f := &FenceAckServer{}
-	r.attrs(n, map[string]*string{"port": &f.Port, "user": &f.User, "passwd": &f.Passwd}, false)
+	r.attrs(n, fields{{"port", &f.Port}, {"user", &f.User}, {"passwd", &f.Passwd}}, false)
 	for _, ch := range n.children {
 		if ch.name != "ssl" {
 			r.errorf(ch, "unexpected <%s> in <fenceackserver>; only <ssl> belongs there", ch.name)
 			continue
 		}
 		s := &SSL{}
-		r.attrs(ch, map[string]*string{"certfile": &s.CertFile, "keyfile": &s.KeyFile, "verifyfile": &s.VerifyFile}, false)
+		r.attrs(ch, fields{{"certfile", &s.CertFile}, {"keyfile", &s.KeyFile}, {"verifyfile", &s.VerifyFile}}, false)
 		f.SSL = s
 	}
 	return f

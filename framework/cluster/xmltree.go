@@ -31,7 +31,9 @@ func parseXMLTree(file string, data []byte) (*xmlNode, error) {
 	var stack []*xmlNode
 	for {
 		line, _ := d.InputPos()
-		tok, err := d.Token()
+		// RawToken skips namespace translation, which cluster.conf does not use;
+		// the stack below checks that end tags match.
+		tok, err := d.RawToken()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -65,19 +67,48 @@ func parseXMLTree(file string, data []byte) (*xmlNode, error) {
 			}
 			stack = append(stack, n)
 		case xml.EndElement:
+			name := t.Name.Local
+			if t.Name.Space != "" {
+				name = t.Name.Space + ":" + name
+			}
+			if len(stack) == 0 || stack[len(stack)-1].name != name {
+				return nil, fmt.Errorf("%s:%d: unexpected end tag </%s>", file, line, name)
+			}
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].text.Write(t)
-			} else if len(bytes.TrimSpace(t)) > 0 {
+			if len(bytes.TrimSpace(t)) == 0 {
+				// Indentation; text content is trimmed anyway.
+				if len(stack) > 0 && stack[len(stack)-1].text.Len() > 0 {
+					stack[len(stack)-1].text.Write(t)
+				}
+				continue
+			}
+			if len(stack) == 0 {
 				return nil, fmt.Errorf("%s:%d: text outside the root element", file, line)
 			}
+			stack[len(stack)-1].text.Write(t)
+		case xml.Directive:
+			// <!DOCTYPE …> is allowed before the root element only.
+			if len(stack) > 0 {
+				return nil, fmt.Errorf("%s:%d: unexpected <!%s> inside <%s>", file, line, firstWord(t), stack[len(stack)-1].name)
+			}
 		}
+	}
+	if len(stack) > 0 {
+		return nil, fmt.Errorf("%s: XML syntax error: <%s> (line %d) is never closed", file, stack[len(stack)-1].name, stack[len(stack)-1].line)
 	}
 	if root == nil {
 		return nil, fmt.Errorf("%s: no XML element found (is the file empty?)", file)
 	}
 	return root, nil
+}
+
+func firstWord(b []byte) string {
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 // charsetReader lets old cluster.conf files declare latin-1 or ASCII.
