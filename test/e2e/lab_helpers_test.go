@@ -30,7 +30,7 @@ var labTools = []string{"qemu-system-x86_64", "ip", "mkfs.ext3", "mkfs.gfs2", "m
 
 // requireLab skips under -short and fails when the host cannot run the
 // boot tests (they need root for namespaces, taps and the NFS server).
-func requireLab(t *testing.T) {
+func requireLab(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("boots guests under qemu; skipped with -short")
@@ -46,11 +46,21 @@ func requireLab(t *testing.T) {
 }
 
 // labKit is what every boot needs: the kernel, a static busybox and the
-// lab's initrd with every module the tests use. Built once per test binary.
+// lab's initrds, one per filesystem with just its modules (fewer modules
+// boot faster under emulation). Built once per test binary.
 type labKit struct {
 	Kernel  testkernel.Kernel
 	Busybox string
-	Initrd  string
+	// Initrds maps a filesystem (ext3, nfs, gfs2, ocfs2) to its initrd.
+	Initrds map[string]string
+}
+
+// labFilesystems are the module sets of the lab's initrds.
+var labFilesystems = map[string][]string{
+	"ext3":  bbinitrd.Ext3Modules,
+	"nfs":   bbinitrd.NFSModules,
+	"gfs2":  bbinitrd.GFS2Modules,
+	"ocfs2": bbinitrd.OCFS2Modules,
 }
 
 var (
@@ -70,7 +80,7 @@ func labNodes() []bbinitrd.Node {
 	return nodes
 }
 
-func getKit(t *testing.T) labKit {
+func getKit(t testing.TB) labKit {
 	t.Helper()
 	k := testkernel.Get(t)
 	kitOnce.Do(func() {
@@ -83,13 +93,19 @@ func getKit(t *testing.T) labKit {
 		if kitDir, kitErr = os.MkdirTemp("", "osr-e2e-kit-"); kitErr != nil {
 			return
 		}
-		kit.Initrd = filepath.Join(kitDir, "initrd-lab.gz")
-		_, kitErr = bbinitrd.Build(ctx, bbinitrd.Spec{
-			Busybox:    kit.Busybox,
-			ModulesDir: k.ModulesDir,
-			Modules:    bbinitrd.AllModules(),
-			Nodes:      labNodes(),
-		}, kit.Initrd)
+		kit.Initrds = map[string]string{}
+		for fs, mods := range labFilesystems {
+			kit.Initrds[fs] = filepath.Join(kitDir, "initrd-"+fs+".gz")
+			_, kitErr = bbinitrd.Build(ctx, bbinitrd.Spec{
+				Busybox:    kit.Busybox,
+				ModulesDir: k.ModulesDir,
+				Modules:    append(append([]string(nil), bbinitrd.BlockModules...), mods...),
+				Nodes:      labNodes(),
+			}, kit.Initrds[fs])
+			if kitErr != nil {
+				return
+			}
+		}
 	})
 	if kitErr != nil {
 		t.Fatalf("lab kit: %v", kitErr)
@@ -106,7 +122,7 @@ func TestMain(m *testing.M) {
 }
 
 // logDir returns where the test's console logs go.
-func logDir(t *testing.T) string {
+func logDir(t testing.TB) string {
 	t.Helper()
 	if d := os.Getenv(EnvLogDir); d != "" {
 		dir := filepath.Join(d, t.Name())
@@ -118,13 +134,19 @@ func logDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-// machine returns a lab machine for node id booting the lab kit.
-func machine(t *testing.T, k labKit, name string, params ...string) qemu.Machine {
+// machine returns a lab machine that boots the lab initrd for filesystem
+// fs with the given kernel parameters.
+func machine(t testing.TB, k labKit, name, fs string, params ...string) qemu.Machine {
+	t.Helper()
+	initrd, ok := k.Initrds[fs]
+	if !ok {
+		t.Fatalf("no lab initrd for filesystem %q", fs)
+	}
 	return qemu.Machine{
 		Name:    name,
 		Kernel:  k.Kernel.Vmlinuz,
-		Initrd:  k.Initrd,
-		Append:  append([]string{"loglevel=4"}, params...),
+		Initrd:  initrd,
+		Append:  append([]string{"loglevel=4", "osr.fstype=" + fs}, params...),
 		LogPath: filepath.Join(logDir(t), name+".log"),
 		Timeout: bootTimeout,
 	}
@@ -132,7 +154,7 @@ func machine(t *testing.T, k labKit, name string, params ...string) qemu.Machine
 
 // labTree makes a shared root whose /etc/hostname and /etc/osr-marker
 // are hostdependent for nodes 1…n.
-func labTree(t *testing.T, k labKit, n int) *sharedroot.Tree {
+func labTree(t testing.TB, k labKit, n int) *sharedroot.Tree {
 	t.Helper()
 	tree, err := sharedroot.NewTree(context.Background(), filepath.Join(t.TempDir(), "root"), k.Busybox)
 	if err != nil {
@@ -168,7 +190,12 @@ func logTimes(t *testing.T, results []*qemu.Result) {
 		if r == nil {
 			continue
 		}
+		var first time.Duration
+		if lines := r.Console.Lines(); len(lines) > 0 {
+			first = lines[0].At
+		}
 		at, _ := r.Marker(sharedroot.MarkerHostname)
-		t.Logf("%s: root init after %v, qemu ran %v (log %s)", r.Name, at.Round(time.Millisecond), r.Wall.Round(time.Millisecond), r.LogPath)
+		t.Logf("%s: first console output after %v, root init after %v, qemu ran %v (log %s)", r.Name,
+			first.Round(time.Millisecond), at.Round(time.Millisecond), r.Wall.Round(time.Millisecond), r.LogPath)
 	}
 }

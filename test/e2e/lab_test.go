@@ -31,7 +31,7 @@ func TestLabExt3TwoNodes(t *testing.T) {
 	}
 	var boots []qemu.Boot
 	for id := 1; id <= 2; id++ {
-		m := machine(t, k, fmt.Sprintf("ext3-node%d", id), "osr.node=mac", "osr.fstype=ext3")
+		m := machine(t, k, fmt.Sprintf("ext3-node%d", id), "ext3", "osr.node=mac")
 		m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Snapshot}}
 		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id)}}
 		boots = append(boots, qemu.Boot{Machine: m, Expect: identity(id)})
@@ -78,12 +78,12 @@ func TestLabNFS(t *testing.T) {
 	run := fmt.Sprint(time.Now().UnixNano())
 	mounts := map[int][]string{
 		1: {"osr.fstype=nfs4", "osr.root=nfs:" + srv.V4Source(), "osr.flags=vers=4.1"},
-		2: {"osr.fstype=nfs", "osr.root=nfs:" + srv.V3Source(), "osr.flags=" + srv.V3Options()},
+		2: {"osr.root=nfs:" + srv.V3Source(), "osr.flags=" + srv.V3Options()},
 	}
 	var boots []qemu.Boot
 	for id := 1; id <= 2; id++ {
 		params := append([]string{"osr.node=mac", "osr.ip=map"}, mounts[id]...)
-		m := machine(t, k, fmt.Sprintf("nfs-node%d", id), append(params, sharedroot.PeersParams(2, run)...)...)
+		m := machine(t, k, fmt.Sprintf("nfs-node%d", id), "nfs", append(params, sharedroot.PeersParams(2, run)...)...)
 		m.NetNS = lab.NS
 		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: lab.Tap(id)}}
 		boots = append(boots, qemu.Boot{Machine: m, Expect: append(identity(id),
@@ -113,14 +113,14 @@ func TestLabGFS2Populate(t *testing.T) {
 	if err := sharedroot.MakeGFS2(ctx, img, 256, sharedroot.GFS2Options{LockProto: "lock_nolock", Table: "osrc:root", Journals: 2}); err != nil {
 		t.Fatal(err)
 	}
-	pop, err := sharedroot.Populate(ctx, machine(t, k, "gfs2-populate", "osr.fstype=gfs2"), tree, img)
+	pop, err := sharedroot.Populate(ctx, machine(t, k, "gfs2-populate", "gfs2"), tree, img)
 	if err != nil {
 		t.Fatal(err)
 	}
 	at, _ := pop.Marker(sharedroot.PopulateDone)
 	t.Logf("populated after %v, qemu ran %v", at.Round(time.Millisecond), pop.Wall.Round(time.Millisecond))
 
-	m := machine(t, k, "gfs2-node1", "osr.node=1", "osr.fstype=gfs2")
+	m := machine(t, k, "gfs2-node1", "gfs2", "osr.node=1")
 	m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Snapshot}}
 	results, err := qemu.Run(ctx, qemu.Boot{Machine: m, Expect: append(identity(1), sharedroot.MarkerRoot+"/dev/vda / gfs2")})
 	logTimes(t, results)
@@ -146,8 +146,8 @@ func TestLabOCFS2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pop, err := sharedroot.Populate(ctx, machine(t, k, "ocfs2-populate",
-		"osr.node=1", "osr.fstype=ocfs2", hb.Param(), "osr.o2nodes=1:127.0.0.1"), tree, img)
+	pop, err := sharedroot.Populate(ctx, machine(t, k, "ocfs2-populate", "ocfs2",
+		"osr.node=1", hb.Param(), "osr.o2nodes=1:127.0.0.1"), tree, img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,8 +167,8 @@ func TestLabOCFS2(t *testing.T) {
 	run := fmt.Sprint(time.Now().UnixNano())
 	var boots []qemu.Boot
 	for id := 1; id <= 2; id++ {
-		params := append([]string{"osr.node=mac", "osr.ip=map", "osr.fstype=ocfs2", hb.Param(), members}, sharedroot.PeersParams(2, run)...)
-		m := machine(t, k, fmt.Sprintf("ocfs2-node%d", id), params...)
+		params := append([]string{"osr.node=mac", "osr.ip=map", hb.Param(), members}, sharedroot.PeersParams(2, run)...)
+		m := machine(t, k, fmt.Sprintf("ocfs2-node%d", id), "ocfs2", params...)
 		m.NetNS = lab.NS
 		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: lab.Tap(id)}}
 		m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Shared}}
@@ -180,5 +180,50 @@ func TestLabOCFS2(t *testing.T) {
 	logTimes(t, results)
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The console is interactive: a guest stopped in a shell takes commands
+// from the test, and Kill ends it. Tests of the rescue shell and of the
+// break parameter stand on this.
+func TestLabInteractiveShell(t *testing.T) {
+	requireLab(t)
+	k := getKit(t)
+	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout)
+	defer cancel()
+	tree := labTree(t, k, 1)
+	img := filepath.Join(t.TempDir(), "root.ext3")
+	if err := sharedroot.MakeExt3(ctx, tree, img, 64); err != nil {
+		t.Fatal(err)
+	}
+	m := machine(t, k, "shell", "ext3", "osr.node=1", "osr.shell=1")
+	m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Snapshot}}
+	in, err := qemu.Start(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Kill()
+	if _, err := in.WaitFor(ctx, "OSR-INITRD: mounted"); err != nil {
+		t.Fatal(err)
+	}
+	// The shell may start reading only after its prompt; repeat the command
+	// until its output shows.
+	ask := "cat /newroot/.cluster/cdsl/1/etc/hostname | sed s/^/SHELL-SAYS-/\n"
+	var answered time.Duration
+	for i := 0; i < 30 && answered == 0; i++ {
+		if err := in.Send(ask); err != nil {
+			t.Fatal(err)
+		}
+		wait, stop := context.WithTimeout(ctx, 2*time.Second)
+		answered, _ = in.WaitFor(wait, "SHELL-SAYS-node1")
+		stop()
+	}
+	if answered == 0 {
+		_, err := in.WaitFor(ctx, "SHELL-SAYS-node1")
+		t.Fatalf("the shell did not answer: %v", err)
+	}
+	in.Kill()
+	if _, err := in.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("Wait after Kill = %v", err)
 	}
 }

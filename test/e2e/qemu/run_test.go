@@ -155,3 +155,38 @@ func TestWaitForSendAndKill(t *testing.T) {
 		t.Errorf("WaitFor on an ended guest should fail with the console tail: %v", err)
 	}
 }
+
+func TestMeasure(t *testing.T) {
+	m := fakeMachine(t, "bench", "sleep 0.2; echo 'OSR-INITRD: switch_root'; sleep 0.1")
+	ts, err := Measure(context.Background(), m, "switch_root", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 3 {
+		t.Fatalf("timings = %v", ts)
+	}
+	for i, tm := range ts {
+		if tm.ToMarker < 200*time.Millisecond || tm.Wall < tm.ToMarker+100*time.Millisecond {
+			t.Errorf("run %d: %+v", i+1, tm)
+		}
+		if _, err := os.Stat(strings.TrimSuffix(m.LogPath, ".log") + fmt.Sprintf(".%d.log", i+1)); err != nil {
+			t.Errorf("run %d log: %v", i+1, err)
+		}
+	}
+	if !(ts.Min() <= ts.Median() && ts.Median() <= ts.Max()) || !strings.HasPrefix(ts.String(), "3 boots: min ") {
+		t.Errorf("summary %s", ts)
+	}
+	if _, err := Measure(context.Background(), m, "never shown", 2); err == nil || !strings.Contains(err.Error(), `console lacks ["never shown"]`) {
+		t.Errorf("a missing marker: %v", err)
+	}
+}
+
+func TestTimingsStats(t *testing.T) {
+	ts := Timings{{ToMarker: 3 * time.Second}, {ToMarker: time.Second}, {ToMarker: 2 * time.Second}, {ToMarker: 4 * time.Second}}
+	if ts.Min() != time.Second || ts.Median() != 2*time.Second || ts.Max() != 4*time.Second {
+		t.Errorf("min %v median %v max %v", ts.Min(), ts.Median(), ts.Max())
+	}
+	if (Timings{}).Median() != 0 {
+		t.Error("median of nothing")
+	}
+}
