@@ -14,7 +14,9 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Bridge is the name of the bridge inside the namespace.
@@ -57,6 +59,9 @@ func New(ctx context.Context, o Options) (_ *Lab, err error) {
 	suffix := make([]byte, 4)
 	if _, err := rand.Read(suffix); err != nil {
 		return nil, fmt.Errorf("name network namespace: %w", err)
+	}
+	if err := RemoveStale(ctx, o.Prefix); err != nil {
+		return nil, err
 	}
 	l := &Lab{NS: fmt.Sprintf("%s-%d-%s", o.Prefix, os.Getpid(), hex.EncodeToString(suffix)), Addr: o.Addr, taps: o.Taps}
 	if err := ip(ctx, "netns", "add", l.NS); err != nil {
@@ -114,6 +119,39 @@ func (l *Lab) Close() error {
 		return fmt.Errorf("delete network namespace: %w", err)
 	}
 	return nil
+}
+
+// RemoveStale deletes the namespaces an earlier lab with this prefix left
+// behind when its process died before Close (a test binary killed on a
+// timeout, say): those named prefix-PID-… whose PID no longer exists.
+func RemoveStale(ctx context.Context, prefix string) error {
+	out, err := exec.CommandContext(ctx, "ip", "netns", "list").Output()
+	if err != nil {
+		return fmt.Errorf("list network namespaces: %w", err)
+	}
+	var errs []error
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		rest, ok := strings.CutPrefix(f[0], prefix+"-")
+		if !ok {
+			continue
+		}
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			continue // its owner lives (or cannot be told apart from a live one)
+		}
+		if err := ip(ctx, "netns", "del", f[0]); err != nil {
+			errs = append(errs, fmt.Errorf("remove stale lab: %w", err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func ip(ctx context.Context, args ...string) error {

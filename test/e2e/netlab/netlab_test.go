@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,40 @@ func TestLab(t *testing.T) {
 	closed = true
 	if strings.Contains(namespaces(t), l.NS) {
 		t.Errorf("namespace %s left after Close", l.NS)
+	}
+}
+
+// A namespace left by a dead lab process is removed by the next lab; one
+// whose owner lives is kept.
+func TestRemoveStale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates network namespaces; skipped with -short")
+	}
+	if os.Geteuid() != 0 {
+		t.Fatal("needs root to create a network namespace")
+	}
+	// A child that has exited and been reaped: its PID names no process.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := "osrstaletest-" + strconv.Itoa(dead.Process.Pid) + "-00000000"
+	alive := "osrstaletest-" + strconv.Itoa(os.Getpid()) + "-00000001"
+	for _, ns := range []string{stale, alive} {
+		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns add %s: %v\n%s", ns, err, out)
+		}
+	}
+	defer exec.Command("ip", "netns", "del", alive).Run()
+	if err := RemoveStale(context.Background(), "osrstaletest"); err != nil {
+		t.Fatal(err)
+	}
+	list := namespaces(t)
+	if strings.Contains(list, stale) {
+		exec.Command("ip", "netns", "del", stale).Run()
+		t.Errorf("stale namespace %s kept", stale)
+	}
+	if !strings.Contains(list, alive) {
+		t.Errorf("namespace %s of a live process removed", alive)
 	}
 }
