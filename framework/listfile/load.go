@@ -66,6 +66,22 @@ func Load(dirs []string, root string) (*Set, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	byName := map[string]*Listfile{}
 	for _, dir := range dirs {
+		if !filepath.IsAbs(dir) {
+			if rootName(root) != "/" {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Relative listfile directory",
+					Detail:   fmt.Sprintf("%s is relative, but listfile directories are read inside %s; give it as an absolute path in the root.", dir, root),
+				})
+				continue
+			}
+			abs, err := filepath.Abs(dir)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Bad listfile directory", Detail: err.Error()})
+				continue
+			}
+			dir = abs
+		}
 		hostDir, names, err := readDir(root, dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
