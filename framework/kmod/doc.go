@@ -13,7 +13,7 @@
 //	sel, err := ix.Resolve(kmod.Request{Modules: []string{"gfs2", "fs-nfs4"}, Generic: true})
 //	fw, err := ix.Firmware(ctx, sel.Modules, kmod.FirmwareDirs("/", ix.Version()))
 //
-// The boot side (package kmod/loader) reads the same index from the
-// image and loads modules with finit_module; MatchModalias finds the drivers
-// for the hardware the init sees, as udev would.
+// The boot side (package framework/kmod/loader) reads the same index from
+// the image and loads modules with finit_module; MatchModaliases finds the
+// drivers for the hardware the init sees, as udev would.
 package kmod

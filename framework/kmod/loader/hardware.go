@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 
 	"github.com/open-sharedroot/osr/framework/kmod"
@@ -22,6 +23,10 @@ type HardwareReport struct {
 	Modules []string
 	// Blacklisted are matched drivers left out by Options.Blacklist.
 	Blacklisted []string
+	// NotInImage are matched drivers the index lists but whose file the
+	// image does not hold (a host-only or generic image leaves out
+	// hardware it was not built for); they are skipped, not errors.
+	NotInImage []string
 	// Rounds is the number of sysfs scans that found new devices.
 	Rounds int
 }
@@ -31,7 +36,8 @@ type HardwareReport struct {
 // modalias, like udev's coldplug with modprobe. Drivers create new
 // devices, so it scans again after each round until nothing new appears.
 // A driver that fails does not stop the others; the error joins all
-// failures. Modules Options.Blacklist names are not loaded.
+// failures. Modules Options.Blacklist names are not loaded, nor are
+// drivers whose files the image leaves out.
 func (l *Loader) LoadHardware(ctx context.Context, sysfs string) (HardwareReport, error) {
 	var rep HardwareReport
 	seen := map[string]bool{}
@@ -61,6 +67,9 @@ func (l *Loader) LoadHardware(ctx context.Context, sysfs string) (HardwareReport
 			case l.blacklist[m.Name]:
 				taken[m.Name] = true
 				rep.Blacklisted = append(rep.Blacklisted, m.Name)
+			case !fileExists(l.ix.Path(m)):
+				taken[m.Name] = true
+				rep.NotInImage = append(rep.NotInImage, m.Name)
 			default:
 				taken[m.Name] = true
 				rep.Modules = append(rep.Modules, m.Name)
@@ -75,5 +84,11 @@ func (l *Loader) LoadHardware(ctx context.Context, sysfs string) (HardwareReport
 	sort.Strings(rep.Modaliases)
 	sort.Strings(rep.Modules)
 	sort.Strings(rep.Blacklisted)
+	sort.Strings(rep.NotInImage)
 	return rep, errors.Join(errs...)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
