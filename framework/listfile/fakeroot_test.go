@@ -36,15 +36,7 @@ func fakeRoot(t *testing.T) string {
 			"/usr/share/doc/gfs2-utils/copyright\n/usr/share/man\n/usr/share/man/man8\n/usr/share/man/man8/fsck.gfs2.8.gz\n" +
 			"/usr/share/locale/de/LC_MESSAGES/gfs2-utils.mo\n/var\n/var/lib\n/var/lib/gfs2\n/usr/sbin/gone\n",
 	}
-	for name, content := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeTree(t, root, files)
 	if err := os.MkdirAll(filepath.Join(root, "var/lib/gfs2"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -56,11 +48,7 @@ func fakeRoot(t *testing.T) string {
 		"etc/modprobe.d/sub/link.conf": "../osr.conf",
 		"usr/sbin/escape":              "/../../../../bin/sh",
 	}
-	for name, target := range links {
-		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	linkTree(t, root, links)
 	if err := unix.Mkfifo(filepath.Join(root, "etc/modprobe.d/fifo"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -77,4 +65,28 @@ func writeListfiles(t *testing.T, files map[string]string) string {
 		}
 	}
 	return dir
+}
+
+// writeTree writes name → content files below root, making their directories.
+func writeTree(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// linkTree makes name → target symbolic links below root.
+func linkTree(t *testing.T, root string, links map[string]string) {
+	t.Helper()
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

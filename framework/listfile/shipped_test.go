@@ -45,6 +45,7 @@ func TestShippedListfilesFedora(t *testing.T) {
 	root := t.TempDir()
 	files := map[string]string{
 		"usr/lib/os-release":                "ID=fedora\nVERSION_ID=40\n",
+		"etc/.keep":                         "",
 		"usr/lib/sysimage/rpm/rpmdb.sqlite": "",
 		"usr/sbin/fsck.gfs2":                elf,
 		"usr/sbin/corosync":                 elf,
@@ -53,21 +54,8 @@ func TestShippedListfilesFedora(t *testing.T) {
 		"usr/lib64/libsoftokn3.so":          elf,
 		"usr/lib64/libsoftokn3.chk":         "chk",
 	}
-	for name, content := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink("../usr/lib/os-release", filepath.Join(root, "etc/os-release")); err != nil {
-		t.Fatal(err)
-	}
+	writeTree(t, root, files)
+	linkTree(t, root, map[string]string{"etc/os-release": "../usr/lib/os-release"})
 	rpm := filepath.Join(t.TempDir(), "rpm")
 	script := "#!/bin/sh\ncase \"$7\" in\n" +
 		"nss-softokn) printf 'x86_64\\t0\\t/usr/lib64/libsoftokn3.so\\nx86_64\\t0\\t/usr/lib64/libsoftokn3.chk\\nx86_64\\t0\\t/usr/lib64/libnssdbm3.so\\n' ;;\n" +
