@@ -29,7 +29,8 @@ entries that are missing are listed and make the command fail (exit 1).
   --listfile-dir DIR  read listfiles from DIR instead of the installed ones
                       (repeatable, later ones override earlier ones; also
                       $OSR_LISTFILE_PATH, colon-separated). Without it osr reads
-                      /usr/share/osr/listfiles then /etc/osr/listfiles.d inside --root.
+                      the listfile_dirs of osr.hcl, else /usr/share/osr/listfiles
+                      then /etc/osr/listfiles.d, inside --root.
   --listfile NAME     also take the on-request listfile NAME (repeatable)
   --all               also list the entries left out by their conditions
   --json              print the report and the items as JSON
@@ -99,7 +100,13 @@ func loadListfiles(e *env, dirs []string, root string) (*listfile.Set, error) {
 	}
 	loadRoot := "/"
 	if len(dirs) == 0 {
-		dirs, loadRoot = listfile.SystemDirs, root
+		// The same directories as osr build: osr.hcl's listfile_dirs, else the
+		// installed ones, read inside the root.
+		cfg, err := e.loadConfig()
+		if err != nil {
+			return nil, err
+		}
+		dirs, loadRoot = defaultListfileDirs(cfg.Config), root
 	} else {
 		for i, d := range dirs {
 			abs, err := filepath.Abs(d)
