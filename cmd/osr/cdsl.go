@@ -122,7 +122,7 @@ func (f *cdslFlags) bind(fs *flag.FlagSet) {
 // options turns the flags into repository options.
 func (f *cdslFlags) options(e *env) (cdsl.Options, error) {
 	o := cdsl.Options{Root: f.root, Mountpoint: f.mountpoint, Inventory: f.inventory,
-		DryRun: f.dryRun, Out: e.stdout, Hook: cdslHook}
+		DryRun: f.dryRun, Out: e.stdout, Notes: e.stderr, Hook: cdslHook}
 	if f.cluster != "" {
 		c, err := cluster.Load(f.cluster)
 		if err != nil {

@@ -42,8 +42,11 @@ type Options struct {
 	Cluster []ClusterNode
 	// DryRun prints the filesystem operations to Out instead of running them.
 	DryRun bool
-	// Out receives notes for the user (and the plan on a dry run); nil discards.
+	// Out receives the plan on a dry run; nil discards.
 	Out io.Writer
+	// Notes receives messages for the user: an interrupted operation finished or
+	// undone, a wait for the lock; nil discards.
+	Notes io.Writer
 	// Cwd is the directory relative paths are taken from (default: the process's).
 	Cwd string
 	// LockStale is how long a silent lock holder is waited for (default 30s).
@@ -62,6 +65,7 @@ type Repo struct {
 	inv    *inventory.Inventory
 	lock   *lock.Lock
 	out    io.Writer
+	notes  io.Writer
 	// virtual holds, on a dry run, what earlier printed plans would have created
 	// (name → where its content would have come from).
 	virtual map[string]string
@@ -91,11 +95,15 @@ func open(ctx context.Context, opts Options) (*Repo, error) {
 	if out == nil {
 		out = io.Discard
 	}
+	notes := opts.Notes
+	if notes == nil {
+		notes = io.Discard
+	}
 	fsys, err := rootfs.Open(opts.Root)
 	if err != nil {
 		return nil, err
 	}
-	r := &Repo{ctx: ctx, opts: opts, fs: fsys, out: out}
+	r := &Repo{ctx: ctx, opts: opts, fs: fsys, out: out, notes: notes}
 	if !fsys.IsDir(opts.Mountpoint) {
 		fsys.Close()
 		return nil, fmt.Errorf("mountpoint %s is not a directory", fsys.HostPath(opts.Mountpoint))
@@ -127,7 +135,7 @@ func (r *Repo) takeLock() error {
 		Stale:   r.opts.LockStale,
 		Purpose: "osr cdsl",
 		Waiting: func(h lock.Holder) {
-			fmt.Fprintf(r.out, "waiting for the CDSL lock held by %s\n", h)
+			fmt.Fprintf(r.notes, "waiting for the CDSL lock held by %s\n", h)
 		},
 	})
 	if err != nil {
@@ -161,7 +169,7 @@ func (r *Repo) recover() error {
 		return err
 	}
 	if msg != "" {
-		fmt.Fprintln(r.out, msg)
+		fmt.Fprintln(r.notes, msg)
 	}
 	return nil
 }

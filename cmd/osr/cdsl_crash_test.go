@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/open-sharedroot/osr/framework/cdsl/journal"
+)
+
+// hasVar matches the line of 'osr cdsl list' for the CDSL /var.
+var hasVar = regexp.MustCompile(`(?m)^hostdependent +var\t`)
+
+// crashStepEnv makes an osr helper process kill itself with SIGKILL just before
+// the journal step with that index runs.
+const crashStepEnv = "OSR_TEST_CDSL_CRASH_STEP"
+
+func init() {
+	v := os.Getenv(crashStepEnv)
+	if v == "" {
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		panic(crashStepEnv + ": " + err.Error())
+	}
+	cdslHook = func(i int, _ journal.Step, undo bool) {
+		if i == n && !undo {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		}
+	}
+}
+
+// osrProc runs the osr helper process (the test binary, installed on PATH by
+// testscript.Main) and reports whether SIGKILL ended it.
+func osrProc(t *testing.T, env []string, args ...string) (killed bool, out string) {
+	t.Helper()
+	cmd := exec.Command("osr", args...)
+	cmd.Env = append(os.Environ(), env...)
+	var b bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &b, &b
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			return true, b.String()
+		}
+	}
+	if err != nil {
+		t.Fatalf("osr %s: %v\n%s", strings.Join(args, " "), err, b.String())
+	}
+	return false, b.String()
+}
+
+// manifest describes a tree: every name with its type, mode, and content hash or
+// symlink target.
+func manifest(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		info, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		desc := info.Mode().String()
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			desc += " -> " + target
+		case info.Mode().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			desc += fmt.Sprintf(" %x", sha256.Sum256(data))
+		}
+		m[rel] = desc
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func sameManifest(t *testing.T, what string, got, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s is %q, want %q", what, k, got[k], v)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%s: unexpected %s", what, k)
+		}
+	}
+}
+
+// crashRoot makes a root with a /var of n files (with a hardlink, a symlink and
+// a fifo) and the infrastructure for nodes 1..3.
+func crashRoot(t *testing.T, n int) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "root")
+	for i := 0; i < n; i++ {
+		p := filepath.Join(root, "var", fmt.Sprintf("d%02d", i%20), fmt.Sprintf("f%04d", i))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, bytes.Repeat([]byte{byte(i)}, 64+i%4096), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.MkdirAll(filepath.Join(root, "var/log"), 0o755)
+	os.WriteFile(filepath.Join(root, "var/log/messages"), []byte("boot\n"), 0o600)
+	os.Link(filepath.Join(root, "var/log/messages"), filepath.Join(root, "var/log/messages.hard"))
+	os.Symlink("messages", filepath.Join(root, "var/log/current"))
+	syscall.Mkfifo(filepath.Join(root, "var/log/fifo"), 0o620)
+	if killed, out := osrProc(t, nil, "cdsl", "init", "-r", root, "--nodes", "3"); killed {
+		t.Fatalf("init killed: %s", out)
+	}
+	return root
+}
+
+// afterCrash runs the next command, then checks the journal is gone, no staging
+// or trash name is left, and the inventory matches the disk.
+func afterCrash(t *testing.T, root string) string {
+	t.Helper()
+	_, list := osrProc(t, nil, "cdsl", "list", "-r", root)
+	if _, err := os.Lstat(filepath.Join(root, journal.FileName)); err == nil {
+		t.Fatalf("the journal is still there after the next command")
+	}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && (strings.Contains(d.Name(), ".osr-tmp") || strings.Contains(d.Name(), ".osr-trash-")) {
+			t.Errorf("left behind: %s", p)
+		}
+		return nil
+	})
+	if _, out := osrProc(t, nil, "cdsl", "check", "-r", root, "--scan"); !strings.Contains(out, "inventory and filesystem agree") {
+		t.Errorf("check after the crash: %s", out)
+	}
+	return list
+}
+
+// TestCrashAdd kills 'osr cdsl add -a /var' before each of its journal steps and
+// proves the next command leaves either the old state or the new one, complete.
+func TestCrashAdd(t *testing.T) {
+	for step := 0; ; step++ {
+		root := crashRoot(t, 60)
+		want := manifest(t, filepath.Join(root, "var"))
+		killed, out := osrProc(t, []string{crashStepEnv + "=" + strconv.Itoa(step)}, "cdsl", "add", "-r", root, "-a", "/var")
+		if !killed {
+			if step < 5 {
+				t.Fatalf("add ran to the end at step %d; it has more steps than that: %s", step, out)
+			}
+			break
+		}
+		list := afterCrash(t, root)
+		if hasVar.MatchString(list) {
+			for _, d := range []string{"1", "2", "3", "default"} {
+				sameManifest(t, fmt.Sprintf("step %d, node %s", step, d), manifest(t, filepath.Join(root, ".cluster/cdsl", d, "var")), want)
+			}
+			if target, _ := os.Readlink(filepath.Join(root, "var")); target != ".cdsl.local/var" {
+				t.Errorf("step %d: var -> %q", step, target)
+			}
+		} else {
+			sameManifest(t, fmt.Sprintf("step %d, /var", step), manifest(t, filepath.Join(root, "var")), want)
+		}
+	}
+}
+
+// TestCrashRemove kills 'osr cdsl rm /var' before each of its journal steps.
+// Node 1's copy differs, so it must survive as var.1.
+func TestCrashRemove(t *testing.T) {
+	for step := 0; ; step++ {
+		root := crashRoot(t, 60)
+		want := manifest(t, filepath.Join(root, "var"))
+		osrProc(t, nil, "cdsl", "add", "-r", root, "-a", "/var")
+		os.WriteFile(filepath.Join(root, ".cluster/cdsl/1/var/log/messages"), []byte("node 1\n"), 0o600)
+		want1 := manifest(t, filepath.Join(root, ".cluster/cdsl/1/var"))
+		killed, out := osrProc(t, []string{crashStepEnv + "=" + strconv.Itoa(step)}, "cdsl", "rm", "-r", root, "/var")
+		if !killed {
+			if step < 5 {
+				t.Fatalf("rm ran to the end at step %d; it has more steps than that: %s", step, out)
+			}
+			break
+		}
+		list := afterCrash(t, root)
+		if hasVar.MatchString(list) {
+			sameManifest(t, fmt.Sprintf("step %d, node 1", step), manifest(t, filepath.Join(root, ".cluster/cdsl/1/var")), want1)
+			for _, d := range []string{"2", "3", "default"} {
+				sameManifest(t, fmt.Sprintf("step %d, node %s", step, d), manifest(t, filepath.Join(root, ".cluster/cdsl", d, "var")), want)
+			}
+			continue
+		}
+		sameManifest(t, fmt.Sprintf("step %d, /var", step), manifest(t, filepath.Join(root, "var")), want)
+		sameManifest(t, fmt.Sprintf("step %d, /var.1", step), manifest(t, filepath.Join(root, "var.1")), want1)
+		for _, gone := range []string{"var.2", "var.3", "var.default", ".cluster/cdsl/2/var"} {
+			if _, err := os.Lstat(filepath.Join(root, gone)); err == nil {
+				t.Errorf("step %d: %s exists", step, gone)
+			}
+		}
+	}
+}
+
+// TestCrashRandom kills 'osr cdsl add -a /var' of a larger tree at random moments
+// (most of them inside one of the copies).
+func TestCrashRandom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	const files = 1500
+	root := crashRoot(t, files)
+	start := time.Now()
+	osrProc(t, nil, "cdsl", "add", "-r", root, "-a", "/var")
+	full := time.Since(start)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	for round := 0; round < 6; round++ {
+		root := crashRoot(t, files)
+		want := manifest(t, filepath.Join(root, "var"))
+		delay := time.Duration(rng.Int64N(int64(full)))
+		cmd := exec.Command("osr", "cdsl", "add", "-r", root, "-a", "/var")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		t.Logf("round %d: killed after %v of %v", round, delay, full)
+		list := afterCrash(t, root)
+		if hasVar.MatchString(list) {
+			for _, d := range []string{"1", "2", "3", "default"} {
+				sameManifest(t, fmt.Sprintf("round %d, node %s", round, d), manifest(t, filepath.Join(root, ".cluster/cdsl", d, "var")), want)
+			}
+		} else {
+			sameManifest(t, fmt.Sprintf("round %d, /var", round), manifest(t, filepath.Join(root, "var")), want)
+		}
+	}
+}
