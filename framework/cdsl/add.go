@@ -80,7 +80,9 @@ func (r *Repo) Add(arg string, t inventory.Type, nodes []string, o AddOptions) (
 		return c, err
 	}
 	for _, s := range steps {
-		p.copyTo(s.From, s.Path)
+		if err := p.copyTo(s.From, s.Path); err != nil {
+			return c, err
+		}
 	}
 	var trash []string
 	if t == inventory.Hostdependent {
@@ -165,8 +167,8 @@ func (r *Repo) planShared(p *planner, m Model, c inventory.CDSL, parent *invento
 				return nil, err
 			}
 			trash = append(trash, tr...)
-		} else {
-			p.mkdirAll(path.Dir(loc))
+		} else if err := p.mkdirAll(path.Dir(loc)); err != nil {
+			return nil, err
 		}
 		p.add(journal.Step{Op: journal.OpSymlink, Path: loc, Target: target})
 	}
@@ -187,14 +189,15 @@ func (r *Repo) planCopy(p *planner, from, dest string) error {
 			if err != nil {
 				return err
 			}
-			p.mkdirAll(path.Dir(dest))
+			if err := p.mkdirAll(path.Dir(dest)); err != nil {
+				return err
+			}
 			p.add(journal.Step{Op: journal.OpSymlink, Path: dest, Target: relTarget(dest, resolved)})
 			p.created[dest] = true
 			return nil
 		}
 	}
-	p.copyTo(from, dest)
-	return nil
+	return p.copyTo(from, dest)
 }
 
 // planReplace moves name out of the way: to name.orig with backup, else to a

@@ -14,7 +14,7 @@ type Problem struct {
 	Src     string
 	Message string
 	// fix plans the repair; nil when it cannot be repaired without losing data.
-	fix func(p *planner, inv *inventory.Inventory)
+	fix func(p *planner, inv *inventory.Inventory) error
 	// gone is set when nothing of the CDSL is left: the repair drops the entry.
 	gone bool
 }
@@ -29,7 +29,7 @@ func (p Problem) String() string { return p.Src + ": " + p.Message }
 func (r *Repo) Verify(c inventory.CDSL) []Problem {
 	m := r.Model()
 	var probs []Problem
-	add := func(msg string, fix func(*planner, *inventory.Inventory)) {
+	add := func(msg string, fix func(*planner, *inventory.Inventory) error) {
 		probs = append(probs, Problem{Src: c.Src, Message: msg, fix: fix})
 	}
 	target := m.Target(c)
@@ -45,8 +45,9 @@ func (r *Repo) Verify(c inventory.CDSL) []Problem {
 				add(fmt.Sprintf("symlink %s is missing and so is its directory", l), nil)
 				continue
 			}
-			add(fmt.Sprintf("symlink %s is missing", l), func(p *planner, _ *inventory.Inventory) {
+			add(fmt.Sprintf("symlink %s is missing", l), func(p *planner, _ *inventory.Inventory) error {
 				p.add(journal.Step{Op: journal.OpSymlink, Path: l, Target: target})
+				return nil
 			})
 		case !r.fs.IsSymlink(l):
 			add(fmt.Sprintf("%s should be a symlink to %s but is a real path; move it away or remove the CDSL with 'osr cdsl rm -f'", l, target), nil)
@@ -55,10 +56,11 @@ func (r *Repo) Verify(c inventory.CDSL) []Problem {
 			if err != nil {
 				add(err.Error(), nil)
 			} else if got != target {
-				add(fmt.Sprintf("symlink %s points to %s instead of %s", l, got, target), func(p *planner, _ *inventory.Inventory) {
+				add(fmt.Sprintf("symlink %s points to %s instead of %s", l, got, target), func(p *planner, _ *inventory.Inventory) error {
 					trash := p.trash(l)
 					p.add(journal.Step{Op: journal.OpSymlink, Path: l, Target: target})
 					p.later = append(p.later, journal.Step{Op: journal.OpRemoveAll, Path: trash})
+					return nil
 				})
 			}
 		}
@@ -81,14 +83,14 @@ func (r *Repo) Verify(c inventory.CDSL) []Problem {
 			continue
 		}
 		from := source
-		add(fmt.Sprintf("its data %s is missing (a copy of %s will be made)", d, from), func(p *planner, _ *inventory.Inventory) {
-			p.copyTo(from, d)
+		add(fmt.Sprintf("its data %s is missing (a copy of %s will be made)", d, from), func(p *planner, _ *inventory.Inventory) error {
+			return p.copyTo(from, d)
 		})
 	}
 	if missingLinks == len(links) && missingData == len(data) {
 		// Nothing is left: the CDSL was removed behind the inventory's back.
 		return []Problem{{Src: c.Src, Message: fmt.Sprintf("neither its symlinks nor its data exist: the %s CDSL is gone", c.Type), gone: true,
-			fix: func(_ *planner, inv *inventory.Inventory) { inv.Delete(c.Src) }}}
+			fix: func(_ *planner, inv *inventory.Inventory) error { inv.Delete(c.Src); return nil }}}
 	}
 	return probs
 }
@@ -136,7 +138,9 @@ func (r *Repo) Check(o CheckOptions) (CheckResult, error) {
 	inv := r.inv.Clone()
 	for _, pr := range res.Problems {
 		if pr.fix != nil {
-			pr.fix(p, inv)
+			if err := pr.fix(p, inv); err != nil {
+				return res, fmt.Errorf("repair %s: %w", pr.Src, err)
+			}
 			res.Repaired++
 		}
 	}

@@ -70,21 +70,25 @@ func Init(ctx context.Context, opts Options, s inventory.Settings, file string) 
 			r.Close()
 			return nil, res, err
 		}
-		p.mkdirAll(path.Dir(phys))
+		if err := p.mkdirAll(path.Dir(phys)); err != nil {
+			r.Close()
+			return nil, res, err
+		}
 		inv := &inventory.Inventory{Version: inventory.Version2, Settings: s}
 		r.inv = inv
 		p.add(journal.Step{Op: journal.OpInventory, Path: r.layout.File, Link: r.layout.LinkDir(),
 			Via: []string{r.layout.DefaultNodeDir()}, Data: inventory.Marshal(inv), Note: "new inventory"})
 	}
-	p.mkdirAll(r.layout.SharedDir())
-	p.mkdirAll(r.layout.LinkDir())
-	p.mkdirAll(r.layout.DefaultNodeDir())
+	err = errors.Join(p.mkdirAll(r.layout.SharedDir()), p.mkdirAll(r.layout.LinkDir()), p.mkdirAll(r.layout.DefaultNodeDir()))
 	m := r.Model()
 	for _, n := range nodes {
-		dir := r.layout.NodeDir(m.NodeDir(n))
-		if !p.exists(dir) {
-			p.copyTo(r.layout.DefaultNodeDir(), dir)
+		if dir := r.layout.NodeDir(m.NodeDir(n)); err == nil && !p.exists(dir) {
+			err = p.copyTo(r.layout.DefaultNodeDir(), dir)
 		}
+	}
+	if err != nil {
+		r.Close()
+		return nil, res, err
 	}
 	op := "init " + r.fs.HostPath(r.opts.Mountpoint)
 	if err := r.run(journal.Plan{Op: op, Steps: p.steps, Commit: len(p.steps)}); err != nil {

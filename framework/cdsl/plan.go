@@ -1,12 +1,14 @@
 package cdsl
 
 import (
+	"fmt"
 	"path"
 	"strconv"
 	"strings"
 
 	"github.com/open-sharedroot/osr/framework/cdsl/journal"
 	"github.com/open-sharedroot/osr/framework/cdsl/rootfs"
+	"golang.org/x/sys/unix"
 )
 
 // planner collects the steps of one operation and remembers what they will have
@@ -27,11 +29,11 @@ func (r *Repo) newPlanner() *planner {
 func (p *planner) add(s ...journal.Step) { p.steps = append(p.steps, s...) }
 
 // mkdirAll plans the creation of dir and its missing parents (names relative to
-// the root).
-func (p *planner) mkdirAll(dir string) {
+// the root). A symlink on the way must lead to a directory inside the root.
+func (p *planner) mkdirAll(dir string) error {
 	dir = rootfs.Clean(dir)
 	if dir == "" {
-		return
+		return nil
 	}
 	parts := strings.Split(dir, "/")
 	for i := range parts {
@@ -39,12 +41,16 @@ func (p *planner) mkdirAll(dir string) {
 		if p.created[d] || p.r.fs.IsDir(d) {
 			continue
 		}
-		if st, err := p.r.fs.Stat(d); err == nil && st.Mode&0o170000 == 0o040000 {
+		if st, err := p.r.fs.Stat(d); err == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
 			continue // a symlink to a directory
+		}
+		if p.r.fs.Exists(d) {
+			return fmt.Errorf("%s is in the way of the directory %s (not a directory, or a symlink to none inside the root); move it away", p.r.fs.HostPath(d), p.r.fs.HostPath(dir))
 		}
 		p.created[d] = true
 		p.add(journal.Step{Op: journal.OpMkdir, Path: d})
 	}
+	return nil
 }
 
 // exists reports whether name exists now or will have been created by the plan
@@ -82,10 +88,13 @@ func (p *planner) remember() {
 }
 
 // copyTo plans a copy of from to to (through a staging name beside to).
-func (p *planner) copyTo(from, to string) {
-	p.mkdirAll(path.Dir(to))
+func (p *planner) copyTo(from, to string) error {
+	if err := p.mkdirAll(path.Dir(to)); err != nil {
+		return err
+	}
 	p.add(copyStep(from, to))
 	p.created[rootfs.Clean(to)] = true
+	return nil
 }
 
 // trash plans moving name aside to a hidden name beside it; the name is returned
