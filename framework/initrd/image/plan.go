@@ -1,0 +1,396 @@
+package image
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// record is one header in the archive, in archive order, with what fills its body.
+type record struct {
+	hdr  header
+	file *Entry // the file whose content is the body; nil when the body is empty
+	size int64  // body length; 0 for every link of a hardlinked file but the first
+	link string // a symlink's target, its body
+}
+
+// plan is the archive laid out: records in order, split into chunks that are
+// compressed independently.
+type plan struct {
+	records []record
+	chunks  []chunk
+	stats   Stats
+}
+
+// chunk is a run of records compressed as one frame.
+type chunk struct {
+	records []record
+	rawLen  int64 // the chunk's length as cpio, the trailer included in the last
+}
+
+// chunkSize is the amount of cpio data after which a chunk ends (at the next entry
+// boundary). It is a constant, not derived from the number of cores, so the
+// output does not depend on the machine that writes it.
+const chunkSize = 16 << 20
+
+// makePlan resolves paths through symlinks in the image, reads file metadata,
+// compares duplicate paths, finds identical contents and orders everything.
+func (a *Archive) makePlan(ctx context.Context, mtime uint32, workers int) (*plan, error) {
+	nodes, err := a.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if err := statSources(ctx, nodes, workers); err != nil {
+		return nil, err
+	}
+	links, err := findIdentical(ctx, nodes, workers)
+	if err != nil {
+		return nil, err
+	}
+	return layout(nodes, links, mtime), nil
+}
+
+// resolve returns the archive's nodes with every path rewritten so that no parent
+// component is a symlink in the image: with lib -> usr/lib in the image,
+// lib/modules/x is stored as usr/lib/modules/x, which is where the kernel (which
+// follows the link while unpacking) would put it, and the link exists no matter
+// in which order the two were added.
+func (a *Archive) resolve() ([]*node, error) {
+	links := map[string]string{}
+	for p, n := range a.entries {
+		if n.Kind == Symlink {
+			links[p] = n.Target
+		}
+	}
+	if len(links) == 0 {
+		return sortedNodes(a.entries), nil
+	}
+	b := NewArchive()
+	for _, n := range sortedNodes(a.entries) {
+		if n.implicit {
+			continue // recreated below whatever still needs it
+		}
+		p, err := resolveParents(n.Path, links)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range append([]*Entry{&n.Entry}, n.alternates...) {
+			moved := *e
+			moved.Path = p
+			if err := b.insert(&moved, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return sortedNodes(b.entries), nil
+}
+
+// resolveParents rewrites p's parent directories through the image's symlinks.
+func resolveParents(p string, links map[string]string) (string, error) {
+	for hops := 0; ; hops++ {
+		if hops > 40 {
+			return "", fmt.Errorf("%s: too many levels of symlinks in the image", p)
+		}
+		parts := strings.Split(p, "/")
+		moved := false
+		for i := 1; i < len(parts); i++ {
+			prefix := strings.Join(parts[:i], "/")
+			target, ok := links[prefix]
+			if !ok {
+				continue
+			}
+			if !strings.HasPrefix(target, "/") {
+				target = path.Join(path.Dir(prefix), target)
+			}
+			// Like the kernel at the root, ".." above the image root stays at the root.
+			base := strings.TrimPrefix(path.Join("/", target), "/")
+			rest := strings.Join(parts[i:], "/")
+			if base == "" {
+				p = rest
+			} else {
+				p = base + "/" + rest
+			}
+			moved = true
+			break
+		}
+		if !moved {
+			return p, nil
+		}
+	}
+}
+
+func sortedNodes(m map[string]*node) []*node {
+	out := make([]*node, 0, len(m))
+	for _, n := range m {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// statSources fills in the mode of files whose Mode comes from their source and
+// records every source's size, then checks that files added twice at one path
+// agree in mode and size.
+func statSources(ctx context.Context, nodes []*node, workers int) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for _, n := range nodes {
+		if n.Kind != File {
+			continue
+		}
+		for _, e := range append([]*Entry{&n.Entry}, n.alternates...) {
+			if e.Source == "" {
+				continue
+			}
+			g.Go(func() error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				fi, err := os.Stat(e.Source)
+				if err != nil {
+					return fmt.Errorf("%s: %w", e.Path, err)
+				}
+				if !fi.Mode().IsRegular() {
+					return fmt.Errorf("%s: source %s is a %v, not a regular file", e.Path, e.Source, fi.Mode().Type())
+				}
+				if fi.Size() > maxBodyLen {
+					return fmt.Errorf("%s: source %s is %d bytes; newc cpio holds at most 4 GiB - 1 per file", e.Path, e.Source, fi.Size())
+				}
+				e.statSize = fi.Size()
+				if e.Mode == 0 {
+					e.Mode = fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+				}
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		for _, alt := range n.alternates {
+			if alt.Mode != n.Mode || alt.size() != n.size() {
+				return n.conflict(alt)
+			}
+		}
+	}
+	return nil
+}
+
+// size is the length of a file's content (its source's size as stat saw it).
+func (e *Entry) size() int64 {
+	if e.Source != "" {
+		return e.statSize
+	}
+	return int64(len(e.Data))
+}
+
+// contentHash reads e's content and returns its SHA-256.
+func (e *Entry) contentHash() ([32]byte, error) {
+	if e.Source == "" {
+		return sha256.Sum256(e.Data), nil
+	}
+	f, err := os.Open(e.Source)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("%s: %w", e.Path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("%s: reading %s: %w", e.Path, e.Source, err)
+	}
+	if n != e.statSize {
+		return [32]byte{}, fmt.Errorf("%s: %s changed while the image was being written (%d bytes, then %d)", e.Path, e.Source, e.statSize, n)
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum, nil
+}
+
+// findIdentical hashes files whose size another file shares and returns, for every
+// file that repeats an earlier file's content and metadata, the node it links to.
+// It also rejects two different contents added at one path.
+func findIdentical(ctx context.Context, nodes []*node, workers int) (map[*node]*node, error) {
+	bySize := map[int64][]*node{}
+	var toHash []*Entry
+	for _, n := range nodes {
+		if n.Kind != File {
+			continue
+		}
+		if s := n.size(); s > 0 {
+			bySize[s] = append(bySize[s], n)
+		}
+		if len(n.alternates) > 0 {
+			toHash = append(toHash, &n.Entry)
+			toHash = append(toHash, n.alternates...)
+		}
+	}
+	for _, group := range bySize {
+		if len(group) > 1 {
+			for _, n := range group {
+				if len(n.alternates) == 0 {
+					toHash = append(toHash, &n.Entry)
+				}
+			}
+		}
+	}
+	hashes := make([][32]byte, len(toHash))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for i, e := range toHash {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			sum, err := e.contentHash()
+			hashes[i] = sum
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sums := make(map[*Entry][32]byte, len(toHash))
+	for i, e := range toHash {
+		sums[e] = hashes[i]
+	}
+	for _, n := range nodes {
+		for _, alt := range n.alternates {
+			if sums[alt] != sums[&n.Entry] {
+				return nil, fmt.Errorf("%w at %s: %s and %s differ in content", ErrConflict, n.Path, n.describe(), alt.describe())
+			}
+		}
+	}
+	type key struct {
+		sum      [32]byte
+		mode     fs.FileMode
+		uid, gid int
+	}
+	first := map[key]*node{}
+	links := map[*node]*node{}
+	for _, n := range nodes { // sorted: the first path of a group carries the data
+		sum, ok := sums[&n.Entry]
+		if !ok {
+			continue
+		}
+		k := key{sum, n.Mode, n.UID, n.GID}
+		if f, ok := first[k]; ok {
+			links[n] = f
+		} else {
+			first[k] = n
+		}
+	}
+	return links, nil
+}
+
+// layout assigns inode numbers in path order, turns nodes into headers and cuts
+// the record list into chunks.
+func layout(nodes []*node, links map[*node]*node, mtime uint32) *plan {
+	p := &plan{records: make([]record, 0, len(nodes))}
+	nlink := map[*node]uint32{}
+	for _, target := range links {
+		nlink[target]++
+	}
+	ino := map[*node]uint32{}
+	for i, n := range nodes {
+		h := header{ino: uint32(i + 1), mode: cpioMode(&n.Entry), uid: uint32(n.UID), gid: uint32(n.GID),
+			nlink: 1, mtime: mtime, name: n.Path}
+		r := record{}
+		switch n.Kind {
+		case Dir:
+			h.nlink = 2
+			p.stats.Dirs++
+		case Symlink:
+			h.size = uint32(len(n.Target))
+			r.link = n.Target
+			p.stats.Symlinks++
+		case CharDevice, BlockDevice:
+			h.rdevMajor, h.rdevMinor = n.Major, n.Minor
+			p.stats.Devices++
+		case Fifo:
+			p.stats.Devices++
+		case File:
+			p.stats.Files++
+			if target, ok := links[n]; ok {
+				h.ino, h.nlink = ino[target], nlink[target]+1
+				p.stats.Hardlinks++
+				break
+			}
+			ino[n] = h.ino
+			h.nlink += nlink[n]
+			r.file, r.size = &n.Entry, n.size()
+			h.size = uint32(r.size)
+			p.stats.ContentBytes += r.size
+		}
+		r.hdr = h
+		p.records = append(p.records, r)
+	}
+	p.stats.Entries = len(p.records)
+	start, acc := 0, int64(0)
+	for i := range p.records {
+		acc += p.records[i].rawLen()
+		if acc >= chunkSize {
+			p.chunks = append(p.chunks, chunk{p.records[start : i+1], acc})
+			start, acc = i+1, 0
+		}
+	}
+	if start < len(p.records) || len(p.chunks) == 0 {
+		p.chunks = append(p.chunks, chunk{p.records[start:], acc})
+	}
+	last := &p.chunks[len(p.chunks)-1]
+	last.rawLen += int64(len(appendHeader(nil, &header{name: trailerName})))
+	return p
+}
+
+// rawLen is the number of bytes r takes in the cpio stream.
+func (r *record) rawLen() int64 {
+	nameEnd := int64(newcHeader + len(r.hdr.name) + 1)
+	body := r.bodyLen()
+	return nameEnd + pad4(nameEnd) + body + pad4(body)
+}
+
+// bodyLen is the length of r's body in the archive.
+func (r *record) bodyLen() int64 {
+	if r.hdr.mode&modeTypeMask == modeSymlink {
+		return int64(r.hdr.size)
+	}
+	return r.size
+}
+
+// cpioMode is e's type and permission bits as the cpio header carries them.
+func cpioMode(e *Entry) uint32 {
+	m := uint32(e.Mode.Perm())
+	if e.Mode&fs.ModeSetuid != 0 {
+		m |= 0o4000
+	}
+	if e.Mode&fs.ModeSetgid != 0 {
+		m |= 0o2000
+	}
+	if e.Mode&fs.ModeSticky != 0 {
+		m |= 0o1000
+	}
+	switch e.Kind {
+	case File:
+		m |= modeRegular
+	case Dir:
+		m |= modeDir
+	case Symlink:
+		m |= modeSymlink
+	case CharDevice:
+		m |= modeChar
+	case BlockDevice:
+		m |= modeBlock
+	case Fifo:
+		m |= modeFifo
+	}
+	return m
+}
