@@ -216,6 +216,7 @@ func (p *plan) buildChunk(ctx context.Context, i int, cc chunkCompressor, bufs b
 	}
 	return chunkResult{out: out, raw: c.rawLen}
 }
+
 // appendTo writes r's header, body and padding to buf.
 func (r *record) appendTo(buf *bytes.Buffer) error {
 	buf.Write(appendHeader(buf.AvailableBuffer(), &r.hdr))
