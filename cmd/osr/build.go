@@ -1,0 +1,340 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/framework/config"
+	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/initrd"
+	"github.com/open-sharedroot/osr/framework/initrd/image"
+	"github.com/open-sharedroot/osr/framework/kmod"
+	"github.com/open-sharedroot/osr/framework/listfile"
+)
+
+func init() {
+	register(&command{
+		name:    "build",
+		summary: "build the shared-root initrd",
+		usage: `osr build --driver NAME [--kernel VERSION | --modules DIR] [--output FILE]
+          [--compress zstd|gzip|xz|lz4|none] [--level N] [--host-only]
+          [--cluster FILE] [--fstype TYPE] [--root DIR] [--listfile-dir DIR]…
+          [--listfile NAME]… [--dry-run]
+
+Builds the initrd that boots every node of the cluster from the shared root: osr as
+/init, the driver and its manifest, what the driver's plan and the listfiles name
+(with the ELF libraries of every binary), the kernel modules the driver needs plus
+every network and block driver (only this machine's with --host-only), their
+firmware, and the cluster configuration.
+
+Defaults come from the initrd block of osr.hcl; the kernel defaults to the running
+one, the output to /boot/initrd_sr-VERSION.img. The cluster configuration and the
+driver's configuration are validated first. The image is written to a temporary file
+beside the output and renamed, so a failed build never replaces a working image.
+--dry-run shows what would go into the image and writes nothing.`,
+		run: runBuild,
+	})
+}
+
+type buildFlags struct {
+	driver, kernel, modules, output, compress, cluster, fstype, root string
+	level                                                            int
+	hostOnly, dryRun                                                 bool
+	listfileDirs, listfiles                                          stringList
+}
+
+func runBuild(e *env, args []string) error {
+	start := time.Now()
+	var f buildFlags
+	fs := e.flagSet("build")
+	fs.StringVar(&f.driver, "driver", "", "the filesystem driver `NAME`")
+	fs.StringVar(&f.kernel, "kernel", "", "kernel `VERSION` (default: the running kernel)")
+	fs.StringVar(&f.modules, "modules", "", "kernel modules `DIR` (default /lib/modules/VERSION)")
+	fs.StringVar(&f.output, "output", "", "image `FILE` (default /boot/initrd_sr-VERSION.img)")
+	fs.StringVar(&f.compress, "compress", "", "compression: zstd (default), gzip, xz, lz4, none")
+	fs.IntVar(&f.level, "level", 0, "compression `LEVEL` (0: the compressor's default)")
+	fs.BoolVar(&f.hostOnly, "host-only", false, "only this machine's network and block drivers")
+	fs.StringVar(&f.cluster, "cluster", "", "cluster configuration `FILE` (default: osr.hcl's, then /etc/cluster/cluster.conf)")
+	fs.StringVar(&f.fstype, "fstype", "", "root filesystem `TYPE` when there is no cluster configuration")
+	fs.StringVar(&f.root, "root", "/", "build from the system in `DIR`")
+	fs.Var(&f.listfileDirs, "listfile-dir", "listfile `DIR` (repeatable; default the installed ones)")
+	fs.Var(&f.listfiles, "listfile", "take the on-request listfile `NAME` too (repeatable)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "show what would go into the image; write nothing")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	mergeBuildDefaults(&f, cfg.Config)
+	if f.driver == "" {
+		return usagef("no driver: give --driver NAME (see osr drivers) or set initrd { driver = \"…\" } in osr.hcl")
+	}
+	comp, err := image.ParseCompression(f.compress)
+	if err != nil {
+		return usagef("--compress: %v", err)
+	}
+
+	progress := e.progress()
+	req := &initrd.Request{Root: f.root, HostOnly: f.hostOnly, OnRequest: f.listfiles, OSRVersion: version, Progress: progress}
+	req.Target = driver.Target{Arch: runtime.GOARCH}
+
+	// The cluster configuration: validated before anything else.
+	if err := loadBuildCluster(e, cfg, &f, req); err != nil {
+		return err
+	}
+	// The kernel.
+	progress("reading the kernel's module index")
+	if req.Kernel, err = loadKernel(&f, cfg.Config); err != nil {
+		return err
+	}
+	req.Target.KernelVersion = req.Kernel.Version()
+	req.ExtraModules = cfg.Initrd.Modules
+
+	// The driver and its configuration.
+	host := e.driverHost(cfg)
+	defer host.Close()
+	d, err := host.Start(e.ctx, f.driver)
+	if err != nil {
+		return err
+	}
+	req.Driver, req.DriverInfo, req.DriverBinary = d, d.Info, d.Path
+	if req.FSType == "" {
+		req.FSType = f.fstype
+	}
+	if req.FSType == "" {
+		req.FSType = d.Info.FSTypes[0]
+	}
+	block := cfg.Driver(f.driver)
+	if req.DriverConfig, err = decodeDriverConfig(e, cfg, block, d.Info, req.FSType, d); err != nil {
+		return err
+	}
+
+	// Listfiles.
+	// Directories given on the command line are host paths; the installed ones lie
+	// inside the build root.
+	dirs, dirRoot := []string(f.listfileDirs), "/"
+	if len(dirs) == 0 {
+		dirs, dirRoot = defaultListfileDirs(cfg.Config), f.root
+	}
+	set, ldiags := listfile.Load(dirs, dirRoot)
+	if len(ldiags) > 0 {
+		if err := set.WriteDiagnostics(e.stderr, ldiags, 100); err != nil {
+			return err
+		}
+		if ldiags.HasErrors() {
+			return errReported
+		}
+	}
+	req.Listfiles = set
+
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find osr's own binary for /init: %w", err)
+	}
+	req.InitBinary = exe
+	if req.ModTime, err = image.SourceDateEpoch(); err != nil {
+		return err
+	}
+
+	plan, err := initrd.Build(e.ctx, req)
+	if err != nil {
+		return err
+	}
+	output := expandOutput(f.output, req.Kernel.Version())
+	if f.dryRun {
+		return printDryRun(e, plan, output)
+	}
+	progress(fmt.Sprintf("writing %s (%s)", output, comp))
+	stats, err := plan.Write(e.ctx, output, image.Options{Compression: comp, Level: f.level, ModTime: req.ModTime})
+	if err != nil {
+		return fmt.Errorf("write %s: %w", output, err)
+	}
+	progress("")
+	for _, n := range plan.Notes {
+		e.log.Info(n)
+	}
+	fmt.Fprintf(e.stdout, "%s: kernel %s, driver %s %s (fstype %s)\n", output, req.Kernel.Version(), d.Info.Name, d.Info.Version, req.FSType)
+	fmt.Fprintf(e.stdout, "  %d files, %d modules (%d builtin), %d firmware files, %d libraries\n",
+		stats.Files, len(plan.Modules), len(plan.Builtin), countFound(plan.Firmware), len(plan.Libraries))
+	fmt.Fprintf(e.stdout, "  %s raw, %s %s, in %.2fs\n", humanBytes(stats.RawBytes), humanBytes(stats.CompressedBytes), stats.Compression, time.Since(start).Seconds())
+	return nil
+}
+
+// mergeBuildDefaults fills unset flags from osr.hcl's initrd block.
+func mergeBuildDefaults(f *buildFlags, cfg *config.Config) {
+	def := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	def(&f.driver, cfg.Initrd.Driver)
+	def(&f.output, cfg.Initrd.Output)
+	def(&f.compress, cfg.Initrd.Compression)
+	def(&f.kernel, cfg.Initrd.Kernel)
+	def(&f.modules, cfg.Initrd.ModulesDir)
+	def(&f.cluster, cfg.ClusterConfig)
+	def(&f.output, "/boot/initrd_sr-{kernel}.img")
+	def(&f.compress, string(image.DefaultCompression))
+	f.hostOnly = f.hostOnly || cfg.Initrd.HostOnly
+}
+
+// loadBuildCluster reads and validates the cluster configuration, when there is one,
+// and takes the root filesystem type from it.
+func loadBuildCluster(e *env, cfg *loadedConfig, f *buildFlags, req *initrd.Request) error {
+	path, explicit := f.cluster, f.cluster != ""
+	if path == "" {
+		path = defaultClusterFile()
+	}
+	if !fileExists(path) {
+		if explicit {
+			return fmt.Errorf("cluster configuration %s does not exist; give an existing file with --cluster", path)
+		}
+		e.log.Info("no cluster configuration; the image identifies nodes by nodeid= only", "looked", path)
+		return nil
+	}
+	c, err := cluster.Load(path)
+	if err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("the cluster configuration has problems; fix them before building:\n%w", err)
+	}
+	req.Cluster, req.ClusterFile = c, path
+	for _, n := range c.Nodes {
+		if n.RootVolume != nil && n.RootVolume.FSType != "" {
+			req.FSType = n.RootVolume.FSType
+			break
+		}
+	}
+	if f.fstype != "" && req.FSType != "" && f.fstype != req.FSType {
+		return fmt.Errorf("--fstype %s contradicts the cluster configuration %s, whose rootvolume fstype is %s", f.fstype, path, req.FSType)
+	}
+	return nil
+}
+
+// loadKernel reads the module index of the kernel the image is for.
+func loadKernel(f *buildFlags, cfg *config.Config) (*kmod.Index, error) {
+	dir := f.modules
+	if dir == "" {
+		ver := f.kernel
+		if ver == "" {
+			ver = runningKernel()
+		}
+		dir = filepath.Join(f.root, "lib", "modules", ver)
+	}
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("kernel modules directory %s does not exist; install the kernel's modules or give --kernel VERSION / --modules DIR", dir)
+	}
+	if !fileExists(filepath.Join(dir, kmod.FileDep)) {
+		return nil, fmt.Errorf("%s has no %s; run depmod -b ROOT VERSION for that kernel", dir, kmod.FileDep)
+	}
+	ix, err := kmod.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read kernel modules in %s: %w", dir, err)
+	}
+	return ix, nil
+}
+
+// decodeDriverConfig decodes and validates the driver's block (or its defaults).
+func decodeDriverConfig(e *env, cfg *loadedConfig, block *config.DriverBlock, info *driver.Info, fstype string, d driver.Driver) (driver.Config, error) {
+	dcfg, diags := config.Decode(block, info.Schema)
+	if err := e.report(cfg.loader, diags); err != nil {
+		return dcfg, err
+	}
+	ds, err := d.ValidateConfig(e.ctx, driver.ValidateRequest{Config: dcfg, FSType: fstype})
+	if err != nil {
+		return dcfg, err
+	}
+	if err := e.report(cfg.loader, config.Diagnostics(block, info.Schema, ds, info.Name)); err != nil {
+		return dcfg, err
+	}
+	return dcfg, nil
+}
+
+// defaultListfileDirs are the configured listfile dirs, else the installed ones, plus
+// the source tree's listfiles/ when osr runs from a build tree (bin/osr).
+func defaultListfileDirs(cfg *config.Config) []string {
+	if len(cfg.ListfileDirs) > 0 {
+		return cfg.ListfileDirs
+	}
+	dirs := append([]string{}, listfile.SystemDirs...)
+	if exe, err := os.Executable(); err == nil {
+		tree := filepath.Join(filepath.Dir(exe), "..", "listfiles")
+		if fileExists(tree) && !fileExists(listfile.SystemDirs[0]) {
+			dirs[0] = filepath.Clean(tree)
+		}
+	}
+	return dirs
+}
+
+func expandOutput(tmpl, kernel string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(tmpl, "{kernel}", kernel), "VERSION", kernel)
+}
+
+// progress returns a function that shows the build's stage on a terminal and does
+// nothing otherwise.
+func (e *env) progress() func(string) {
+	f, ok := e.stderr.(*os.File)
+	if !ok || !isatty.IsTerminal(f.Fd()) {
+		return func(string) {}
+	}
+	return func(stage string) {
+		fmt.Fprintf(f, "\r\033[K%s", stage)
+		if stage != "" {
+			fmt.Fprint(f, " …")
+		}
+	}
+}
+
+func printDryRun(e *env, plan *initrd.Plan, output string) error {
+	w := e.stdout
+	fmt.Fprintf(w, "would write %s with:\n", output)
+	for _, it := range plan.Items {
+		fmt.Fprintf(w, "  %-9s %-50s %s\n", it.Kind, it.ImagePath, it.Origin)
+	}
+	for _, l := range plan.Libraries {
+		fmt.Fprintf(w, "  %-9s %s\n", "library", l)
+	}
+	for _, m := range plan.Modules {
+		fmt.Fprintf(w, "  %-9s %s\n", "module", m.Path)
+	}
+	fmt.Fprintf(w, "  %d entries in all, %d modules, %d firmware files\n", plan.Archive.Len(), len(plan.Modules), countFound(plan.Firmware))
+	for _, n := range plan.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	return nil
+}
+
+func countFound(fws []kmod.Firmware) int {
+	n := 0
+	for _, f := range fws {
+		if f.Path != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,103 @@
+// Package initrd builds osr's initrd: it gathers what the image must hold (osr as
+// /init, the driver and its manifest, the driver's plan, the listfiles, the kernel
+// module closure with firmware, the ELF libraries of every binary, the cluster
+// configuration), fills an image archive and writes it atomically.
+package initrd
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/kmod"
+	"github.com/open-sharedroot/osr/framework/listfile"
+)
+
+// Request is everything a build needs. Build checks it and refuses with errors that
+// say what to do.
+type Request struct {
+	// Driver is the running driver; DriverInfo what it said of itself; DriverBinary
+	// the host path of its program (copied into the image and hashed).
+	Driver       driver.Driver
+	DriverInfo   *driver.Info
+	DriverBinary string
+	// DriverConfig is the driver block decoded against the driver's schema.
+	DriverConfig driver.Config
+	// FSType is the root filesystem type (from the cluster, or one the driver serves).
+	FSType string
+
+	// Kernel is the module index of the kernel the image is for.
+	Kernel *kmod.Index
+	// ExtraModules are modules the user asked for (osr.hcl, --modules is a dir).
+	ExtraModules []string
+	// HostOnly narrows the network and block drivers to this machine's hardware.
+	HostOnly bool
+	// Sysfs is where HostOnly reads modaliases; default /sys.
+	Sysfs string
+
+	// Root is the system the image is assembled from; "" or "/" is the host.
+	Root string
+	// Listfiles is the loaded listfile set; nil takes none.
+	Listfiles *listfile.Set
+	// OnRequest names listfiles taken only when asked for ("debug").
+	OnRequest []string
+
+	// Cluster and ClusterFile are the cluster configuration embedded in the image.
+	Cluster     *cluster.Cluster
+	ClusterFile string
+
+	// InitBinary is osr itself, installed as /init (and /usr/bin/osr).
+	InitBinary string
+	// OSRVersion is recorded in the manifest.
+	OSRVersion string
+	// ModTime is the build time recorded in the manifest (SOURCE_DATE_EPOCH).
+	ModTime int64
+	// Target is passed to the driver's Plan.
+	Target driver.Target
+
+	// Progress, when set, is told what the build is doing.
+	Progress func(stage string)
+}
+
+func (r *Request) root() string {
+	if r.Root == "" {
+		return "/"
+	}
+	return r.Root
+}
+
+// hostPath is the host path of a path inside the build root.
+func (r *Request) hostPath(p string) string { return filepath.Join(r.root(), p) }
+
+func (r *Request) progress(format string, args ...any) {
+	if r.Progress != nil {
+		r.Progress(fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *Request) check() error {
+	switch {
+	case r.Driver == nil || r.DriverInfo == nil:
+		return fmt.Errorf("no driver: give one with --driver NAME or initrd { driver = … } in osr.hcl")
+	case r.DriverBinary == "":
+		return fmt.Errorf("driver %s: the path of its binary is unknown", r.DriverInfo.Name)
+	case r.Kernel == nil:
+		return fmt.Errorf("no kernel modules: give --kernel VERSION or --modules DIR")
+	case r.InitBinary == "":
+		return fmt.Errorf("the osr binary to install as /init is unknown")
+	case r.FSType != "" && !r.DriverInfo.ServesFSType(r.FSType):
+		return fmt.Errorf("driver %s does not mount fstype %q (it mounts %v); pick the driver for the cluster's root filesystem",
+			r.DriverInfo.Name, r.FSType, r.DriverInfo.FSTypes)
+	}
+	return nil
+}
+
+// checkContext returns ctx's error, wrapped as the build being stopped.
+func checkContext(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("build stopped: %w", err)
+	}
+	return nil
+}
