@@ -16,7 +16,6 @@ import (
 // Path is where the manifest lives inside an image.
 const Path = "/etc/osr/manifest.json"
 
-
 // FormatVersion is the version of the manifest's format.
 const FormatVersion = 1
 
@@ -24,10 +23,10 @@ const FormatVersion = 1
 // with which configuration, for which kernel, with which cluster configuration. The
 // init trusts nothing else: it never scans for drivers.
 type Manifest struct {
-	Version    int            `json:"manifest_version"`
-	OSRVersion string         `json:"osr_version"`
-	Kernel     string         `json:"kernel"`
-	Created    int64          `json:"created"`
+	Version    int    `json:"manifest_version"`
+	OSRVersion string `json:"osr_version"`
+	Kernel     string `json:"kernel"`
+	Created    int64  `json:"created"`
 	Driver     Driver `json:"driver"`
 	// Cluster is the image path of the embedded cluster configuration, "" when none.
 	Cluster string `json:"cluster,omitempty"`
