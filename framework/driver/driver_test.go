@@ -2,6 +2,9 @@ package driver_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"os"
 	"testing"
 
@@ -211,5 +214,53 @@ func TestConfigDecode(t *testing.T) {
 	}
 	if got := cfg.Strings("options"); !cmp.Equal(got, []string{"noatime"}) {
 		t.Errorf("Strings(options) = %v", got)
+	}
+}
+
+// mountDriver is fakeDriver with Mount.
+type mountDriver struct{ fakeDriver }
+
+func (mountDriver) Mount(_ context.Context, req driver.MountRequest) (*driver.MountResult, error) {
+	if req.Source == "bad" {
+		return nil, fmt.Errorf("cannot mount %s: tried twice", req.Source)
+	}
+	var peers []string
+	for _, n := range req.Nodes {
+		peers = append(peers, fmt.Sprintf("%d=%s@%v", n.ID, n.Name, n.Addresses))
+	}
+	return &driver.MountResult{
+		Log:         []string{fmt.Sprintf("mounted %s on %s as %s opts %v ro=%v node %d peers %v cluster %s param %s mode %s", req.Source, req.Target, req.FSType, req.Options, req.ReadOnly, req.Node.ID, peers, req.ClusterName, req.Parameters["osr.x"], req.Config.String("mode"))},
+		Diagnostics: driver.Diagnostics{driver.Warnf(nil, "slow disk")},
+	}, nil
+}
+
+func TestMountRoundTrip(t *testing.T) {
+	req := driver.MountRequest{
+		FSType: "fakefs", Source: "10.0.0.1:/root", Target: "/sysroot", Options: []string{"noatime"}, ReadOnly: true,
+		Node:  driver.ClusterNode{ID: 2, Name: "n2", Addresses: []string{"10.0.0.12"}},
+		Nodes: []driver.ClusterNode{{ID: 1, Name: "n1", Addresses: []string{"10.0.0.11"}}, {ID: 2, Name: "n2", Addresses: []string{"10.0.0.12"}}},
+		ClusterName: "c", Parameters: map[string]string{"osr.x": "y"},
+	}
+	res, err := drivertest.Mount(t, mountDriver{}, req, map[string]cty.Value{"mode": cty.StringVal("safe")})
+	if err != nil {
+		t.Fatalf("Mount() error = %v", err)
+	}
+	want := "mounted 10.0.0.1:/root on /sysroot as fakefs opts [noatime] ro=true node 2 peers [1=n1@[10.0.0.11] 2=n2@[10.0.0.12]] cluster c param y mode safe"
+	if len(res.Log) != 1 || res.Log[0] != want || len(res.Diagnostics) != 1 {
+		t.Errorf("Mount() = %q %v; want %q", res.Log, res.Diagnostics, want)
+	}
+	req.Source = "bad"
+	if _, err := drivertest.Mount(t, mountDriver{}, req, nil); err == nil || err.Error() != "cannot mount bad: tried twice" {
+		t.Errorf("Mount(bad) error = %v; want the driver's own message", err)
+	}
+	info, _ := drivertest.New(t, mountDriver{}).Describe(context.Background())
+	if !slices.Contains(info.Capabilities, driver.CapabilityMount) {
+		t.Errorf("capabilities %v lack %q", info.Capabilities, driver.CapabilityMount)
+	}
+	// A driver without Mount answers with a clear error.
+	d := drivertest.New(t, fakeDriver{})
+	_, err = d.(driver.Mounter).Mount(context.Background(), req)
+	if !errors.Is(err, driver.ErrUnimplemented) {
+		t.Errorf("Mount on a driver without it: %v; want ErrUnimplemented", err)
 	}
 }

@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/zclconf/go-cty/cty"
@@ -41,6 +42,9 @@ func (s *grpcServer) Describe(ctx context.Context, _ *pb.DescribeRequest) (*pb.D
 	info, err := s.impl.Describe(ctx)
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "describe: %v", err)
+	}
+	if _, ok := s.impl.(Mounter); ok && !slices.Contains(info.Capabilities, CapabilityMount) {
+		info.Capabilities = append(info.Capabilities, CapabilityMount)
 	}
 	if err := info.Schema.Check(); err != nil {
 		return nil, status.Errorf(codes.Internal, "driver %q has an invalid schema: %v", info.Name, err)

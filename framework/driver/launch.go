@@ -158,3 +158,12 @@ func explainStartError(path string, err error) error {
 	}
 	return fmt.Errorf("start driver %s: %w", path, err)
 }
+
+// Mount asks the driver process to mount the root (see Mounter).
+func (p *Process) Mount(ctx context.Context, req MountRequest) (*MountResult, error) {
+	m, ok := p.Driver.(Mounter)
+	if !ok {
+		return nil, fmt.Errorf("driver %s: no mount support in this client", p.Path)
+	}
+	return m.Mount(ctx, req)
+}

@@ -95,3 +95,16 @@ func Strings(s ...string) cty.Value {
 	}
 	return cty.ListVal(vs)
 }
+
+// Mount calls Mount through the gRPC transport with a configuration made from
+// values; req's Config is replaced.
+func Mount(t testing.TB, impl driver.Driver, req driver.MountRequest, values map[string]cty.Value) (*driver.MountResult, error) {
+	t.Helper()
+	d := New(t, impl)
+	m, ok := d.(driver.Mounter)
+	if !ok {
+		t.Fatalf("the harness client does not implement driver.Mounter")
+	}
+	req.Config = config(t, d, values)
+	return m.Mount(context.Background(), req)
+}

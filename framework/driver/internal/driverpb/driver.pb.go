@@ -1194,6 +1194,241 @@ func (x *GeneratedFile) GetSecret() bool {
 	return false
 }
 
+// ClusterNode is a member of the cluster as the mount needs it.
+type ClusterNode struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int32                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name  string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// addresses are the node's static IPv4 addresses, first the one on the cluster network.
+	Addresses     []string `protobuf:"bytes,3,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterNode) Reset() {
+	*x = ClusterNode{}
+	mi := &file_osr_driver_v1_driver_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterNode) ProtoMessage() {}
+
+func (x *ClusterNode) ProtoReflect() protoreflect.Message {
+	mi := &file_osr_driver_v1_driver_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterNode.ProtoReflect.Descriptor instead.
+func (*ClusterNode) Descriptor() ([]byte, []int) {
+	return file_osr_driver_v1_driver_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ClusterNode) GetId() int32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ClusterNode) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ClusterNode) GetAddresses() []string {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+type MountRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Config *DynamicValue          `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
+	Fstype string                 `protobuf:"bytes,2,opt,name=fstype,proto3" json:"fstype,omitempty"`
+	// source is the root volume: a device, "server:/path", … (rootvolume name or root=).
+	Source string `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	// target is where the root goes, /sysroot.
+	Target string `protobuf:"bytes,4,opt,name=target,proto3" json:"target,omitempty"`
+	// options are mount options from the cluster configuration and the kernel command line.
+	Options     []string       `protobuf:"bytes,5,rep,name=options,proto3" json:"options,omitempty"`
+	ReadOnly    bool           `protobuf:"varint,6,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
+	Node        *ClusterNode   `protobuf:"bytes,7,opt,name=node,proto3" json:"node,omitempty"`
+	Nodes       []*ClusterNode `protobuf:"bytes,8,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	ClusterName string         `protobuf:"bytes,9,opt,name=cluster_name,json=clusterName,proto3" json:"cluster_name,omitempty"`
+	// parameters are the kernel command line's name=value pairs, for driver-specific knobs.
+	Parameters    map[string]string `protobuf:"bytes,10,rep,name=parameters,proto3" json:"parameters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MountRequest) Reset() {
+	*x = MountRequest{}
+	mi := &file_osr_driver_v1_driver_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MountRequest) ProtoMessage() {}
+
+func (x *MountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_osr_driver_v1_driver_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MountRequest.ProtoReflect.Descriptor instead.
+func (*MountRequest) Descriptor() ([]byte, []int) {
+	return file_osr_driver_v1_driver_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *MountRequest) GetConfig() *DynamicValue {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *MountRequest) GetFstype() string {
+	if x != nil {
+		return x.Fstype
+	}
+	return ""
+}
+
+func (x *MountRequest) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *MountRequest) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *MountRequest) GetOptions() []string {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+func (x *MountRequest) GetReadOnly() bool {
+	if x != nil {
+		return x.ReadOnly
+	}
+	return false
+}
+
+func (x *MountRequest) GetNode() *ClusterNode {
+	if x != nil {
+		return x.Node
+	}
+	return nil
+}
+
+func (x *MountRequest) GetNodes() []*ClusterNode {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+func (x *MountRequest) GetClusterName() string {
+	if x != nil {
+		return x.ClusterName
+	}
+	return ""
+}
+
+func (x *MountRequest) GetParameters() map[string]string {
+	if x != nil {
+		return x.Parameters
+	}
+	return nil
+}
+
+type MountResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// log tells what the driver did, for the boot log.
+	Log           []string      `protobuf:"bytes,1,rep,name=log,proto3" json:"log,omitempty"`
+	Diagnostics   []*Diagnostic `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MountResponse) Reset() {
+	*x = MountResponse{}
+	mi := &file_osr_driver_v1_driver_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MountResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MountResponse) ProtoMessage() {}
+
+func (x *MountResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_osr_driver_v1_driver_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MountResponse.ProtoReflect.Descriptor instead.
+func (*MountResponse) Descriptor() ([]byte, []int) {
+	return file_osr_driver_v1_driver_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *MountResponse) GetLog() []string {
+	if x != nil {
+		return x.Log
+	}
+	return nil
+}
+
+func (x *MountResponse) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
 var File_osr_driver_v1_driver_proto protoreflect.FileDescriptor
 
 const file_osr_driver_v1_driver_proto_rawDesc = "" +
@@ -1283,11 +1518,36 @@ const file_osr_driver_v1_driver_proto_rawDesc = "" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
 	"\x04mode\x18\x02 \x01(\rR\x04mode\x12\x18\n" +
 	"\acontent\x18\x03 \x01(\fR\acontent\x12\x16\n" +
-	"\x06secret\x18\x04 \x01(\bR\x06secret2\xf5\x01\n" +
+	"\x06secret\x18\x04 \x01(\bR\x06secret\"O\n" +
+	"\vClusterNode\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x05R\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1c\n" +
+	"\taddresses\x18\x03 \x03(\tR\taddresses\"\xd3\x03\n" +
+	"\fMountRequest\x123\n" +
+	"\x06config\x18\x01 \x01(\v2\x1b.osr.driver.v1.DynamicValueR\x06config\x12\x16\n" +
+	"\x06fstype\x18\x02 \x01(\tR\x06fstype\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\x12\x16\n" +
+	"\x06target\x18\x04 \x01(\tR\x06target\x12\x18\n" +
+	"\aoptions\x18\x05 \x03(\tR\aoptions\x12\x1b\n" +
+	"\tread_only\x18\x06 \x01(\bR\breadOnly\x12.\n" +
+	"\x04node\x18\a \x01(\v2\x1a.osr.driver.v1.ClusterNodeR\x04node\x120\n" +
+	"\x05nodes\x18\b \x03(\v2\x1a.osr.driver.v1.ClusterNodeR\x05nodes\x12!\n" +
+	"\fcluster_name\x18\t \x01(\tR\vclusterName\x12K\n" +
+	"\n" +
+	"parameters\x18\n" +
+	" \x03(\v2+.osr.driver.v1.MountRequest.ParametersEntryR\n" +
+	"parameters\x1a=\n" +
+	"\x0fParametersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"^\n" +
+	"\rMountResponse\x12\x10\n" +
+	"\x03log\x18\x01 \x03(\tR\x03log\x12;\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x19.osr.driver.v1.DiagnosticR\vdiagnostics2\xb9\x02\n" +
 	"\x06Driver\x12K\n" +
 	"\bDescribe\x12\x1e.osr.driver.v1.DescribeRequest\x1a\x1f.osr.driver.v1.DescribeResponse\x12]\n" +
 	"\x0eValidateConfig\x12$.osr.driver.v1.ValidateConfigRequest\x1a%.osr.driver.v1.ValidateConfigResponse\x12?\n" +
-	"\x04Plan\x12\x1a.osr.driver.v1.PlanRequest\x1a\x1b.osr.driver.v1.PlanResponseBCZAgithub.com/open-sharedroot/osr/framework/driver/internal/driverpbb\x06proto3"
+	"\x04Plan\x12\x1a.osr.driver.v1.PlanRequest\x1a\x1b.osr.driver.v1.PlanResponse\x12B\n" +
+	"\x05Mount\x12\x1b.osr.driver.v1.MountRequest\x1a\x1c.osr.driver.v1.MountResponseBCZAgithub.com/open-sharedroot/osr/framework/driver/internal/driverpbb\x06proto3"
 
 var (
 	file_osr_driver_v1_driver_proto_rawDescOnce sync.Once
@@ -1302,7 +1562,7 @@ func file_osr_driver_v1_driver_proto_rawDescGZIP() []byte {
 }
 
 var file_osr_driver_v1_driver_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_osr_driver_v1_driver_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_osr_driver_v1_driver_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_osr_driver_v1_driver_proto_goTypes = []any{
 	(NestedBlock_Nesting)(0),       // 0: osr.driver.v1.NestedBlock.Nesting
 	(Diagnostic_Severity)(0),       // 1: osr.driver.v1.Diagnostic.Severity
@@ -1323,6 +1583,10 @@ var file_osr_driver_v1_driver_proto_goTypes = []any{
 	(*Binary)(nil),                 // 16: osr.driver.v1.Binary
 	(*File)(nil),                   // 17: osr.driver.v1.File
 	(*GeneratedFile)(nil),          // 18: osr.driver.v1.GeneratedFile
+	(*ClusterNode)(nil),            // 19: osr.driver.v1.ClusterNode
+	(*MountRequest)(nil),           // 20: osr.driver.v1.MountRequest
+	(*MountResponse)(nil),          // 21: osr.driver.v1.MountResponse
+	nil,                            // 22: osr.driver.v1.MountRequest.ParametersEntry
 }
 var file_osr_driver_v1_driver_proto_depIdxs = []int32{
 	4,  // 0: osr.driver.v1.DescribeResponse.schema:type_name -> osr.driver.v1.Schema
@@ -1341,17 +1605,24 @@ var file_osr_driver_v1_driver_proto_depIdxs = []int32{
 	16, // 13: osr.driver.v1.Plan.binaries:type_name -> osr.driver.v1.Binary
 	17, // 14: osr.driver.v1.Plan.files:type_name -> osr.driver.v1.File
 	18, // 15: osr.driver.v1.Plan.generated:type_name -> osr.driver.v1.GeneratedFile
-	2,  // 16: osr.driver.v1.Driver.Describe:input_type -> osr.driver.v1.DescribeRequest
-	9,  // 17: osr.driver.v1.Driver.ValidateConfig:input_type -> osr.driver.v1.ValidateConfigRequest
-	12, // 18: osr.driver.v1.Driver.Plan:input_type -> osr.driver.v1.PlanRequest
-	3,  // 19: osr.driver.v1.Driver.Describe:output_type -> osr.driver.v1.DescribeResponse
-	10, // 20: osr.driver.v1.Driver.ValidateConfig:output_type -> osr.driver.v1.ValidateConfigResponse
-	13, // 21: osr.driver.v1.Driver.Plan:output_type -> osr.driver.v1.PlanResponse
-	19, // [19:22] is the sub-list for method output_type
-	16, // [16:19] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	7,  // 16: osr.driver.v1.MountRequest.config:type_name -> osr.driver.v1.DynamicValue
+	19, // 17: osr.driver.v1.MountRequest.node:type_name -> osr.driver.v1.ClusterNode
+	19, // 18: osr.driver.v1.MountRequest.nodes:type_name -> osr.driver.v1.ClusterNode
+	22, // 19: osr.driver.v1.MountRequest.parameters:type_name -> osr.driver.v1.MountRequest.ParametersEntry
+	8,  // 20: osr.driver.v1.MountResponse.diagnostics:type_name -> osr.driver.v1.Diagnostic
+	2,  // 21: osr.driver.v1.Driver.Describe:input_type -> osr.driver.v1.DescribeRequest
+	9,  // 22: osr.driver.v1.Driver.ValidateConfig:input_type -> osr.driver.v1.ValidateConfigRequest
+	12, // 23: osr.driver.v1.Driver.Plan:input_type -> osr.driver.v1.PlanRequest
+	20, // 24: osr.driver.v1.Driver.Mount:input_type -> osr.driver.v1.MountRequest
+	3,  // 25: osr.driver.v1.Driver.Describe:output_type -> osr.driver.v1.DescribeResponse
+	10, // 26: osr.driver.v1.Driver.ValidateConfig:output_type -> osr.driver.v1.ValidateConfigResponse
+	13, // 27: osr.driver.v1.Driver.Plan:output_type -> osr.driver.v1.PlanResponse
+	21, // 28: osr.driver.v1.Driver.Mount:output_type -> osr.driver.v1.MountResponse
+	25, // [25:29] is the sub-list for method output_type
+	21, // [21:25] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_osr_driver_v1_driver_proto_init() }
@@ -1365,7 +1636,7 @@ func file_osr_driver_v1_driver_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_osr_driver_v1_driver_proto_rawDesc), len(file_osr_driver_v1_driver_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   17,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,7 @@ const (
 	Driver_Describe_FullMethodName       = "/osr.driver.v1.Driver/Describe"
 	Driver_ValidateConfig_FullMethodName = "/osr.driver.v1.Driver/ValidateConfig"
 	Driver_Plan_FullMethodName           = "/osr.driver.v1.Driver/Plan"
+	Driver_Mount_FullMethodName          = "/osr.driver.v1.Driver/Mount"
 )
 
 // DriverClient is the client API for Driver service.
@@ -45,6 +46,10 @@ type DriverClient interface {
 	ValidateConfig(ctx context.Context, in *ValidateConfigRequest, opts ...grpc.CallOption) (*ValidateConfigResponse, error)
 	// Plan says what the driver needs inside an initrd for the given configuration.
 	Plan(ctx context.Context, in *PlanRequest, opts ...grpc.CallOption) (*PlanResponse, error)
+	// Mount mounts the root at boot, starting whatever the filesystem needs first
+	// (cluster stack configuration, fsck). Drivers that can announce the "mount"
+	// capability.
+	Mount(ctx context.Context, in *MountRequest, opts ...grpc.CallOption) (*MountResponse, error)
 }
 
 type driverClient struct {
@@ -85,6 +90,16 @@ func (c *driverClient) Plan(ctx context.Context, in *PlanRequest, opts ...grpc.C
 	return out, nil
 }
 
+func (c *driverClient) Mount(ctx context.Context, in *MountRequest, opts ...grpc.CallOption) (*MountResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MountResponse)
+	err := c.cc.Invoke(ctx, Driver_Mount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DriverServer is the server API for Driver service.
 // All implementations must embed UnimplementedDriverServer
 // for forward compatibility.
@@ -99,6 +114,10 @@ type DriverServer interface {
 	ValidateConfig(context.Context, *ValidateConfigRequest) (*ValidateConfigResponse, error)
 	// Plan says what the driver needs inside an initrd for the given configuration.
 	Plan(context.Context, *PlanRequest) (*PlanResponse, error)
+	// Mount mounts the root at boot, starting whatever the filesystem needs first
+	// (cluster stack configuration, fsck). Drivers that can announce the "mount"
+	// capability.
+	Mount(context.Context, *MountRequest) (*MountResponse, error)
 	mustEmbedUnimplementedDriverServer()
 }
 
@@ -117,6 +136,9 @@ func (UnimplementedDriverServer) ValidateConfig(context.Context, *ValidateConfig
 }
 func (UnimplementedDriverServer) Plan(context.Context, *PlanRequest) (*PlanResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Plan not implemented")
+}
+func (UnimplementedDriverServer) Mount(context.Context, *MountRequest) (*MountResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Mount not implemented")
 }
 func (UnimplementedDriverServer) mustEmbedUnimplementedDriverServer() {}
 func (UnimplementedDriverServer) testEmbeddedByValue()                {}
@@ -193,6 +215,24 @@ func _Driver_Plan_Handler(srv interface{}, ctx context.Context, dec func(interfa
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Driver_Mount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DriverServer).Mount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Driver_Mount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DriverServer).Mount(ctx, req.(*MountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Driver_ServiceDesc is the grpc.ServiceDesc for Driver service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -211,6 +251,10 @@ var Driver_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Plan",
 			Handler:    _Driver_Plan_Handler,
+		},
+		{
+			MethodName: "Mount",
+			Handler:    _Driver_Mount_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
