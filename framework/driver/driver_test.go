@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -237,8 +237,8 @@ func (mountDriver) Mount(_ context.Context, req driver.MountRequest) (*driver.Mo
 func TestMountRoundTrip(t *testing.T) {
 	req := driver.MountRequest{
 		FSType: "fakefs", Source: "10.0.0.1:/root", Target: "/sysroot", Options: []string{"noatime"}, ReadOnly: true,
-		Node:  driver.ClusterNode{ID: 2, Name: "n2", Addresses: []string{"10.0.0.12"}},
-		Nodes: []driver.ClusterNode{{ID: 1, Name: "n1", Addresses: []string{"10.0.0.11"}}, {ID: 2, Name: "n2", Addresses: []string{"10.0.0.12"}}},
+		Node:        driver.ClusterNode{ID: 2, Name: "n2", Addresses: []string{"10.0.0.12"}},
+		Nodes:       []driver.ClusterNode{{ID: 1, Name: "n1", Addresses: []string{"10.0.0.11"}}, {ID: 2, Name: "n2", Addresses: []string{"10.0.0.12"}}},
 		ClusterName: "c", Parameters: map[string]string{"osr.x": "y"},
 	}
 	res, err := drivertest.Mount(t, mountDriver{}, req, map[string]cty.Value{"mode": cty.StringVal("safe")})
