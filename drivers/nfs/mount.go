@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/open-sharedroot/osr/framework/driver"
+)
+
+// mountFunc is mount(2); tests replace it.
+var mountFunc = unix.Mount
+
+// nfsSource is a parsed root volume: server and exported path.
+type nfsSource struct {
+	server string
+	path   string
+}
+
+// parseSource accepts "server:/path" (the cluster configuration's rootvolume) and
+// "nfs://server/path".
+func parseSource(s string) (nfsSource, error) {
+	if rest, ok := strings.CutPrefix(s, "nfs://"); ok {
+		host, path, _ := strings.Cut(rest, "/")
+		return nfsSource{server: host, path: "/" + path}, nil
+	}
+	i := strings.LastIndex(s, ":/")
+	if i <= 0 {
+		return nfsSource{}, fmt.Errorf("root %q is not an NFS export: write it as SERVER:/PATH in the rootvolume name (or root=)", s)
+	}
+	host := strings.Trim(s[:i], "[]")
+	return nfsSource{server: host, path: s[i+1:]}, nil
+}
+
+// serverAddr returns the server's IP address. The initrd has no DNS: names are looked
+// up in /etc/hosts only (the cluster's nodes are there).
+func serverAddr(host string) (string, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.String(), nil
+	}
+	addrs, err := net.DefaultResolver.LookupHost(context.Background(), host)
+	if err != nil || len(addrs) == 0 {
+		return "", fmt.Errorf("NFS server %q is not an IP address and is not in /etc/hosts; give its address in the rootvolume name", host)
+	}
+	return addrs[0], nil
+}
+
+// mountData builds the kernel's NFS mount options for the resolved version.
+func mountData(cfg driver.Config, v, addr string, extra []string, readOnly bool) (fstype, data string) {
+	opts := []string{"vers=" + v, "proto=" + cfg.String("transport"), "addr=" + addr,
+		fmt.Sprintf("timeo=%d", cfg.Int("timeo")), fmt.Sprintf("retrans=%d", cfg.Int("retrans")),
+		"sec=" + cfg.String("security")}
+	fstype = "nfs4"
+	if v == "3" {
+		fstype = "nfs"
+		if p := cfg.Int("mount_port"); p != 0 {
+			opts = append(opts, fmt.Sprintf("mountport=%d", p))
+		}
+		opts = append(opts, "mountproto="+cfg.String("transport"))
+	}
+	if p := cfg.Int("port"); p != 0 {
+		opts = append(opts, fmt.Sprintf("port=%d", p))
+	}
+	userOpts := cfg.Strings("mount_options")
+	if cfg.Get("mount_options").IsNull() && v == "3" {
+		userOpts = []string{"nolock"} // the originals' default for NFSv3 roots
+	}
+	for _, o := range append(userOpts, extra...) {
+		if o == "" || o == "defaults" || o == "ro" || o == "rw" {
+			continue
+		}
+		opts = append(opts, o)
+	}
+	return fstype, strings.Join(opts, ",")
+}
+
+// Mount mounts the NFS export on the target with mount(2), retrying as configured.
+func (d *nfsDriver) Mount(ctx context.Context, req driver.MountRequest) (*driver.MountResult, error) {
+	src, err := parseSource(req.Source)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := serverAddr(src.server)
+	if err != nil {
+		return nil, err
+	}
+	v := effectiveVersion(req.Config, req.FSType)
+	fstype, data := mountData(req.Config, v, addr, req.Options, req.ReadOnly)
+	var flags uintptr
+	if req.ReadOnly {
+		flags |= unix.MS_RDONLY
+	}
+	device := src.server + ":" + src.path
+	if strings.Contains(src.server, ":") {
+		device = "[" + src.server + "]:" + src.path
+	}
+	res := &driver.MountResult{}
+	attempts, wait := max(req.Config.Int("mount_attempts"), 1), time.Duration(req.Config.Int("mount_wait"))*time.Second
+	var last error
+	for i := 1; i <= attempts; i++ {
+		last = mountFunc(device, req.Target, fstype, flags, data)
+		if last == nil {
+			res.Log = append(res.Log, fmt.Sprintf("mounted %s on %s (%s, %s) at attempt %d", device, req.Target, fstype, data, i))
+			return res, nil
+		}
+		res.Log = append(res.Log, fmt.Sprintf("attempt %d: mount %s: %v", i, device, last))
+		if i < attempts {
+			select {
+			case <-ctx.Done():
+				return res, ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+	}
+	return res, fmt.Errorf("mount -t %s -o %s %s %s failed %d times, last: %w; check that the server exports %s to this node, "+
+		"that the node's network reaches %s (NFSv%s), and the rootvolume in the cluster configuration",
+		fstype, data, device, req.Target, attempts, last, src.path, addr, v)
+}
