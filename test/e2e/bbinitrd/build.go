@@ -53,8 +53,8 @@ var (
 	BlockModules = []string{"virtio_pci", "virtio_blk", "virtio_net"}
 	// Ext3Modules mount ext3 (the ext4 driver) roots.
 	Ext3Modules = []string{"crc32c_generic", "ext4"}
-	// GFS2Modules mount GFS2.
-	GFS2Modules = []string{"gfs2"}
+	// GFS2Modules mount GFS2 (libcrc32c needs a crc32c implementation loaded first).
+	GFS2Modules = []string{"crc32c_generic", "gfs2"}
 	// OCFS2Modules mount OCFS2 in local and o2cb cluster mode.
 	OCFS2Modules = []string{"ocfs2", "ocfs2_stack_o2cb"}
 	// NFSModules mount NFSv3 and NFSv4 roots.

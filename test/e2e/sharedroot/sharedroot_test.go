@@ -131,6 +131,14 @@ func TestMakeExt3AndGFS2(t *testing.T) {
 	if err := MakeGFS2(ctx, gfs2, 64, GFS2Options{LockProto: "lock_nolock", Table: "c:fs", Journals: 1}); err != nil {
 		t.Fatal(err)
 	}
+	// lock_dlm with a journal per node, for nodes mounting at once.
+	if err := MakeGFS2(ctx, gfs2, 64, GFS2Options{LockProto: "lock_dlm", Table: "osrc:root", Journals: 2}); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := exec.Command("tunegfs2", "-l", gfs2).CombinedOutput()
+	if err != nil || !strings.Contains(string(sb), "Lock protocol: lock_dlm") || !strings.Contains(string(sb), "Lock table: osrc:root") {
+		t.Errorf("gfs2 superblock: %v\n%s", err, sb)
+	}
 	if err := MakeGFS2(ctx, gfs2, 64, GFS2Options{}); err == nil {
 		t.Error("gfs2 without options made")
 	}
