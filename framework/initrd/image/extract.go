@@ -242,7 +242,7 @@ func (x *extractor) finish(parent int, base string, h *Header, setOwnerMode bool
 		}
 	}
 	if setOwnerMode && h.Kind != Symlink {
-		if err := unix.Fchmodat(parent, base, uint32(unixMode(h)), 0); err != nil {
+		if err := unix.Fchmodat(parent, base, h.Perm(), 0); err != nil {
 			return fmt.Errorf("chmod: %w", err)
 		}
 	}
@@ -280,11 +280,4 @@ func (x *extractor) finishDirs() error {
 		}
 	}
 	return nil
-}
-
-// unixMode is h's permission bits in the form chmod(2) takes.
-func unixMode(h *Header) uint32 {
-	m := uint32(h.Mode.Perm())
-	m |= uint32(cpioMode(&Entry{Mode: h.Mode})) & 0o7000
-	return m
 }

@@ -15,12 +15,12 @@ import (
 // Segment is one archive region of an image file: an uncompressed cpio archive,
 // or a run of compressed frames holding one or more archives.
 type Segment struct {
-	Index       int
-	Offset      int64 // where it starts in the file
-	Length      int64 // its length in the file
-	Compression Compression
-	RawBytes    int64 // its cpio data once decompressed
-	Entries     int
+	Index       int         `json:"index"`
+	Offset      int64       `json:"offset"` // where it starts in the file
+	Length      int64       `json:"length"` // its length in the file
+	Compression Compression `json:"compression"`
+	RawBytes    int64       `json:"raw_bytes"` // its cpio data once decompressed
+	Entries     int         `json:"entries"`
 }
 
 // Header describes one entry of an image as its archive records it.
@@ -335,6 +335,21 @@ func headerInfo(h *header) Header {
 		e.Kind = Fifo
 	}
 	return e
+}
+
+// Perm returns the permission, setuid, setgid and sticky bits in chmod's form (0o4755).
+func (h *Header) Perm() uint32 {
+	m := uint32(h.Mode.Perm())
+	if h.Mode&fs.ModeSetuid != 0 {
+		m |= 0o4000
+	}
+	if h.Mode&fs.ModeSetgid != 0 {
+		m |= 0o2000
+	}
+	if h.Mode&fs.ModeSticky != 0 {
+		m |= 0o1000
+	}
+	return m
 }
 
 // goMode converts cpio permission bits to fs.FileMode permission bits.
