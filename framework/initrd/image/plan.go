@@ -37,9 +37,10 @@ type chunk struct {
 }
 
 // chunkSize is the amount of cpio data after which a chunk ends (at the next entry
-// boundary). It is a constant, not derived from the number of cores, so the
-// output does not depend on the machine that writes it.
-const chunkSize = 16 << 20
+// boundary). It is fixed, not derived from the number of cores, so the output
+// does not depend on the machine that writes it; it is a variable only so tests
+// can exercise many chunks with little data.
+var chunkSize int64 = 16 << 20
 
 // makePlan resolves paths through symlinks in the image, reads file metadata,
 // compares duplicate paths, finds identical contents and orders everything.
