@@ -20,21 +20,21 @@ import (
 	"github.com/open-sharedroot/osr/framework/cdsl/journal"
 )
 
-// hasVar matches the line of 'osr cdsl list' for the CDSL /var.
-var hasVar = regexp.MustCompile(`(?m)^hostdependent +var\t`)
+// cdslHasVar matches the line of 'osr cdsl list' for the CDSL /var.
+var cdslHasVar = regexp.MustCompile(`(?m)^hostdependent +var\t`)
 
-// crashStepEnv makes an osr helper process kill itself with SIGKILL just before
+// cdslCrashStepEnv makes an osr helper process kill itself with SIGKILL just before
 // the journal step with that index runs.
-const crashStepEnv = "OSR_TEST_CDSL_CRASH_STEP"
+const cdslCrashStepEnv = "OSR_TEST_CDSL_CRASH_STEP"
 
 func init() {
-	v := os.Getenv(crashStepEnv)
+	v := os.Getenv(cdslCrashStepEnv)
 	if v == "" {
 		return
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		panic(crashStepEnv + ": " + err.Error())
+		panic(cdslCrashStepEnv + ": " + err.Error())
 	}
 	cdslHook = func(i int, _ journal.Step, undo bool) {
 		if i == n && !undo {
@@ -43,9 +43,9 @@ func init() {
 	}
 }
 
-// osrProc runs the osr helper process (the test binary, installed on PATH by
+// cdslProc runs the osr helper process (the test binary, installed on PATH by
 // testscript.Main) and reports whether SIGKILL ended it.
-func osrProc(t *testing.T, env []string, args ...string) (killed bool, out string) {
+func cdslProc(t *testing.T, env []string, args ...string) (killed bool, out string) {
 	t.Helper()
 	cmd := exec.Command("osr", args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -64,9 +64,9 @@ func osrProc(t *testing.T, env []string, args ...string) (killed bool, out strin
 	return false, b.String()
 }
 
-// manifest describes a tree: every name with its type, mode, and content hash or
+// cdslManifest describes a tree: every name with its type, mode, and content hash or
 // symlink target.
-func manifest(t *testing.T, dir string) map[string]string {
+func cdslManifest(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -99,7 +99,7 @@ func manifest(t *testing.T, dir string) map[string]string {
 	return m
 }
 
-func sameManifest(t *testing.T, what string, got, want map[string]string) {
+func cdslSameManifest(t *testing.T, what string, got, want map[string]string) {
 	t.Helper()
 	for k, v := range want {
 		if got[k] != v {
@@ -113,9 +113,9 @@ func sameManifest(t *testing.T, what string, got, want map[string]string) {
 	}
 }
 
-// crashRoot makes a root with a /var of n files (with a hardlink, a symlink and
+// cdslCrashRoot makes a root with a /var of n files (with a hardlink, a symlink and
 // a fifo) and the infrastructure for nodes 1..3.
-func crashRoot(t *testing.T, n int) string {
+func cdslCrashRoot(t *testing.T, n int) string {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "root")
 	for i := 0; i < n; i++ {
@@ -130,17 +130,17 @@ func crashRoot(t *testing.T, n int) string {
 	os.Link(filepath.Join(root, "var/log/messages"), filepath.Join(root, "var/log/messages.hard"))
 	os.Symlink("messages", filepath.Join(root, "var/log/current"))
 	syscall.Mkfifo(filepath.Join(root, "var/log/fifo"), 0o620)
-	if killed, out := osrProc(t, nil, "cdsl", "init", "-r", root, "--nodes", "3"); killed {
+	if killed, out := cdslProc(t, nil, "cdsl", "init", "-r", root, "--nodes", "3"); killed {
 		t.Fatalf("init killed: %s", out)
 	}
 	return root
 }
 
-// afterCrash runs the next command, then checks the journal is gone, no staging
+// cdslAfterCrash runs the next command, then checks the journal is gone, no staging
 // or trash name is left, and the inventory matches the disk.
-func afterCrash(t *testing.T, root string) string {
+func cdslAfterCrash(t *testing.T, root string) string {
 	t.Helper()
-	_, list := osrProc(t, nil, "cdsl", "list", "-r", root)
+	_, list := cdslProc(t, nil, "cdsl", "list", "-r", root)
 	if _, err := os.Lstat(filepath.Join(root, journal.FileName)); err == nil {
 		t.Fatalf("the journal is still there after the next command")
 	}
@@ -150,65 +150,65 @@ func afterCrash(t *testing.T, root string) string {
 		}
 		return nil
 	})
-	if _, out := osrProc(t, nil, "cdsl", "check", "-r", root, "--scan"); !strings.Contains(out, "inventory and filesystem agree") {
+	if _, out := cdslProc(t, nil, "cdsl", "check", "-r", root, "--scan"); !strings.Contains(out, "inventory and filesystem agree") {
 		t.Errorf("check after the crash: %s", out)
 	}
 	return list
 }
 
-// TestCrashAdd kills 'osr cdsl add -a /var' before each of its journal steps and
+// TestCDSLCrashAdd kills 'osr cdsl add -a /var' before each of its journal steps and
 // proves the next command leaves either the old state or the new one, complete.
-func TestCrashAdd(t *testing.T) {
+func TestCDSLCrashAdd(t *testing.T) {
 	for step := 0; ; step++ {
-		root := crashRoot(t, 60)
-		want := manifest(t, filepath.Join(root, "var"))
-		killed, out := osrProc(t, []string{crashStepEnv + "=" + strconv.Itoa(step)}, "cdsl", "add", "-r", root, "-a", "/var")
+		root := cdslCrashRoot(t, 60)
+		want := cdslManifest(t, filepath.Join(root, "var"))
+		killed, out := cdslProc(t, []string{cdslCrashStepEnv + "=" + strconv.Itoa(step)}, "cdsl", "add", "-r", root, "-a", "/var")
 		if !killed {
 			if step < 5 {
 				t.Fatalf("add ran to the end at step %d; it has more steps than that: %s", step, out)
 			}
 			break
 		}
-		list := afterCrash(t, root)
-		if hasVar.MatchString(list) {
+		list := cdslAfterCrash(t, root)
+		if cdslHasVar.MatchString(list) {
 			for _, d := range []string{"1", "2", "3", "default"} {
-				sameManifest(t, fmt.Sprintf("step %d, node %s", step, d), manifest(t, filepath.Join(root, ".cluster/cdsl", d, "var")), want)
+				cdslSameManifest(t, fmt.Sprintf("step %d, node %s", step, d), cdslManifest(t, filepath.Join(root, ".cluster/cdsl", d, "var")), want)
 			}
 			if target, _ := os.Readlink(filepath.Join(root, "var")); target != ".cdsl.local/var" {
 				t.Errorf("step %d: var -> %q", step, target)
 			}
 		} else {
-			sameManifest(t, fmt.Sprintf("step %d, /var", step), manifest(t, filepath.Join(root, "var")), want)
+			cdslSameManifest(t, fmt.Sprintf("step %d, /var", step), cdslManifest(t, filepath.Join(root, "var")), want)
 		}
 	}
 }
 
-// TestCrashRemove kills 'osr cdsl rm /var' before each of its journal steps.
+// TestCDSLCrashRemove kills 'osr cdsl rm /var' before each of its journal steps.
 // Node 1's copy differs, so it must survive as var.1.
-func TestCrashRemove(t *testing.T) {
+func TestCDSLCrashRemove(t *testing.T) {
 	for step := 0; ; step++ {
-		root := crashRoot(t, 60)
-		want := manifest(t, filepath.Join(root, "var"))
-		osrProc(t, nil, "cdsl", "add", "-r", root, "-a", "/var")
+		root := cdslCrashRoot(t, 60)
+		want := cdslManifest(t, filepath.Join(root, "var"))
+		cdslProc(t, nil, "cdsl", "add", "-r", root, "-a", "/var")
 		os.WriteFile(filepath.Join(root, ".cluster/cdsl/1/var/log/messages"), []byte("node 1\n"), 0o600)
-		want1 := manifest(t, filepath.Join(root, ".cluster/cdsl/1/var"))
-		killed, out := osrProc(t, []string{crashStepEnv + "=" + strconv.Itoa(step)}, "cdsl", "rm", "-r", root, "/var")
+		want1 := cdslManifest(t, filepath.Join(root, ".cluster/cdsl/1/var"))
+		killed, out := cdslProc(t, []string{cdslCrashStepEnv + "=" + strconv.Itoa(step)}, "cdsl", "rm", "-r", root, "/var")
 		if !killed {
 			if step < 5 {
 				t.Fatalf("rm ran to the end at step %d; it has more steps than that: %s", step, out)
 			}
 			break
 		}
-		list := afterCrash(t, root)
-		if hasVar.MatchString(list) {
-			sameManifest(t, fmt.Sprintf("step %d, node 1", step), manifest(t, filepath.Join(root, ".cluster/cdsl/1/var")), want1)
+		list := cdslAfterCrash(t, root)
+		if cdslHasVar.MatchString(list) {
+			cdslSameManifest(t, fmt.Sprintf("step %d, node 1", step), cdslManifest(t, filepath.Join(root, ".cluster/cdsl/1/var")), want1)
 			for _, d := range []string{"2", "3", "default"} {
-				sameManifest(t, fmt.Sprintf("step %d, node %s", step, d), manifest(t, filepath.Join(root, ".cluster/cdsl", d, "var")), want)
+				cdslSameManifest(t, fmt.Sprintf("step %d, node %s", step, d), cdslManifest(t, filepath.Join(root, ".cluster/cdsl", d, "var")), want)
 			}
 			continue
 		}
-		sameManifest(t, fmt.Sprintf("step %d, /var", step), manifest(t, filepath.Join(root, "var")), want)
-		sameManifest(t, fmt.Sprintf("step %d, /var.1", step), manifest(t, filepath.Join(root, "var.1")), want1)
+		cdslSameManifest(t, fmt.Sprintf("step %d, /var", step), cdslManifest(t, filepath.Join(root, "var")), want)
+		cdslSameManifest(t, fmt.Sprintf("step %d, /var.1", step), cdslManifest(t, filepath.Join(root, "var.1")), want1)
 		for _, gone := range []string{"var.2", "var.3", "var.default", ".cluster/cdsl/2/var"} {
 			if _, err := os.Lstat(filepath.Join(root, gone)); err == nil {
 				t.Errorf("step %d: %s exists", step, gone)
@@ -217,21 +217,21 @@ func TestCrashRemove(t *testing.T) {
 	}
 }
 
-// TestCrashRandom kills 'osr cdsl add -a /var' of a larger tree at random moments
+// TestCDSLCrashRandom kills 'osr cdsl add -a /var' of a larger tree at random moments
 // (most of them inside one of the copies).
-func TestCrashRandom(t *testing.T) {
+func TestCDSLCrashRandom(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
 	const files = 1500
-	root := crashRoot(t, files)
+	root := cdslCrashRoot(t, files)
 	start := time.Now()
-	osrProc(t, nil, "cdsl", "add", "-r", root, "-a", "/var")
+	cdslProc(t, nil, "cdsl", "add", "-r", root, "-a", "/var")
 	full := time.Since(start)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	for round := 0; round < 6; round++ {
-		root := crashRoot(t, files)
-		want := manifest(t, filepath.Join(root, "var"))
+		root := cdslCrashRoot(t, files)
+		want := cdslManifest(t, filepath.Join(root, "var"))
 		delay := time.Duration(rng.Int64N(int64(full)))
 		cmd := exec.Command("osr", "cdsl", "add", "-r", root, "-a", "/var")
 		if err := cmd.Start(); err != nil {
@@ -241,13 +241,13 @@ func TestCrashRandom(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		t.Logf("round %d: killed after %v of %v", round, delay, full)
-		list := afterCrash(t, root)
-		if hasVar.MatchString(list) {
+		list := cdslAfterCrash(t, root)
+		if cdslHasVar.MatchString(list) {
 			for _, d := range []string{"1", "2", "3", "default"} {
-				sameManifest(t, fmt.Sprintf("round %d, node %s", round, d), manifest(t, filepath.Join(root, ".cluster/cdsl", d, "var")), want)
+				cdslSameManifest(t, fmt.Sprintf("round %d, node %s", round, d), cdslManifest(t, filepath.Join(root, ".cluster/cdsl", d, "var")), want)
 			}
 		} else {
-			sameManifest(t, fmt.Sprintf("round %d, /var", round), manifest(t, filepath.Join(root, "var")), want)
+			cdslSameManifest(t, fmt.Sprintf("round %d, /var", round), cdslManifest(t, filepath.Join(root, "var")), want)
 		}
 	}
 }

@@ -116,26 +116,71 @@ func (r *Repo) Add(arg string, t inventory.Type, nodes []string, o AddOptions) (
 }
 
 // planHostdependent plans the copies into every node dir, then the symlink.
+// Unless a backup is asked for, the original itself is moved into the last dir
+// (default) instead of being copied there and deleted: one copy fewer, and the
+// template keeps the original inodes.
 func (r *Repo) planHostdependent(p *planner, m Model, c inventory.CDSL, o AddOptions) ([]string, error) {
 	link := r.at(m.LinkLocations(c)[0])
 	if !p.exists(link) {
 		return nil, fmt.Errorf("%s %w (at %s); create it first", c.Src, ErrNoSource, r.fs.HostPath(link))
 	}
-	for _, d := range m.Dirs(c.Nodes) {
-		dest := r.at(m.NodeData(c, d))
-		if p.exists(dest) {
-			return nil, fmt.Errorf("%s %w: it would receive node %s's copy of %s; move it away first", r.fs.HostPath(dest), ErrOccupied, d, c.Src)
+	dirs := m.Dirs(c.Nodes)
+	dests := make([]string, len(dirs))
+	for i, d := range dirs {
+		dests[i] = r.at(m.NodeData(c, d))
+		if p.exists(dests[i]) {
+			return nil, fmt.Errorf("%s %w: it would receive node %s's copy of %s; move it away first", r.fs.HostPath(dests[i]), ErrOccupied, d, c.Src)
+		}
+	}
+	last := len(dests) - 1
+	move := !o.Backup && r.movable(link, dests[last]) && !r.fs.IsSymlink(link)
+	for i, dest := range dests {
+		if i == last && move {
+			break
 		}
 		if err := r.planCopy(p, link, dest); err != nil {
 			return nil, err
 		}
 	}
-	trash, err := r.planReplace(p, link, o.Backup)
-	if err != nil {
-		return nil, err
+	var trash []string
+	if move {
+		if err := p.mkdirAll(path.Dir(dests[last])); err != nil {
+			return nil, err
+		}
+		p.add(journal.Step{Op: journal.OpRename, From: link, Path: dests[last]})
+	} else {
+		var err error
+		if trash, err = r.planReplace(p, link, o.Backup); err != nil {
+			return nil, err
+		}
 	}
 	p.add(journal.Step{Op: journal.OpSymlink, Path: link, Target: m.Target(c)})
 	return trash, nil
+}
+
+// movable reports whether from can be renamed to to: both on one filesystem and
+// from not a mount point itself.
+func (r *Repo) movable(from, to string) bool {
+	sf, err := r.fs.Lstat(from)
+	if err != nil {
+		return false
+	}
+	sp, err := r.fs.Stat(path.Dir(from))
+	if err != nil || sp.Dev != sf.Dev {
+		return false
+	}
+	// The destination's nearest existing parent tells its filesystem.
+	for d := path.Dir(to); ; d = path.Dir(d) {
+		if d == "." {
+			d = ""
+		}
+		if st, err := r.fs.Stat(d); err == nil {
+			return st.Dev == sf.Dev
+		}
+		if d == "" {
+			return false
+		}
+	}
 }
 
 // planShared plans the copy of one node's version into the shared tree, then a
@@ -154,21 +199,38 @@ func (r *Repo) planShared(p *planner, m Model, c inventory.CDSL, parent *invento
 	if p.exists(dest) {
 		return nil, fmt.Errorf("%s %w: it would receive the shared copy of %s; move it away first", r.fs.HostPath(dest), ErrOccupied, c.Src)
 	}
-	if err := r.planCopy(p, fromLoc, dest); err != nil {
+	// Unless a backup is asked for, the chosen node's copy is moved, not copied.
+	move := !o.Backup && r.movable(fromLoc, dest) && !r.fs.IsSymlink(fromLoc)
+	if move {
+		move = false
+		for _, loc := range m.LinkLocations(c) {
+			move = move || r.at(loc) == fromLoc
+		}
+	}
+	if move {
+		if err := p.mkdirAll(path.Dir(dest)); err != nil {
+			return nil, err
+		}
+		p.add(journal.Step{Op: journal.OpRename, From: fromLoc, Path: dest})
+	} else if err := r.planCopy(p, fromLoc, dest); err != nil {
 		return nil, err
 	}
 	var trash []string
 	target := m.Target(c)
 	for _, loc := range m.LinkLocations(c) {
 		loc = r.at(loc)
-		if p.exists(loc) {
+		switch {
+		case move && loc == fromLoc:
+		case p.exists(loc):
 			tr, err := r.planReplace(p, loc, o.Backup)
 			if err != nil {
 				return nil, err
 			}
 			trash = append(trash, tr...)
-		} else if err := p.mkdirAll(path.Dir(loc)); err != nil {
-			return nil, err
+		default:
+			if err := p.mkdirAll(path.Dir(loc)); err != nil {
+				return nil, err
+			}
 		}
 		p.add(journal.Step{Op: journal.OpSymlink, Path: loc, Target: target})
 	}

@@ -79,7 +79,7 @@ func (p *planner) remember() {
 	}
 	for _, s := range p.steps {
 		switch s.Op {
-		case journal.OpCopy:
+		case journal.OpCopy, journal.OpRename:
 			p.r.virtual[s.Path] = s.From
 		case journal.OpMkdir, journal.OpSymlink:
 			p.r.virtual[s.Path] = ""
