@@ -65,14 +65,14 @@ type Entry struct {
 	statSize int64 // Source's size when the image is planned
 }
 
-// describe names where an entry came from, for messages.
+// describe says what an entry is and where it came from, for messages.
 func (e *Entry) describe() string {
 	var what string
 	switch {
 	case e.Kind == File && e.Source != "":
-		what = e.Source
+		what = "file from " + e.Source
 	case e.Kind == File:
-		what = fmt.Sprintf("generated data (%d bytes)", len(e.Data))
+		what = fmt.Sprintf("generated file (%d bytes)", len(e.Data))
 	case e.Kind == Symlink:
 		what = "symlink to " + e.Target
 	case e.Kind == CharDevice || e.Kind == BlockDevice:
@@ -214,9 +214,9 @@ func (n *node) merge(e *Entry, implicit bool) error {
 }
 
 func (n *node) conflict(e *Entry) error {
-	return fmt.Errorf("%w at %s: %s %s (mode %v, owner %d:%d) and %s %s (mode %v, owner %d:%d)",
-		ErrConflict, n.Path, n.Kind, n.describe(), n.Mode, n.UID, n.GID,
-		e.Kind, e.describe(), e.Mode, e.UID, e.GID)
+	return fmt.Errorf("%w at %s: %s, mode %04o, owner %d:%d; and %s, mode %04o, owner %d:%d",
+		ErrConflict, n.Path, n.describe(), cpioMode(&n.Entry)&modePermMask, n.UID, n.GID,
+		e.describe(), cpioMode(e)&modePermMask, e.UID, e.GID)
 }
 
 // sameSource reports whether two files certainly have the same content without
