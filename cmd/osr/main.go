@@ -11,6 +11,10 @@ import (
 )
 
 func main() {
+	// As the initrd's /init the kernel starts osr as PID 1.
+	if os.Getpid() == 1 {
+		os.Exit(runInit(os.Args[1:]))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
