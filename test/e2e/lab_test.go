@@ -172,6 +172,10 @@ func TestLabOCFS2(t *testing.T) {
 		m.NetNS = lab.NS
 		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: lab.Tap(id)}}
 		m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Shared}}
+		// A node that powers off while its peer still holds cluster locks
+		// of it makes the peer wait for its death detection: end both at
+		// the end of their init instead.
+		m.StopAfter = sharedroot.MarkerDone
 		boots = append(boots, qemu.Boot{Machine: m, Expect: append(identity(id),
 			sharedroot.MarkerRoot+"/dev/vda / ocfs2",
 			sharedroot.MarkerPeers+"written by node1;written by node2;")})
@@ -225,5 +229,29 @@ func TestLabInteractiveShell(t *testing.T) {
 	in.Kill()
 	if _, err := in.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Errorf("Wait after Kill = %v", err)
+	}
+}
+
+// A node whose MAC is in no node map stops with a message naming the MAC,
+// and powers off instead of hanging.
+func TestLabUnknownMAC(t *testing.T) {
+	requireLab(t)
+	k := getKit(t)
+	ctx := context.Background()
+	tree := labTree(t, k, 1)
+	img := filepath.Join(t.TempDir(), "root.ext3")
+	if err := sharedroot.MakeExt3(ctx, tree, img, 64); err != nil {
+		t.Fatal(err)
+	}
+	m := machine(t, k, "stranger", "ext3", "osr.node=mac")
+	m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Snapshot}}
+	m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(9)}}
+	results, err := qemu.Run(ctx, qemu.Boot{Machine: m,
+		Expect: []string{"OSR-INITRD: FAILED: MAC 52:54:00:00:01:09 is not in /etc/osr-nodemap"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, booted := results[0].Marker(sharedroot.MarkerHostname); booted {
+		t.Error("a node with an unknown MAC reached the root's init")
 	}
 }

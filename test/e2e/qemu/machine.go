@@ -81,6 +81,11 @@ type Machine struct {
 	// Timeout bounds the whole boot; 0 means DefaultTimeout. When it
 	// expires the qemu process is killed and the boot fails.
 	Timeout time.Duration
+	// StopAfter, when set, ends the boot as soon as the console shows this
+	// text: qemu is killed and the boot counts as finished, not failed.
+	// Cluster nodes use it so that none waits for the death detection of
+	// a peer that powered off first.
+	StopAfter string
 	// Binary is the qemu executable; empty means "qemu-system-x86_64".
 	Binary string
 }

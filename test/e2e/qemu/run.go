@@ -32,6 +32,7 @@ type Instance struct {
 
 	mu       sync.Mutex
 	timedOut bool
+	stopped  bool
 	killed   bool
 	wall     time.Duration
 	waitErr  error
@@ -74,7 +75,21 @@ func Start(ctx context.Context, m Machine) (*Instance, error) {
 	}
 	go in.wait()
 	go in.watch(ctx)
+	if m.StopAfter != "" {
+		go in.stopAfter(m.StopAfter)
+	}
 	return in, nil
+}
+
+// stopAfter kills qemu once the console shows text.
+func (in *Instance) stopAfter(text string) {
+	if _, err := in.Console.WaitFor(context.Background(), text); err != nil {
+		return // qemu ended first
+	}
+	in.mu.Lock()
+	in.stopped = true
+	in.mu.Unlock()
+	in.Kill()
 }
 
 // PID returns the process id of the qemu process.
@@ -117,7 +132,9 @@ func (in *Instance) Kill() {
 	default:
 	}
 	in.mu.Lock()
-	in.killed = true
+	if !in.stopped {
+		in.killed = true
+	}
 	in.mu.Unlock()
 	// The process may exit between the check and the signal; that error
 	// (os.ErrProcessDone) means there is nothing left to kill.
@@ -156,11 +173,14 @@ func (in *Instance) Wait() (*Result, error) {
 		LogPath:  in.Machine.LogPath,
 		Wall:     in.wall,
 		TimedOut: in.timedOut,
+		Stopped:  in.stopped,
 		Console:  in.Console,
 	}
-	waitErr, killed := in.waitErr, in.killed
+	waitErr, killed, stopped := in.waitErr, in.killed, in.stopped
 	in.mu.Unlock()
 	switch {
+	case stopped && !r.TimedOut && !killed:
+		return r, nil
 	case r.TimedOut:
 		return r, in.failure(fmt.Sprintf("boot did not finish within %v, qemu (pid %d) killed", in.Machine.Timeout, in.PID()), nil)
 	case killed:
@@ -208,7 +228,9 @@ type Result struct {
 	// Wall is the time from starting qemu until it exited.
 	Wall     time.Duration
 	TimedOut bool
-	Console  *Console
+	// Stopped says the runner ended qemu on Machine.StopAfter.
+	Stopped bool
+	Console *Console
 }
 
 // Marker returns the time from the start of qemu to the first console line

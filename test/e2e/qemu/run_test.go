@@ -190,3 +190,23 @@ func TestTimingsStats(t *testing.T) {
 		t.Error("median of nothing")
 	}
 }
+
+func TestStopAfter(t *testing.T) {
+	m := fakeMachine(t, "stop", "echo 'OSR-INIT-DONE'; exec sleep 600")
+	m.StopAfter = "OSR-INIT-DONE"
+	m.Timeout = time.Minute
+	start := time.Now()
+	results, err := Run(context.Background(), Boot{Machine: m, Expect: []string{"OSR-INIT-DONE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !results[0].Stopped || time.Since(start) > 10*time.Second {
+		t.Errorf("not stopped at the marker: %+v after %v", results[0], time.Since(start))
+	}
+	// Without the text, the boot still ends on its timeout, as a failure.
+	m = fakeMachine(t, "nostop", "echo 'booting'; exec sleep 600")
+	m.StopAfter = "OSR-INIT-DONE"
+	if _, err := Run(context.Background(), Boot{Machine: m}); err == nil || !strings.Contains(err.Error(), "did not finish within") {
+		t.Errorf("a boot that never showed StopAfter: %v", err)
+	}
+}
