@@ -105,6 +105,7 @@ func acquire(ctx context.Context, dfd int, name string, opts Options) (*Lock, er
 	var (
 		seen      []byte
 		seenSince time.Time
+		seenAny   bool // seen holds what was read last (a lock being created reads empty)
 		told      bool
 	)
 	for {
@@ -135,8 +136,8 @@ func acquire(ctx context.Context, dfd int, name string, opts Options) (*Lock, er
 					return nil, err
 				}
 				continue
-			case !bytes.Equal(data, seen):
-				seen, seenSince = data, time.Now()
+			case !seenAny || !bytes.Equal(data, seen):
+				seen, seenSince, seenAny = data, time.Now(), true
 				if !told && jerr == nil && opts.Waiting != nil {
 					opts.Waiting(h)
 					told = true
