@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -13,7 +14,17 @@ import (
 // ocfs2Driver mounts OCFS2 roots. With the in-kernel o2cb stack the initrd configures
 // the cluster through configfs (nodes, heartbeat region) before the mount; the user
 // stack needs corosync and dlm_controld; a filesystem made with -M local needs neither.
-type ocfs2Driver struct{}
+// The zero value is the driver osr runs; tests set the fields.
+type ocfs2Driver struct {
+	// configfs is where configfs is mounted ("" means /sys/kernel/config).
+	configfs string
+	// mount replaces mount(2) when set.
+	mount func(mountCall) error
+	// trace, when set, is told of every configfs operation after it succeeded.
+	trace func(op, path, value string)
+	// deviceWait is how long Mount waits for the root device (0 means 10 s).
+	deviceWait time.Duration
+}
 
 var ocfs2Schema = driver.Schema{Attributes: []driver.Attribute{
 	{Name: "cluster_stack", Type: cty.String, Default: cty.StringVal("o2cb"), Allowed: []string{"o2cb", "user", "local"},
