@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -90,6 +91,11 @@ func open(ctx context.Context, opts Options) (*Repo, error) {
 	if opts.Root == "" {
 		opts.Root = "/"
 	}
+	root, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	opts.Root = root
 	opts.Mountpoint = rootfs.Clean(opts.Mountpoint)
 	out := opts.Out
 	if out == nil {
