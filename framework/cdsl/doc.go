@@ -11,4 +11,12 @@
 // Every change is planned as journaled steps (package journal) under a lock that
 // works between nodes (package lock), and every path is resolved inside the root
 // (package rootfs).
+//
+//	r, err := cdsl.Open(ctx, cdsl.Options{Root: "/mnt/newroot"})
+//	if err != nil { … }
+//	defer r.Close()
+//	_, err = r.Add("/var", inventory.Hostdependent, nil, cdsl.AddOptions{})
+//
+// The init at boot needs only the layout and the cdsltab: packages inventory
+// (FindLayout) and cdsltab depend on nothing else of osr.
 package cdsl
