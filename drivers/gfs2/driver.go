@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -12,8 +13,16 @@ import (
 
 // gfs2Driver mounts GFS2 roots. With lock_dlm every node needs the kernel DLM and a
 // cluster stack (corosync and dlm_controld) before the mount; lock_nolock lets exactly
-// one node mount the filesystem at a time.
-type gfs2Driver struct{}
+// one node mount the filesystem at a time. The zero value is the driver osr runs;
+// tests set the fields.
+type gfs2Driver struct {
+	// mount replaces mount(2) when set.
+	mount func(mountCall) error
+	// deviceWait is how long Mount waits for the root device (0 means 10 s).
+	deviceWait time.Duration
+	// retryDelay is the pause between mount attempts (0 means 2 s).
+	retryDelay time.Duration
+}
 
 var gfs2Schema = driver.Schema{Attributes: []driver.Attribute{
 	{Name: "lock_protocol", Type: cty.String, Default: cty.StringVal("lock_dlm"), Allowed: []string{"lock_dlm", "lock_nolock"},

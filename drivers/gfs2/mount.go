@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/open-sharedroot/osr/framework/driver"
+)
+
+const (
+	defaultDeviceWait = 10 * time.Second
+	defaultRetryDelay = 2 * time.Second
+)
+
+// errLockDLM is returned for lock_protocol "lock_dlm".
+var errLockDLM = errors.New(`lock_protocol "lock_dlm" is not supported by this version of the gfs2 driver: ` +
+	`lock_dlm needs corosync and dlm_controld started in the initrd and kept running across switch_root, which a later release adds. ` +
+	`To boot now, set lock_protocol = "lock_nolock" in the driver "gfs2" block and boot ONE node only: ` +
+	`with lock_nolock nothing stops a second node from mounting the root, and two nodes corrupt it`)
+
+func (d *gfs2Driver) doMount(c mountCall) error {
+	if d.mount != nil {
+		return d.mount(c)
+	}
+	return unix.Mount(c.Source, c.Target, c.FSType, c.Flags, c.Data)
+}
+
+// Mount mounts the GFS2 root with lock_nolock, trying mount_attempts times. lock_dlm
+// is refused with what it needs. The superblock is read first so that a filesystem
+// whose lock protocol differs from the configuration gets a clear message.
+func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*driver.MountResult, error) {
+	res := &driver.MountResult{}
+	cfg := req.Config
+	proto := cfg.String("lock_protocol")
+	if req.Source == "" || req.Target == "" {
+		return res, fmt.Errorf("mount gfs2: source %q and target %q must both be set (rootvolume in the cluster configuration or root= on the command line)", req.Source, req.Target)
+	}
+	if proto == "lock_dlm" {
+		// Say what the filesystem itself records when the device is already there.
+		if sb, err := readDevice(req.Source); err == nil && sb.LockProto == "lock_nolock" {
+			return res, fmt.Errorf("%w (the filesystem on %s was made with lock_nolock, table %q, so lock_protocol = \"lock_nolock\" matches it)", errLockDLM, req.Source, sb.LockTable)
+		}
+		return res, errLockDLM
+	}
+	if proto != "lock_nolock" {
+		return res, fmt.Errorf("lock_protocol %q: want lock_dlm or lock_nolock", proto)
+	}
+	if err := d.waitDevice(ctx, req.Source); err != nil {
+		return res, err
+	}
+	sb, err := readDevice(req.Source)
+	if err != nil {
+		return res, err
+	}
+	res.Log = append(res.Log, fmt.Sprintf("gfs2 %s: UUID %s, lock protocol %s, lock table %q", req.Source, sb.UUIDString(), sb.LockProto, sb.LockTable))
+	switch sb.LockProto {
+	case "lock_nolock":
+	case "lock_dlm":
+		w := driver.Warnf([]string{"lock_protocol"}, "the filesystem on %s is made for lock_dlm (table %q) and is mounted with lock_nolock", req.Source, sb.LockTable)
+		w.Detail = "no other node may mount it while this node runs, or the filesystem is corrupted"
+		res.Diagnostics = append(res.Diagnostics, w)
+	default:
+		return res, fmt.Errorf("the filesystem on %s records lock protocol %q, which the gfs2 kernel module does not know: set it with tunegfs2 -o lockproto=lock_dlm (or lock_nolock) %s while no node mounts it", req.Source, sb.LockProto, req.Source)
+	}
+	forced := []string{"lockproto=lock_nolock"}
+	if lt := cfg.String("lock_table"); lt != "" {
+		forced = append(forced, "locktable="+lt)
+		if lt != sb.LockTable {
+			res.Log = append(res.Log, fmt.Sprintf("lock table %q overrides the superblock's %q", lt, sb.LockTable))
+		}
+	}
+	flags, data, replaced := mountOptions(cfg.Strings("mount_options"), req.Options, req.ReadOnly, forced...)
+	for _, o := range replaced {
+		res.Log = append(res.Log, fmt.Sprintf("mount option %s ignored: the driver sets it from lock_protocol and lock_table", o))
+	}
+	call := mountCall{Source: req.Source, Target: req.Target, FSType: "gfs2", Flags: flags, Data: data}
+	attempts := max(cfg.Int("mount_attempts"), 1)
+	for i := 1; ; i++ {
+		err := d.doMount(call)
+		if err == nil {
+			res.Log = append(res.Log, fmt.Sprintf("mounted: %s (attempt %d of %d)", call, i, attempts))
+			return res, nil
+		}
+		if i == attempts {
+			return res, fmt.Errorf("%s failed %d times, last: %w; %s", call, attempts, err, mountHint(err, "gfs2", "gfs2"))
+		}
+		res.Log = append(res.Log, fmt.Sprintf("%s: attempt %d of %d: %v", call, i, attempts, err))
+		select {
+		case <-ctx.Done():
+			return res, fmt.Errorf("%s: gave up after attempt %d of %d (%v): %w", call, i, attempts, err, ctx.Err())
+		case <-time.After(d.retryDelayOrDefault()):
+		}
+	}
+}
+
+func (d *gfs2Driver) retryDelayOrDefault() time.Duration {
+	if d.retryDelay > 0 {
+		return d.retryDelay
+	}
+	return defaultRetryDelay
+}
+
+// readDevice reads the GFS2 superblock of the root device.
+func readDevice(path string) (*superblock, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open root device %s: %w", path, err)
+	}
+	defer f.Close()
+	sb, err := readSuperblock(f)
+	if err != nil {
+		return nil, fmt.Errorf("read the GFS2 superblock of %s: %w; is root= the right device and does it hold GFS2 (mkfs.gfs2)?", path, err)
+	}
+	return sb, nil
+}
+
+// waitDevice waits for the root device to appear: disk drivers probe in the
+// background after their modules load.
+func (d *gfs2Driver) waitDevice(ctx context.Context, path string) error {
+	wait := d.deviceWait
+	if wait == 0 {
+		wait = defaultDeviceWait
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		_, err := os.Stat(path)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {
+			return fmt.Errorf("root device %s: %w (waited %v); check root= or the rootvolume in the cluster configuration and that the disk driver is in the initrd", path, err, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for root device %s: %w", path, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

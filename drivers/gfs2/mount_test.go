@@ -1,0 +1,139 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/sys/unix"
+
+	"github.com/open-sharedroot/osr/framework/driver"
+	dt "github.com/open-sharedroot/osr/framework/driver/drivertest"
+)
+
+// recorder replaces mount(2): it records every call and fails the first len(errs).
+type recorder struct {
+	calls []mountCall
+	errs  []error
+}
+
+func (r *recorder) mount(c mountCall) error {
+	r.calls = append(r.calls, c)
+	if len(r.calls) <= len(r.errs) {
+		return r.errs[len(r.calls)-1]
+	}
+	return nil
+}
+
+func TestMount(t *testing.T) {
+	nolock := mkfsImage(t, "-p", "lock_nolock", "-t", "c:fs", "-j", "2")
+	dlm := mkfsImage(t, "-p", "lock_dlm", "-t", "osrc:root", "-j", "2")
+	zeros := filepath.Join(t.TempDir(), "zeros.img")
+	if err := os.WriteFile(zeros, make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nolockCfg := func(extra map[string]cty.Value) map[string]cty.Value {
+		v := map[string]cty.Value{"lock_protocol": cty.StringVal("lock_nolock")}
+		for k, x := range extra {
+			v[k] = x
+		}
+		return v
+	}
+	call := func(src string, flags uintptr, data string) mountCall {
+		return mountCall{Source: src, Target: "/sysroot", FSType: "gfs2", Flags: flags, Data: data}
+	}
+	eBusy := []error{unix.EBUSY, unix.EBUSY}
+	tests := []struct {
+		name     string
+		source   string
+		options  []string
+		readOnly bool
+		values   map[string]cty.Value
+		errs     []error
+		want     []mountCall
+		wantErr  string
+		wantLog  string
+		wantWarn bool
+	}{
+		{name: "lock_nolock with the default options", source: nolock, values: nolockCfg(nil),
+			want: []mountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")}},
+		{name: "lock table, options, read-only", source: nolock, options: []string{"nodiratime,quota=on", "lockproto=lock_dlm"}, readOnly: true,
+			values:  nolockCfg(map[string]cty.Value{"lock_table": cty.StringVal("osrc:root"), "mount_options": dt.Strings("errors=panic")}),
+			want:    []mountCall{call(nolock, unix.MS_RDONLY|unix.MS_NODIRATIME, "lockproto=lock_nolock,locktable=osrc:root,errors=panic,quota=on")},
+			wantLog: "lockproto=lock_dlm ignored"},
+		{name: "lock_dlm filesystem mounted lock_nolock warns", source: dlm, values: nolockCfg(nil),
+			want: []mountCall{call(dlm, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")}, wantWarn: true},
+		{name: "retries until the mount works", source: nolock, values: nolockCfg(nil), errs: eBusy,
+			want:    []mountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
+			wantLog: "attempt 2 of 3"},
+		{name: "gives up after mount_attempts", source: nolock, values: nolockCfg(map[string]cty.Value{"mount_attempts": cty.NumberIntVal(2)}), errs: eBusy,
+			want:    []mountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
+			wantErr: "failed 2 times"},
+		{name: "kernel without gfs2", source: nolock, values: nolockCfg(map[string]cty.Value{"mount_attempts": cty.NumberIntVal(1)}), errs: []error{unix.ENODEV},
+			want:    []mountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
+			wantErr: "the gfs2 module must be in the initrd"},
+		{name: "lock_dlm refused", source: dlm, wantErr: `set lock_protocol = "lock_nolock" in the driver "gfs2" block and boot ONE node only`},
+		{name: "lock_dlm on a lock_nolock filesystem", source: nolock, wantErr: "was made with lock_nolock"},
+		{name: "lock_dlm before the device exists", source: filepath.Join(t.TempDir(), "vdz"), wantErr: "corosync and dlm_controld"},
+		{name: "not gfs2", source: zeros, values: nolockCfg(nil), wantErr: "no GFS2 superblock"},
+		{name: "missing device", source: filepath.Join(t.TempDir(), "vdz"), values: nolockCfg(nil), wantErr: "waited"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{errs: tt.errs}
+			d := &gfs2Driver{mount: rec.mount, deviceWait: 50 * time.Millisecond, retryDelay: time.Millisecond}
+			req := driver.MountRequest{FSType: "gfs2", Source: tt.source, Target: "/sysroot", Options: tt.options, ReadOnly: tt.readOnly,
+				Node: driver.ClusterNode{ID: 1, Name: "n1"}, ClusterName: "osrc"}
+			res, err := dt.Mount(t, d, req, tt.values)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("Mount() error = %v; want %q", err, tt.wantErr)
+			}
+			if len(rec.calls) != len(tt.want) {
+				t.Fatalf("mount calls = %+v; want %+v", rec.calls, tt.want)
+			}
+			for i := range tt.want {
+				if rec.calls[i] != tt.want[i] {
+					t.Errorf("mount call %d = %+v; want %+v", i, rec.calls[i], tt.want[i])
+				}
+			}
+			if err != nil {
+				return
+			}
+			if tt.wantLog != "" && !strings.Contains(strings.Join(res.Log, "\n"), tt.wantLog) {
+				t.Errorf("Mount() log = %q; want %q", res.Log, tt.wantLog)
+			}
+			if dt.HasWarning(res.Diagnostics) != tt.wantWarn {
+				t.Errorf("Mount() diagnostics = %v; want warning %v", res.Diagnostics, tt.wantWarn)
+			}
+		})
+	}
+}
+
+func TestMountOptions(t *testing.T) {
+	tests := []struct {
+		name                  string
+		configured, requested []string
+		readOnly              bool
+		forced                []string
+		flags                 uintptr
+		data                  string
+	}{
+		{"empty", nil, nil, false, nil, 0, ""},
+		{"flags and fstab-only options", []string{"defaults,noatime,_netdev,x-systemd.foo"}, []string{"nosuid", "nodev"}, false, nil,
+			unix.MS_NOATIME | unix.MS_NOSUID | unix.MS_NODEV, ""},
+		{"rw clears ro, read-only request wins", []string{"ro"}, []string{"rw"}, true, nil, unix.MS_RDONLY, ""},
+		{"later value wins in place", []string{"quota=off", "errors=panic"}, []string{"quota=on"}, false, nil, 0, "quota=on,errors=panic"},
+		{"forced first and winning", []string{"localflocks"}, []string{"lockproto=lock_dlm"}, false, []string{"lockproto=lock_nolock"}, 0, "lockproto=lock_nolock,localflocks"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			flags, data, _ := mountOptions(tt.configured, tt.requested, tt.readOnly, tt.forced...)
+			if flags != tt.flags || data != tt.data {
+				t.Errorf("mountOptions() = %#x, %q; want %#x, %q", flags, data, tt.flags, tt.data)
+			}
+		})
+	}
+}
