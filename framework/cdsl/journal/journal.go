@@ -115,18 +115,18 @@ func (j *Journal) Recover() (string, error) {
 func (j *Journal) forward(rec *record) error {
 	for rec.Done < len(rec.Steps) {
 		i := rec.Done
-		s := rec.Steps[i]
-		if j.hook != nil {
-			j.hook(i, s, false)
+		end := i + 1
+		for end < len(rec.Steps) && rec.Steps[i].Op == OpCopy && rec.Steps[end].Op == OpCopy {
+			end++
 		}
-		if err := s.do(j.env); err != nil {
-			err = fmt.Errorf("%s: %w", s, err)
-			if i < rec.Commit {
+		if failed, err := j.runGroup(rec, i, end); err != nil {
+			if failed < rec.Commit {
+				rec.Done = end - 1 // undo the whole group: undoing a copy that did not run is harmless
 				return j.backward(rec, err)
 			}
 			return fmt.Errorf("operation %q committed but could not finish (%w); run 'osr cdsl check --repair' to finish it", rec.Op, err)
 		}
-		rec.Done = i + 1
+		rec.Done = end
 		if rec.Done == len(rec.Steps) {
 			break
 		}
@@ -135,6 +135,49 @@ func (j *Journal) forward(rec *record) error {
 		}
 	}
 	return j.clear()
+}
+
+// maxParallel bounds the copies run at once.
+const maxParallel = 4
+
+// runGroup runs steps [i, end): one step, or consecutive copies in parallel
+// (they write to different places and each is idempotent). It returns the index
+// of a failed step with its error.
+func (j *Journal) runGroup(rec *record, i, end int) (int, error) {
+	run := func(k int) error {
+		s := rec.Steps[k]
+		if j.hook != nil {
+			j.hook(k, s, false)
+		}
+		if err := s.do(j.env); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+		return nil
+	}
+	if end-i == 1 {
+		return i, run(i)
+	}
+	type result struct {
+		k   int
+		err error
+	}
+	results := make(chan result, end-i)
+	sem := make(chan struct{}, maxParallel)
+	for k := i; k < end; k++ {
+		go func(k int) {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results <- result{k, run(k)}
+		}(k)
+	}
+	failed, ferr := -1, error(nil)
+	for n := i; n < end; n++ {
+		r := <-results
+		if r.err != nil && (failed < 0 || r.k < failed) {
+			failed, ferr = r.k, r.err
+		}
+	}
+	return failed, ferr
 }
 
 // backward undoes the steps up to and including rec.Done (which may have run in part).
