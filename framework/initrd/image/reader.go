@@ -31,7 +31,8 @@ type Header struct {
 	Mode     fs.FileMode
 	UID, GID int
 	// Size is the file's content length; for a hardlink whose content is stored
-	// with another name, the length of that content.
+	// with another name, the length of that content; for a symlink, the length
+	// of its target (as ls -l shows it).
 	Size    int64
 	Links   int // the header's link count
 	Inode   uint32
@@ -236,6 +237,7 @@ type archiveParser struct {
 	index   *int
 	archive *int
 	fn      func(h *Header, body io.Reader) error
+	last    string // the previous entry's name, for messages
 }
 
 // parse reads headers and bodies from r. With stopAtTrailer it returns after the
@@ -264,8 +266,12 @@ func (p *archiveParser) parse(r *bufio.Reader, stopAtTrailer bool) error {
 		}
 		h, n, err := readHeader(r)
 		if err != nil {
-			return err
+			if p.last == "" {
+				return fmt.Errorf("first header: %w", err)
+			}
+			return fmt.Errorf("header after %s: %w", p.last, err)
 		}
+		p.last = h.name
 		p.seg.RawBytes += n
 		if h.name == trailerName {
 			*p.archive++
@@ -294,18 +300,23 @@ func (p *archiveParser) entry(r *bufio.Reader, h *header) error {
 			return fmt.Errorf("%s: %w", e.Name, unexpected(err))
 		}
 		e.Linkname = string(target)
+		e.Size = body
 		body = 0
 	} else if e.Kind != File && body != 0 {
 		return fmt.Errorf("%s: a %s with %d bytes of content", e.Name, e.Kind, body)
 	}
-	e.Size, e.stored = body, body
+	if e.Kind != Symlink {
+		e.Size = body
+	}
+	e.stored = body
 	lr := &io.LimitedReader{R: r, N: body}
 	if err := p.fn(&e, lr); err != nil {
 		return err
 	}
 	skip := lr.N + pad4(int64(h.size))
 	if n, err := r.Discard(int(skip)); err != nil {
-		return fmt.Errorf("%s: %w (%d of %d bytes)", e.Name, unexpected(err), n, skip)
+		got := int64(h.size) - skip + int64(n)
+		return fmt.Errorf("%s: content truncated at %d of %d bytes: %w", e.Name, min(got, int64(h.size)), h.size, unexpected(err))
 	}
 	p.seg.RawBytes += int64(h.size) + pad4(int64(h.size))
 	p.seg.Entries++

@@ -74,7 +74,7 @@ func wantSample(mtime time.Time) []Header {
 		h("home", Dir, 0o755, 0, 2),
 		h("home/user", Dir, 0o755, 0, 2),
 		h("home/user/file", File, 0o644, 4, 1),
-		h("init", Symlink, 0o777, 0, 1),
+		h("init", Symlink, 0o777, int64(len("usr/bin/busybox")), 1),
 		h("run", Dir, 0o755, 0, 2),
 		h("run/initctl", Fifo, 0o600, 0, 1),
 		h("tmp", Dir, 0o777|fs.ModeSticky, 0, 2),
