@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/open-sharedroot/osr/framework/cdsl"
+	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
+)
+
+func init() {
+	cdslSubs["init"] = cdslSub{runCDSLInit}
+}
+
+func runCDSLInit(e *env, args []string) error {
+	var (
+		f                       cdslFlags
+		layout, prefix          string
+		tree, shared, link, def string
+		nodes                   int
+		names                   bool
+	)
+	fs := e.flagSet("cdsl init")
+	f.bind(fs)
+	fs.StringVar(&layout, "layout", "v2", "`LAYOUT`: v2 (.cluster/cdsl, .cdsl.local) or v1 (cluster/cdsl, cdsl.local)")
+	for _, n := range []string{"M", "nodes", "maxnodeidnum"} {
+		fs.IntVar(&nodes, n, 0, "nodes 1..`N`")
+	}
+	for _, n := range []string{"N", "node-names", "usenodenames"} {
+		fs.BoolVar(&names, n, false, "name node dirs by node name instead of id")
+	}
+	for _, n := range []string{"p", "node-prefix"} {
+		fs.StringVar(&prefix, n, "", "`PREFIX` of node dir names (node ids only)")
+	}
+	for _, n := range []string{"t", "tree", "cdsltree"} {
+		fs.StringVar(&tree, n, "", "per-node `TREE` (default by layout)")
+	}
+	for _, n := range []string{"s", "shared-tree", "cdsltreeshared"} {
+		fs.StringVar(&shared, n, "", "shared `TREE` (default by layout)")
+	}
+	for _, n := range []string{"L", "link", "cdsllink"} {
+		fs.StringVar(&link, n, "", "link `DIR` (default by layout)")
+	}
+	for _, n := range []string{"D", "default-dir", "defaultdir"} {
+		fs.StringVar(&def, n, "", "template node `DIR` (default: default)")
+	}
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("init takes no arguments, got %q", pos)
+	}
+	var s inventory.Settings
+	switch layout {
+	case "v2", "2":
+		s = inventory.V2Defaults()
+	case "v1", "1":
+		s = inventory.V1Defaults()
+	default:
+		return usagef("--layout %q: use v2 or v1", layout)
+	}
+	for _, kv := range []struct {
+		dst *string
+		v   string
+	}{{&s.Tree, tree}, {&s.SharedTree, shared}, {&s.Link, link}, {&s.DefaultDir, def}} {
+		if kv.v != "" {
+			*kv.dst = strings.Trim(kv.v, "/")
+		}
+	}
+	s.MaxNodeIDNum, s.UseNodeIDs, s.NodePrefix = nodes, !names, prefix
+	if nodes < 0 {
+		return usagef("--nodes %d: give a positive count", nodes)
+	}
+	o, err := f.options(e)
+	if err != nil {
+		return err
+	}
+	o.Inventory = ""
+	r, res, err := cdsl.Init(e.ctx, o, s, f.inventory)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for _, ig := range res.Ignored {
+		fmt.Fprintf(e.stderr, "osr cdsl init: the existing inventory's settings win: ignoring %s\n", ig)
+	}
+	if f.dryRun {
+		return nil
+	}
+	l := r.Layout()
+	verb := "created"
+	if res.Existed {
+		verb = "updated"
+	}
+	fmt.Fprintf(e.stdout, "%s CDSL infrastructure in %s: inventory %s, tree %s, shared %s, link %s, nodes %s\n",
+		verb, r.FS().HostPath(l.Mountpoint), l.File, l.Tree, l.SharedTree, l.Link, strings.Join(res.Nodes, ","))
+	return nil
+}
