@@ -204,4 +204,3 @@ func (f *FS) Syncfs() error {
 	defer unix.Close(fd)
 	return wrap("syncfs", "/", unix.Syncfs(fd))
 }
-
