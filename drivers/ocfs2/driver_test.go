@@ -6,10 +6,16 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/open-sharedroot/osr/framework/driver"
 	dt "github.com/open-sharedroot/osr/framework/driver/drivertest"
 )
 
-func TestContract(t *testing.T) { dt.Check(t, &ocfs2Driver{}) }
+func TestContract(t *testing.T) {
+	info := dt.Check(t, &ocfs2Driver{})
+	if !slices.Contains(info.Capabilities, driver.CapabilityMount) {
+		t.Errorf("capabilities = %v; want %q: the driver mounts", info.Capabilities, driver.CapabilityMount)
+	}
+}
 
 func TestValidateConfig(t *testing.T) {
 	tests := []struct {
