@@ -56,6 +56,10 @@ proto:
 		--go-grpc_out=. --go-grpc_opt=module=github.com/open-sharedroot/osr \
 		proto/osr/driver/v1/driver.proto
 
+# The main job: two nodes boot one NFS shared root under qemu (needs root).
+demo: deps build
+	$(GO) run ./test/e2e/cmd/osr-demo
+
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)/osr/drivers \
 		$(DESTDIR)$(DATADIR)/osr/listfiles $(DESTDIR)$(SYSCONFDIR)/osr/conf.d \

@@ -94,10 +94,13 @@ func (f *clusterFileFlags) path(e *env, explicit string) string {
 }
 
 // defaultClusterFile is the cluster configuration used when none is named:
-// $OSR_CLUSTER_CONF, else /etc/cluster/cluster.conf. (osr.hcl's cluster source is
-// meant to be consulted here first.)
+// $OSR_CLUSTER_CONF, else cluster_config in osr.hcl ($OSR_CONFIG or
+// /etc/osr/osr.hcl), else /etc/cluster/cluster.conf.
 func defaultClusterFile() string {
 	if p := os.Getenv("OSR_CLUSTER_CONF"); p != "" {
+		return p
+	}
+	if p := configuredClusterFile(); p != "" {
 		return p
 	}
 	return "/etc/cluster/cluster.conf"

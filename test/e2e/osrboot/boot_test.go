@@ -1,0 +1,154 @@
+package osrboot
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/open-sharedroot/osr/test/e2e/ganesha"
+	"github.com/open-sharedroot/osr/test/e2e/netlab"
+	"github.com/open-sharedroot/osr/test/e2e/osrlab"
+	"github.com/open-sharedroot/osr/test/e2e/qemu"
+	"github.com/open-sharedroot/osr/test/e2e/sharedroot"
+)
+
+// Two nodes boot one ext3 image (each with a private overlay), found by MAC; each
+// prints its own hostdependent hostname and marker.
+func TestExt3TwoNodes(t *testing.T) {
+	k := getKit(t)
+	tree := sharedRoot(t, k, 2)
+	img := filepath.Join(t.TempDir(), "root.ext3")
+	if err := sharedroot.MakeExt3(context.Background(), tree, img, 64); err != nil {
+		t.Fatal(err)
+	}
+	var nodes []osrlab.Node
+	for id := 1; id <= 2; id++ {
+		nodes = append(nodes, osrlab.Node{ID: id, MAC: qemu.NodeMAC(id), IP: fmt.Sprintf("10.0.2.%d", 14+id), Mask: "255.255.255.0", RootFS: "ext3", Root: "/dev/vda"})
+	}
+	initrd := build(t, k, "ext3", clusterConf(t, "osrext", nodes), "")
+	var boots []qemu.Boot
+	for id := 1; id <= 2; id++ {
+		m := machine(t, k, fmt.Sprintf("ext3-node%d", id), initrd)
+		m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Snapshot}}
+		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id)}}
+		boots = append(boots, qemu.Boot{Machine: m, Expect: append(osrlab.Identity(id), sharedroot.MarkerRoot+"/dev/vda / ext3 ro")})
+	}
+	results, err := qemu.Run(context.Background(), boots...)
+	logTimes(t, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two nodes boot at once from one NFS export of nfs-ganesha in a private network
+// namespace: over NFSv4.1 as the cluster configuration says, then over NFSv3 with
+// rootfs= and root= on the kernel command line. Each writes to the shared root and
+// reads what the other wrote.
+func TestNFSTwoNodes(t *testing.T) {
+	k := getKit(t)
+	tree := sharedRoot(t, k, 2)
+	ctx := context.Background()
+	lab, err := netlab.New(ctx, netlab.Options{Taps: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := lab.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	srv, err := ganesha.Start(ctx, ganesha.Config{NetNS: lab.NS, Addr: lab.Addr.Addr(), Export: tree.Dir, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	server := lab.Addr.Addr().String()
+	var nodes []osrlab.Node
+	for id := 1; id <= 2; id++ {
+		nodes = append(nodes, osrlab.Node{ID: id, MAC: qemu.NodeMAC(id), IP: lab.NodeAddr(id).Addr().String(), Mask: "255.255.255.0",
+			RootFS: "nfs4", Root: server + ":" + ganesha.DefaultPseudo})
+	}
+	initrd := build(t, k, "nfs", clusterConf(t, "osrnfs", nodes), "")
+	for _, v := range []struct {
+		name   string
+		params []string
+		want   string
+	}{
+		{"v4", nil, server + ":" + ganesha.DefaultPseudo + " / nfs4 rw"},
+		{"v3", []string{"rootfs=nfs", "root=" + server + ":" + tree.Dir}, server + ":" + tree.Dir + " / nfs rw"},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			var boots []qemu.Boot
+			for id := 1; id <= 2; id++ {
+				params := append([]string{}, v.params...)
+				params = append(params, sharedroot.PeersParams(2, v.name)...)
+				m := machine(t, k, fmt.Sprintf("nfs%s-node%d", v.name, id), initrd, params...)
+				m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: lab.Tap(id)}}
+				m.NetNS = lab.NS
+				boots = append(boots, qemu.Boot{Machine: m, Expect: append(osrlab.Identity(id),
+					sharedroot.MarkerRoot+v.want, sharedroot.MarkerPeers+"written by node1;written by node2;")})
+			}
+			results, err := qemu.Run(ctx, boots...)
+			logTimes(t, results)
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// A node whose MAC is not in the cluster configuration stops at identify with an
+// error naming the MACs it saw and how to set nodeid=, and opens the rescue shell.
+func TestWrongMACGivesRescueShell(t *testing.T) {
+	k := getKit(t)
+	nodes := []osrlab.Node{
+		{ID: 1, MAC: qemu.NodeMAC(1), IP: "10.0.2.15", Mask: "255.255.255.0", RootFS: "ext3", Root: "/dev/vda"},
+		{ID: 2, MAC: qemu.NodeMAC(2), IP: "10.0.2.16", Mask: "255.255.255.0", RootFS: "ext3", Root: "/dev/vda"},
+	}
+	initrd := build(t, k, "ext3", clusterConf(t, "osrmac", nodes), "")
+	stranger := "52:54:00:99:99:99"
+	m := machine(t, k, "stranger", initrd)
+	m.NICs = []qemu.NIC{{MAC: stranger}}
+	m.StopAfter = "this is a rescue shell"
+	results, err := qemu.Run(context.Background(), qemu.Boot{Machine: m, Expect: []string{
+		`FAILED step "identify"`,
+		"none of this machine's MACs belongs to a node of the cluster configuration (2 nodes)",
+		stranger,
+		"nodeid=<id>",
+		"this is a rescue shell",
+	}})
+	logTimes(t, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A break parameter stops the boot before the named step with a shell.
+func TestBreakStopsAtStep(t *testing.T) {
+	k := getKit(t)
+	nodes := []osrlab.Node{{ID: 1, MAC: qemu.NodeMAC(1), IP: "10.0.2.15", Mask: "255.255.255.0", RootFS: "ext3", Root: "/dev/vda"}}
+	initrd := build(t, k, "ext3", clusterConf(t, "osrbrk", nodes), "")
+	for _, param := range []string{"osr.break=mount", "com-step=mount"} {
+		t.Run(strings.ReplaceAll(param, "=", "_"), func(t *testing.T) {
+			m := machine(t, k, "break", initrd, param)
+			m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(1)}}
+			m.StopAfter = "type 'exit' to go on with the boot"
+			results, err := qemu.Run(context.Background(), qemu.Boot{Machine: m, Expect: []string{
+				"network: done", `osr: break before step "mount"`, "type 'exit' to go on with the boot",
+			}})
+			logTimes(t, results)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := results[0].Console.Find("mounted /dev/vda"); ok {
+				t.Errorf("the boot went past the break")
+			}
+		})
+	}
+}

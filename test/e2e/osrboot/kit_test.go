@@ -1,0 +1,117 @@
+// Package osrboot boots nodes under qemu with osr's own initrd: osr as /init, its
+// drivers mounting the shared root, osr cdsl making each node's files
+// hostdependent. Each test builds a small shared root, makes the initrd with
+// `osr build` and boots nodes that differ only in their MAC.
+package osrboot
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/open-sharedroot/osr/internal/testkernel"
+	"github.com/open-sharedroot/osr/test/e2e/osrlab"
+	"github.com/open-sharedroot/osr/test/e2e/qemu"
+	"github.com/open-sharedroot/osr/test/e2e/sharedroot"
+)
+
+var (
+	kitOnce sync.Once
+	theKit  *osrlab.Kit
+	kitErr  error
+)
+
+// getKit skips under -short, fails without root or the lab's tools, and builds
+// osr and its drivers once per test binary.
+func getKit(t testing.TB) *osrlab.Kit {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("boots guests under qemu; skipped with -short")
+	}
+	if os.Geteuid() != 0 {
+		t.Fatal("the boot tests need root (network namespaces, taps, nfs-ganesha); run as root or with -short")
+	}
+	for _, tool := range []string{"qemu-system-x86_64", "ip", "mkfs.ext3", "mkfs.gfs2", "mkfs.ocfs2", "ganesha.nfsd", "rpcbind"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is missing: run scripts/install-deps.sh (make deps)", tool)
+		}
+	}
+	k := testkernel.Get(t)
+	kitOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		_, file, _, _ := runtime.Caller(0)
+		theKit, kitErr = osrlab.NewKit(ctx, filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..")), k)
+	})
+	if kitErr != nil {
+		t.Fatalf("boot kit: %v", kitErr)
+	}
+	return theKit
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if theKit != nil {
+		theKit.Close()
+	}
+	os.Exit(code)
+}
+
+// sharedRoot makes a shared root for n nodes in a temporary directory.
+func sharedRoot(t testing.TB, k *osrlab.Kit, n int) *sharedroot.Tree {
+	t.Helper()
+	tree, err := k.SharedRoot(context.Background(), filepath.Join(t.TempDir(), "root"), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+// clusterConf writes a cluster.conf for the nodes.
+func clusterConf(t testing.TB, name string, nodes []osrlab.Node) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "cluster.conf")
+	if err := osrlab.WriteClusterConf(p, name, nodes); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// build runs osr build and logs its summary.
+func build(t testing.TB, k *osrlab.Kit, driverName, clusterFile, osrHCL string) string {
+	t.Helper()
+	img, summary, err := k.Build(context.Background(), t.TempDir(), driverName, clusterFile, osrHCL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s", summary)
+	return img
+}
+
+// machine is a guest booting initrd, its console log kept in $OSR_E2E_LOGDIR
+// when set.
+func machine(t testing.TB, k *osrlab.Kit, name, initrd string, params ...string) qemu.Machine {
+	t.Helper()
+	dir := t.TempDir()
+	if d := os.Getenv("OSR_E2E_LOGDIR"); d != "" {
+		dir = filepath.Join(d, t.Name())
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return k.Machine(name, initrd, dir, params...)
+}
+
+func logTimes(t testing.TB, results []*qemu.Result) {
+	t.Helper()
+	for _, r := range results {
+		if r != nil {
+			t.Logf("%s: %.1fs wall, console log %s", r.Name, r.Wall.Seconds(), r.LogPath)
+		}
+	}
+}

@@ -1,0 +1,181 @@
+// Package osrlab prepares boots of osr's own initrd for the end-to-end tests and the
+// demo: it builds osr and its drivers, makes a busybox shared root whose hostname
+// and marker are hostdependent through `osr cdsl`, writes a cluster.conf for the
+// nodes, runs `osr build` and describes the qemu machines.
+package osrlab
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/open-sharedroot/osr/internal/testkernel"
+	"github.com/open-sharedroot/osr/test/e2e/busybox"
+	"github.com/open-sharedroot/osr/test/e2e/qemu"
+	"github.com/open-sharedroot/osr/test/e2e/sharedroot"
+)
+
+// BootTimeout bounds each boot: a hang fails instead of blocking.
+const BootTimeout = 4 * time.Minute
+
+// Kit is what every boot needs: the kernel, a static busybox and osr's binaries.
+type Kit struct {
+	Kernel  testkernel.Kernel
+	Busybox string
+	// Bin holds osr, osr-driver-* and an empty osr.hcl.
+	Bin string
+	// Repo is the source tree (for listfiles/).
+	Repo string
+}
+
+// Drivers are the driver binaries NewKit builds.
+var Drivers = []string{"nfs", "ext3", "gfs2", "ocfs2"}
+
+// NewKit builds osr and the drivers from repo into a new directory (removed by
+// Close), and finds busybox.
+func NewKit(ctx context.Context, repo string, k testkernel.Kernel) (*Kit, error) {
+	kit := &Kit{Kernel: k, Repo: repo}
+	var err error
+	if kit.Busybox, err = busybox.Find(ctx, testkernel.CacheDir()); err != nil {
+		return nil, err
+	}
+	if kit.Bin, err = os.MkdirTemp("", "osr-lab-bin-"); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(kit.Bin, "osr.hcl"), nil, 0o644); err != nil {
+		return nil, err
+	}
+	pkgs := map[string]string{"osr": "./cmd/osr"}
+	for _, d := range Drivers {
+		pkgs["osr-driver-"+d] = "./drivers/" + d
+	}
+	for out, pkg := range pkgs {
+		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(kit.Bin, out), pkg)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			kit.Close()
+			return nil, fmt.Errorf("build %s: %v\n%s", pkg, err, b)
+		}
+	}
+	return kit, nil
+}
+
+// Close removes the built binaries.
+func (k *Kit) Close() error { return os.RemoveAll(k.Bin) }
+
+// OSR runs the kit's osr with the given arguments and returns its output. An empty
+// osr.hcl and no cluster source from the environment keep the host's /etc/osr out.
+func (k *Kit) OSR(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(k.Bin, "osr"), args...)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	cmd.Env = append(os.Environ(), "OSR_CONFIG="+filepath.Join(k.Bin, "osr.hcl"), "OSR_DRIVER_PATH="+k.Bin, "OSR_CLUSTER_CONF=")
+	if err := cmd.Run(); err != nil {
+		return buf.String(), fmt.Errorf("osr %s: %w\n%s", strings.Join(args, " "), err, buf.String())
+	}
+	return buf.String(), nil
+}
+
+// NodeName and Marker are what node id's hostdependent files say.
+func NodeName(id int) string { return fmt.Sprintf("node%d", id) }
+
+// Marker is the content of node id's /etc/osr-marker.
+func Marker(id int) string { return fmt.Sprintf("marker of node %d", id) }
+
+// SharedRoot makes a busybox shared root in dir whose /etc/hostname and
+// /etc/osr-marker are made hostdependent by osr cdsl, one copy per node.
+func (k *Kit) SharedRoot(ctx context.Context, dir string, nodes int) (*sharedroot.Tree, error) {
+	tree, err := sharedroot.NewTree(ctx, dir, k.Busybox)
+	if err != nil {
+		return nil, err
+	}
+	for _, rel := range []string{sharedroot.HostnameFile, sharedroot.MarkerPath} {
+		if err := tree.WriteFile(rel, []byte("shared\n"), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := k.OSR(ctx, "cdsl", "init", "-r", dir, "--nodes", fmt.Sprint(nodes)); err != nil {
+		return nil, err
+	}
+	if _, err := k.OSR(ctx, "cdsl", "add", "-r", dir, "-a", "/"+sharedroot.HostnameFile, "/"+sharedroot.MarkerPath); err != nil {
+		return nil, err
+	}
+	for id := 1; id <= nodes; id++ {
+		for rel, content := range map[string]string{sharedroot.HostnameFile: NodeName(id), sharedroot.MarkerPath: Marker(id)} {
+			p := filepath.Join(dir, sharedroot.CDSLTree, fmt.Sprint(id), rel)
+			if err := os.WriteFile(p, []byte(content+"\n"), 0o644); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return tree, nil
+}
+
+// Node is one cluster member of a generated cluster.conf.
+type Node struct {
+	ID      int
+	MAC, IP string
+	Mask    string
+	// RootFS and Root are the rootvolume's fstype and name.
+	RootFS, Root string
+}
+
+// WriteClusterConf writes a cluster.conf with com_info for the nodes to path.
+func WriteClusterConf(path, name string, nodes []Node) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<?xml version=\"1.0\"?>\n<cluster name=%q config_version=\"1\">\n <clusternodes>\n", name)
+	for _, n := range nodes {
+		ip := n.IP
+		if ip == "" {
+			ip = "dhcp"
+		}
+		fmt.Fprintf(&b, "  <clusternode name=%q nodeid=\"%d\" votes=\"1\">\n   <com_info>\n", NodeName(n.ID), n.ID)
+		fmt.Fprintf(&b, "    <rootvolume name=%q fstype=%q/>\n", n.Root, n.RootFS)
+		fmt.Fprintf(&b, "    <eth name=\"eth0\" mac=%q ip=%q mask=%q/>\n", strings.ToUpper(n.MAC), ip, n.Mask)
+		b.WriteString("   </com_info>\n  </clusternode>\n")
+	}
+	b.WriteString(" </clusternodes>\n</cluster>\n")
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// Build runs osr build for the driver and cluster configuration, writing the image
+// into dir; osrHCL, when set, is the osr.hcl to build with. It returns the image's
+// path and osr's summary.
+func (k *Kit) Build(ctx context.Context, dir, driverName, clusterFile, osrHCL string) (string, string, error) {
+	out := filepath.Join(dir, "initrd_sr.img")
+	args := []string{"build", "--driver", driverName, "--modules", k.Kernel.ModulesDir, "--cluster", clusterFile,
+		"--output", out, "--listfile-dir", filepath.Join(k.Repo, "listfiles"), "--driver-dir", k.Bin}
+	if osrHCL != "" {
+		cfg := filepath.Join(dir, "osr.hcl")
+		if err := os.WriteFile(cfg, []byte(osrHCL), 0o644); err != nil {
+			return "", "", err
+		}
+		args = append(args, "--config", cfg)
+	}
+	summary, err := k.OSR(ctx, args...)
+	return out, strings.TrimSpace(summary), err
+}
+
+// Machine describes a qemu guest booting an osr initrd; its console goes to logDir.
+func (k *Kit) Machine(name, initrd, logDir string, params ...string) qemu.Machine {
+	return qemu.Machine{
+		Name:     name,
+		Kernel:   k.Kernel.Vmlinuz,
+		Initrd:   initrd,
+		Append:   append([]string{"console=ttyS0", "panic=-1", "loglevel=4"}, params...),
+		MemoryMB: 1024,
+		LogPath:  filepath.Join(logDir, name+".log"),
+		Timeout:  BootTimeout,
+	}
+}
+
+// Identity is what node id prints when it booted as itself.
+func Identity(id int) []string {
+	return []string{sharedroot.MarkerHostname + NodeName(id), sharedroot.MarkerFile + Marker(id), sharedroot.MarkerDone}
+}
