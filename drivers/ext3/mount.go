@@ -59,20 +59,11 @@ func (d *extDriver) Mount(ctx context.Context, req driver.MountRequest) (*driver
 			res.Diagnostics = append(res.Diagnostics, driver.Warnf(nil, "e2fsck repaired %s and asks for a reboot", dev))
 		}
 	}
-	var opts []string
-	var flags uintptr
-	if readOnly {
-		flags |= unix.MS_RDONLY
-		if !cfg.Bool("replay_journal") && req.FSType != "ext2" {
-			opts = append(opts, "noload")
-		}
+	var forced []string
+	if readOnly && !cfg.Bool("replay_journal") && req.FSType != "ext2" {
+		forced = append(forced, "noload")
 	}
-	for _, o := range append(cfg.Strings("mount_options"), req.Options...) {
-		if o != "" && o != "defaults" && o != "ro" && o != "rw" {
-			opts = append(opts, o)
-		}
-	}
-	data := strings.Join(opts, ",")
+	flags, data, _ := driver.MountOptions(cfg.Strings("mount_options"), req.Options, readOnly, forced...)
 	fstype := req.FSType
 	if fstype == "" {
 		fstype = "ext4"

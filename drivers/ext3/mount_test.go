@@ -69,7 +69,7 @@ func TestMountReadOnlyShared(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Mount(%s) error = %v", spec, err)
 		}
-		want := call{dev, "/sysroot", "ext4", "noload,noatime", unix.MS_RDONLY}
+		want := call{dev, "/sysroot", "ext4", "noload", unix.MS_RDONLY | unix.MS_NOATIME}
 		if len(*mounts) != 1 || (*mounts)[0] != want {
 			t.Errorf("Mount(%s) calls = %+v; want %+v", spec, *mounts, want)
 		}

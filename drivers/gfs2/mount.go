@@ -74,7 +74,7 @@ func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*drive
 			res.Log = append(res.Log, fmt.Sprintf("lock table %q overrides the superblock's %q", lt, sb.LockTable))
 		}
 	}
-	flags, data, replaced := mountOptions(cfg.Strings("mount_options"), req.Options, req.ReadOnly, forced...)
+	flags, data, replaced := driver.MountOptions(cfg.Strings("mount_options"), req.Options, req.ReadOnly, forced...)
 	for _, o := range replaced {
 		res.Log = append(res.Log, fmt.Sprintf("mount option %s ignored: the driver sets it from lock_protocol and lock_table", o))
 	}

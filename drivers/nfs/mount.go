@@ -50,33 +50,31 @@ func serverAddr(host string) (string, error) {
 	return addrs[0], nil
 }
 
-// mountData builds the kernel's NFS mount options for the resolved version.
-func mountData(cfg driver.Config, v, addr string, extra []string, readOnly bool) (fstype, data string) {
-	opts := []string{"vers=" + v, "proto=" + cfg.String("transport"), "addr=" + addr,
+// mountData builds the kernel's NFS mount options for the resolved version: what
+// the driver computes, then the configured options (the originals' "nolock" for
+// NFSv3 when none are configured), then those of the cluster configuration and the
+// command line; mount(8)-style flags become mount(2) flags.
+func mountData(cfg driver.Config, v, addr string, extra []string, readOnly bool) (fstype string, flags uintptr, data string) {
+	forced := []string{"vers=" + v, "proto=" + cfg.String("transport"), "addr=" + addr,
 		fmt.Sprintf("timeo=%d", cfg.Int("timeo")), fmt.Sprintf("retrans=%d", cfg.Int("retrans")),
 		"sec=" + cfg.String("security")}
 	fstype = "nfs4"
 	if v == "3" {
 		fstype = "nfs"
 		if p := cfg.Int("mount_port"); p != 0 {
-			opts = append(opts, fmt.Sprintf("mountport=%d", p))
+			forced = append(forced, fmt.Sprintf("mountport=%d", p))
 		}
-		opts = append(opts, "mountproto="+cfg.String("transport"))
+		forced = append(forced, "mountproto="+cfg.String("transport"))
 	}
 	if p := cfg.Int("port"); p != 0 {
-		opts = append(opts, fmt.Sprintf("port=%d", p))
+		forced = append(forced, fmt.Sprintf("port=%d", p))
 	}
-	userOpts := cfg.Strings("mount_options")
+	configured := cfg.Strings("mount_options")
 	if cfg.Get("mount_options").IsNull() && v == "3" {
-		userOpts = []string{"nolock"} // the originals' default for NFSv3 roots
+		configured = []string{"nolock"} // the originals' default for NFSv3 roots
 	}
-	for _, o := range append(userOpts, extra...) {
-		if o == "" || o == "defaults" || o == "ro" || o == "rw" {
-			continue
-		}
-		opts = append(opts, o)
-	}
-	return fstype, strings.Join(opts, ",")
+	flags, data, _ = driver.MountOptions(configured, extra, readOnly, forced...)
+	return fstype, flags, data
 }
 
 // Mount mounts the NFS export on the target with mount(2), retrying as configured.
@@ -90,11 +88,7 @@ func (d *nfsDriver) Mount(ctx context.Context, req driver.MountRequest) (*driver
 		return nil, err
 	}
 	v := effectiveVersion(req.Config, req.FSType)
-	fstype, data := mountData(req.Config, v, addr, req.Options, req.ReadOnly)
-	var flags uintptr
-	if req.ReadOnly {
-		flags |= unix.MS_RDONLY
-	}
+	fstype, flags, data := mountData(req.Config, v, addr, req.Options, req.ReadOnly)
 	device := src.server + ":" + src.path
 	if strings.Contains(src.server, ":") {
 		device = "[" + src.server + "]:" + src.path

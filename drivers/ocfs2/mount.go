@@ -82,7 +82,7 @@ func (d *ocfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*driv
 	default:
 		return res, fmt.Errorf("cluster_stack %q: want o2cb, user or local", stack)
 	}
-	flags, data, replaced := mountOptions(cfg.Strings("mount_options"), req.Options, req.ReadOnly, forced...)
+	flags, data, replaced := driver.MountOptions(cfg.Strings("mount_options"), req.Options, req.ReadOnly, forced...)
 	for _, o := range replaced {
 		res.Log = append(res.Log, fmt.Sprintf("mount option %s ignored: the driver sets it from the cluster stack", o))
 	}

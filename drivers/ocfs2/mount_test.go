@@ -293,7 +293,7 @@ func TestMountOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			flags, data, _ := mountOptions(tt.configured, tt.requested, tt.readOnly, tt.forced...)
+			flags, data, _ := driver.MountOptions(tt.configured, tt.requested, tt.readOnly, tt.forced...)
 			if flags != tt.flags || data != tt.data {
 				t.Errorf("mountOptions() = %#x, %q; want %#x, %q", flags, data, tt.flags, tt.data)
 			}
