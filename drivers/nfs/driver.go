@@ -142,15 +142,14 @@ func (d *nfsDriver) Plan(ctx context.Context, req driver.PlanRequest) (*driver.P
 			{Name: "mount.nfs", Optional: true, Reason: "mounting by hand in the rescue shell"},
 		},
 	}
-	if v == "3" {
-		p.Modules = append(p.Modules,
-			driver.Module{Name: "nfsv3", Reason: "NFSv3"},
-			driver.Module{Name: "nfs_acl", Optional: true, Reason: "NFSv3 ACLs"})
-	} else {
-		p.Modules = append(p.Modules,
-			driver.Module{Name: "nfsv4", Reason: "NFSv4"},
-			driver.Module{Name: "dns_resolver", Optional: true, Reason: "NFSv4 referrals and id mapping"})
-	}
+	// The configured version's client is required; the other one comes along
+	// (optional), so rootfs= on the kernel command line can switch versions
+	// without a new image.
+	p.Modules = append(p.Modules,
+		driver.Module{Name: "nfsv3", Optional: v != "3", Reason: "NFSv3"},
+		driver.Module{Name: "nfs_acl", Optional: true, Reason: "NFSv3 ACLs"},
+		driver.Module{Name: "nfsv4", Optional: v == "3", Reason: "NFSv4"},
+		driver.Module{Name: "dns_resolver", Optional: true, Reason: "NFSv4 referrals and id mapping"})
 	if req.Config.String("transport") == "rdma" {
 		p.Modules = append(p.Modules, driver.Module{Name: "rpcrdma", Reason: "RPC over RDMA"})
 	}

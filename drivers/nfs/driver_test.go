@@ -80,11 +80,12 @@ func TestPlan(t *testing.T) {
 		values       map[string]cty.Value
 		wantModules  []string
 		wantBinaries []string // required ones
+		client       string   // the required NFS client module
 	}{
-		{"v3 default", "nfs", nil, []string{"nfs", "sunrpc", "nfsv3"}, nil},
-		{"v4 default", "nfs4", nil, []string{"nfs", "sunrpc", "nfsv4"}, nil},
-		{"v3 with locking", "nfs", map[string]cty.Value{"mount_options": drivertest.Strings("hard")}, []string{"nfsv3"}, []string{"rpcbind", "rpc.statd"}},
-		{"rdma", "nfs4", map[string]cty.Value{"transport": cty.StringVal("rdma")}, []string{"rpcrdma"}, nil},
+		{"v3 default", "nfs", nil, []string{"nfs", "sunrpc", "nfsv3"}, nil, "nfsv3"},
+		{"v4 default", "nfs4", nil, []string{"nfs", "sunrpc", "nfsv4"}, nil, "nfsv4"},
+		{"v3 with locking", "nfs", map[string]cty.Value{"mount_options": drivertest.Strings("hard")}, []string{"nfsv3"}, []string{"rpcbind", "rpc.statd"}, "nfsv3"},
+		{"rdma", "nfs4", map[string]cty.Value{"transport": cty.StringVal("rdma")}, []string{"rpcrdma"}, nil, "nfsv4"},
 	}
 	remote := drivertest.New(t, &nfsDriver{})
 	for _, tt := range tests {
@@ -115,8 +116,10 @@ func TestPlan(t *testing.T) {
 			if strings.Join(required, ",") != strings.Join(tt.wantBinaries, ",") {
 				t.Errorf("Plan() required binaries = %v; want %v", required, tt.wantBinaries)
 			}
-			if mods["nfsv3"] && mods["nfsv4"] {
-				t.Errorf("Plan() asks for both nfsv3 and nfsv4: %v", plan.Modules)
+			for _, m := range plan.Modules {
+				if (m.Name == "nfsv3" || m.Name == "nfsv4") && m.Optional == (m.Name == tt.client) {
+					t.Errorf("Plan() module %s optional=%v; only the configured version's client is required", m.Name, m.Optional)
+				}
 			}
 		})
 	}

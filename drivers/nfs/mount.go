@@ -16,6 +16,9 @@ import (
 // mountFunc is mount(2); tests replace it.
 var mountFunc = unix.Mount
 
+// logger reaches the boot log at once, while the mount is still being tried.
+var logger = driver.Logger()
+
 // nfsSource is a parsed root volume: server and exported path.
 type nfsSource struct {
 	server string
@@ -102,7 +105,9 @@ func (d *nfsDriver) Mount(ctx context.Context, req driver.MountRequest) (*driver
 			res.Log = append(res.Log, fmt.Sprintf("mounted %s on %s (%s, %s) at attempt %d", device, req.Target, fstype, data, i))
 			return res, nil
 		}
-		res.Log = append(res.Log, fmt.Sprintf("attempt %d: mount %s: %v", i, device, last))
+		msg := fmt.Sprintf("attempt %d of %d: mount %s: %v", i, attempts, device, last)
+		res.Log = append(res.Log, msg)
+		logger.Warn(msg)
 		if i < attempts {
 			select {
 			case <-ctx.Done():
