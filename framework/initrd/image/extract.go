@@ -76,10 +76,8 @@ func (x *extractor) entry(h *Header, body io.Reader) error {
 	if name == "." {
 		return nil // the root itself
 	}
-	for _, part := range strings.Split(name, "/") {
-		if part == ".." {
-			return skipError{"name contains \"..\""}
-		}
+	if name == ".." || strings.HasPrefix(name, "../") {
+		return skipError{"name contains \"..\" and would leave the directory"}
 	}
 	parent, base, err := x.openParent(name)
 	if err != nil {
@@ -159,7 +157,11 @@ func removeExisting(parent int, base string) error {
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		flags = unix.AT_REMOVEDIR
 	}
-	if err := unix.Unlinkat(parent, base, flags); err != nil {
+	err = unix.Unlinkat(parent, base, flags)
+	if errors.Is(err, unix.ENOTEMPTY) || errors.Is(err, unix.EEXIST) {
+		return skipError{"a non-empty directory of that name is in the way"}
+	}
+	if err != nil {
 		return fmt.Errorf("replacing the existing entry: %w", err)
 	}
 	return nil

@@ -41,6 +41,10 @@ func TestExtractStaysInside(t *testing.T) {
 		rawEntry{"link/planted", modeRegular | 0o644, "x"},
 		rawEntry{"pre/planted", modeRegular | 0o644, "x"},
 		rawEntry{"pre2", modeRegular | 0o644, "replaces the symlink"},
+		rawEntry{"full/x", modeRegular | 0o644, "x"},
+		rawEntry{"full", modeRegular | 0o644, "a file where a non-empty directory is"},
+		rawEntry{"trailing/", modeDir | 0o755, ""},
+		rawEntry{"./dot/./x", modeRegular | 0o644, "dot"},
 	)
 	dest := t.TempDir()
 	must(t, os.Symlink(outside, filepath.Join(dest, "pre")))  // already in the destination
@@ -50,10 +54,11 @@ func TestExtractStaysInside(t *testing.T) {
 	defer im.Close()
 	st, err := im.Extract(context.Background(), dest)
 	must(t, err)
-	if len(st.Skipped) != 4 {
-		t.Errorf("skipped %q; want the two .. names and the two entries below symlinks", st.Skipped)
+	if len(st.Skipped) != 5 {
+		t.Errorf("skipped %q; want the two .. names, the two entries below symlinks and the file over a directory", st.Skipped)
 	}
 	for _, want := range []string{`../escape: name contains ".."`, `link/planted: parent "link" is not a directory`,
+		"full: a non-empty directory of that name is in the way",
 		`pre/planted: parent "pre" is not a directory`} {
 		if !strings.Contains(strings.Join(st.Skipped, "\n"), want) {
 			t.Errorf("skipped %q; want a line %q", st.Skipped, want)
@@ -64,6 +69,12 @@ func TestExtractStaysInside(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(dest), "escape")); err == nil {
 		t.Error("../escape was written")
+	}
+	if got, _ := os.ReadFile(filepath.Join(dest, "dot/x")); string(got) != "dot" {
+		t.Errorf("dot/x = %q", got)
+	}
+	if fi, err := os.Stat(filepath.Join(dest, "trailing")); err != nil || !fi.IsDir() {
+		t.Errorf("trailing/ was not extracted as a directory: %v", err)
 	}
 	if got, _ := os.ReadFile(filepath.Join(dest, "etc/passwd")); string(got) != "root" {
 		t.Errorf("etc/passwd = %q", got)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"strings"
 	"time"
 )
@@ -378,7 +379,9 @@ func goMode(m uint32) fs.FileMode {
 	return fm
 }
 
-// cleanName strips the "./" and "/" prefixes archivers put before names.
+// cleanName strips the "./" and "/" prefixes archivers put before names and
+// cleans the rest; the archive root is ".". A name reaching above the root keeps
+// its leading "..", which extraction refuses.
 func cleanName(name string) string {
 	for {
 		switch {
@@ -387,10 +390,7 @@ func cleanName(name string) string {
 		case strings.HasPrefix(name, "/"):
 			name = name[1:]
 		default:
-			if name == "" {
-				return "."
-			}
-			return name
+			return path.Clean(name)
 		}
 	}
 }
