@@ -3,6 +3,7 @@ package image
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -60,16 +61,7 @@ type gzipCompressor struct{ level int }
 func (g gzipCompressor) compress(dst *bytes.Buffer, raw []byte) error {
 	// The header carries no name and a zero mtime, so the output depends on the input only.
 	w, err := gzip.NewWriterLevel(dst, g.level)
-	if err != nil {
-		return fmt.Errorf("gzip writer: %w", err)
-	}
-	if _, err := w.Write(raw); err != nil {
-		return fmt.Errorf("gzip: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("gzip: %w", err)
-	}
-	return nil
+	return writeAll(Gzip, w, err, raw)
 }
 
 func (gzipCompressor) close() {}
@@ -91,16 +83,7 @@ func (x xzCompressor) config() xz.WriterConfig {
 
 func (x xzCompressor) compress(dst *bytes.Buffer, raw []byte) error {
 	w, err := x.config().NewWriter(dst)
-	if err != nil {
-		return fmt.Errorf("xz writer: %w", err)
-	}
-	if _, err := w.Write(raw); err != nil {
-		return fmt.Errorf("xz: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("xz: %w", err)
-	}
-	return nil
+	return writeAll(XZ, w, err, raw)
 }
 
 func (xzCompressor) close() {}
@@ -111,16 +94,8 @@ type lz4Compressor int
 
 func (l lz4Compressor) compress(dst *bytes.Buffer, raw []byte) error {
 	w := lz4.NewWriter(dst)
-	if err := w.Apply(lz4.LegacyOption(true), lz4.CompressionLevelOption(lz4Levels[l]), lz4.ConcurrencyOption(1)); err != nil {
-		return fmt.Errorf("lz4 writer: %w", err)
-	}
-	if _, err := w.Write(raw); err != nil {
-		return fmt.Errorf("lz4: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("lz4: %w", err)
-	}
-	return nil
+	err := w.Apply(lz4.LegacyOption(true), lz4.CompressionLevelOption(lz4Levels[l]), lz4.ConcurrencyOption(1))
+	return writeAll(LZ4, w, err, raw)
 }
 
 func (lz4Compressor) close() {}
@@ -130,6 +105,21 @@ func (lz4Compressor) close() {}
 var lz4Levels = [...]lz4.CompressionLevel{
 	1: lz4.Fast, 2: lz4.Level2, 3: lz4.Level3, 4: lz4.Level4, 5: lz4.Level5,
 	6: lz4.Level6, 7: lz4.Level7, 8: lz4.Level8, 9: lz4.Level9,
+}
+
+// writeAll writes raw through a newly made compressing writer w (whose creation
+// returned err) and closes it, which ends the frame.
+func writeAll(c Compression, w io.WriteCloser, err error, raw []byte) error {
+	if err != nil {
+		return fmt.Errorf("%s writer: %w", c, err)
+	}
+	if _, err := w.Write(raw); err != nil {
+		return fmt.Errorf("%s: %w", c, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("%s: %w", c, err)
+	}
+	return nil
 }
 
 type noneCompressor struct{}

@@ -130,18 +130,21 @@ func headerInfo(h *header) Header {
 }
 
 // Perm returns the permission, setuid, setgid and sticky bits in chmod's form (0o4755).
-func (h *Header) Perm() uint32 {
-	m := uint32(h.Mode.Perm())
-	if h.Mode&fs.ModeSetuid != 0 {
-		m |= 0o4000
+func (h *Header) Perm() uint32 { return unixPerm(h.Mode) }
+
+// unixPerm converts fs.FileMode permission bits to chmod's form.
+func unixPerm(m fs.FileMode) uint32 {
+	u := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		u |= 0o4000
 	}
-	if h.Mode&fs.ModeSetgid != 0 {
-		m |= 0o2000
+	if m&fs.ModeSetgid != 0 {
+		u |= 0o2000
 	}
-	if h.Mode&fs.ModeSticky != 0 {
-		m |= 0o1000
+	if m&fs.ModeSticky != 0 {
+		u |= 0o1000
 	}
-	return m
+	return u
 }
 
 // goMode converts cpio permission bits to fs.FileMode permission bits.

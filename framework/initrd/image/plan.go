@@ -3,7 +3,6 @@ package image
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"path"
 	"sort"
 	"strings"
@@ -208,16 +207,7 @@ func (r *record) bodyLen() int64 {
 
 // cpioMode is e's type and permission bits as the cpio header carries them.
 func cpioMode(e *Entry) uint32 {
-	m := uint32(e.Mode.Perm())
-	if e.Mode&fs.ModeSetuid != 0 {
-		m |= 0o4000
-	}
-	if e.Mode&fs.ModeSetgid != 0 {
-		m |= 0o2000
-	}
-	if e.Mode&fs.ModeSticky != 0 {
-		m |= 0o1000
-	}
+	m := unixPerm(e.Mode)
 	switch e.Kind {
 	case File:
 		m |= modeRegular
