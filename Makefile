@@ -60,6 +60,15 @@ proto:
 demo: deps build
 	$(GO) run ./test/e2e/cmd/osr-demo
 
+# Benchmarks, each against its anchor on this machine in one run: initrd builds
+# (osr vs dracut and initramfs-tools), CDSL creation (vs cp -a), a cluster query on
+# 1000 nodes, the boot to switch_root (osr vs dracut, NFS root under qemu).
+bench: deps build
+	scripts/bench-build.sh
+	scripts/bench-cdsl.sh
+	$(GO) test -run '^$$' -bench 'Query1000' -benchtime 20x ./framework/cluster/query
+	$(GO) test -run '^$$' -bench 'BootNFS' -benchtime 3x -timeout 30m ./test/e2e/osrboot
+
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)/osr/drivers \
 		$(DESTDIR)$(DATADIR)/osr/listfiles $(DESTDIR)$(SYSCONFDIR)/osr/conf.d \

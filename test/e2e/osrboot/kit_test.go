@@ -56,6 +56,7 @@ func getKit(t testing.TB) *osrlab.Kit {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	benchEnv.close()
 	if theKit != nil {
 		theKit.Close()
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/open-sharedroot/osr/internal/testkernel"
+	"github.com/open-sharedroot/osr/test/e2e/bbinitrd"
 	"github.com/open-sharedroot/osr/test/e2e/busybox"
 	"github.com/open-sharedroot/osr/test/e2e/qemu"
 	"github.com/open-sharedroot/osr/test/e2e/sharedroot"
@@ -178,4 +179,20 @@ func (k *Kit) Machine(name, initrd, logDir string, params ...string) qemu.Machin
 // Identity is what node id prints when it booted as itself.
 func Identity(id int) []string {
 	return []string{sharedroot.MarkerHostname + NodeName(id), sharedroot.MarkerFile + Marker(id), sharedroot.MarkerDone}
+}
+
+// PopulateInitrd builds the lab's busybox initrd with the modules for fs ("gfs2" or
+// "ocfs2") into dir. Its populate mode fills a fresh image from a tar of the shared
+// root, which the host cannot do for filesystems it cannot mount.
+func (k *Kit) PopulateInitrd(ctx context.Context, dir, fs string) (string, error) {
+	mods := map[string][]string{"gfs2": bbinitrd.GFS2Modules, "ocfs2": bbinitrd.OCFS2Modules}[fs]
+	if mods == nil {
+		return "", fmt.Errorf("no populate initrd for %q", fs)
+	}
+	out := filepath.Join(dir, "populate-"+fs+".img")
+	_, err := bbinitrd.Build(ctx, bbinitrd.Spec{
+		Busybox: k.Busybox, ModulesDir: k.Kernel.ModulesDir,
+		Modules: append(append([]string(nil), bbinitrd.BlockModules...), mods...),
+	}, out)
+	return out, err
 }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Build benchmark: a generic NFS-capable initrd for the same Debian kernel, built by
+# osr, dracut (--no-hostonly) and initramfs-tools (MODULES=most) in one run. Prints
+# wall time, image size and module count for each, and the ratios against osr.
+# Needs root (apt-get for dracut-core and initramfs-tools, /lib/modules link).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-2}
+
+missing=()
+for p in dracut-core initramfs-tools; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+eval "$(go run ./internal/testkernel/cmd/osr-testkernel)"
+kver=$(basename "$OSR_KERNEL_MODULES")
+make -s build
+
+work=$(mktemp -d /var/tmp/osr-bench.XXXXXX)
+link=/lib/modules/$kver
+made_link=
+cleanup() {
+	[ -n "$made_link" ] && rm -f "$link"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+# mkinitramfs reads the kernel's modules from /lib/modules/VERSION only.
+if [ ! -e "$link" ]; then
+	mkdir -p /lib/modules
+	ln -s "$OSR_KERNEL_MODULES" "$link"
+	made_link=1
+fi
+mkdir -p "$work/itconf/conf.d" "$work/itconf/scripts" "$work/itconf/hooks"
+cp -r /etc/initramfs-tools/. "$work/itconf/"
+sed -i 's/^MODULES=.*/MODULES=most/; s/^COMPRESS=.*/COMPRESS=zstd/' "$work/itconf/initramfs.conf"
+grep -q '^BOOT=' "$work/itconf/initramfs.conf" || echo 'BOOT=nfs' >>"$work/itconf/initramfs.conf"
+
+# time_build NAME IMAGE CMD…: best wall time of $runs runs.
+declare -A secs size mods
+time_build() {
+	local name=$1 img=$2 best=
+	shift 2
+	for _ in $(seq "$runs"); do
+		rm -f "$img"
+		local t0 t1
+		t0=$(date +%s.%N)
+		"$@" >"$work/$name.log" 2>&1 || { echo "$name failed:"; tail -20 "$work/$name.log"; exit 1; }
+		t1=$(date +%s.%N)
+		local s
+		s=$(echo "$t1 - $t0" | bc)
+		if [ -z "$best" ] || [ "$(echo "$s < $best" | bc)" = 1 ]; then best=$s; fi
+	done
+	secs[$name]=$best
+	size[$name]=$(stat -c %s "$img")
+	mods[$name]=$(bin/osr inspect "$img" | grep -cE '\.ko(\.(xz|zst|gz))?( |$)' || true)
+}
+
+time_build osr "$work/osr.img" bin/osr build --driver nfs --modules "$OSR_KERNEL_MODULES" --output "$work/osr.img" \
+	--listfile-dir listfiles --driver-dir bin --config /dev/null
+time_build dracut "$work/dracut.img" dracut --no-hostonly --no-early-microcode --zstd --force \
+	--kver "$kver" --kmoddir "$OSR_KERNEL_MODULES" "$work/dracut.img"
+time_build initramfs-tools "$work/it.img" mkinitramfs -d "$work/itconf" -o "$work/it.img" "$kver"
+
+printf '\nkernel %s, best of %s runs, %s cores, load %s\n\n' "$kver" "$runs" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-16s %10s %12s %8s %14s %14s\n' tool "wall (s)" "size (MB)" modules "time vs osr" "size vs osr"
+for n in osr dracut initramfs-tools; do
+	printf '%-16s %10.2f %12.1f %8s %13.1fx %13.2fx\n' "$n" "${secs[$n]}" "$(echo "${size[$n]}/1000000" | bc -l)" "${mods[$n]}" \
+		"$(echo "${secs[$n]}/${secs[osr]}" | bc -l)" "$(echo "${size[$n]}/${size[osr]}" | bc -l)"
+done

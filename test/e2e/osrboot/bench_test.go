@@ -1,0 +1,141 @@
+package osrboot
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/open-sharedroot/osr/test/e2e/ganesha"
+	"github.com/open-sharedroot/osr/test/e2e/netlab"
+	"github.com/open-sharedroot/osr/test/e2e/osrlab"
+	"github.com/open-sharedroot/osr/test/e2e/qemu"
+	"github.com/open-sharedroot/osr/test/e2e/sharedroot"
+)
+
+// bootBench is the NFS server and the two images the boot benchmark compares,
+// made once per test binary (Go calls a benchmark more than once).
+type bootBench struct {
+	dir   string
+	lab   *netlab.Lab
+	srv   *ganesha.Server
+	boots []benchBoot
+	logs  []string
+}
+
+type benchBoot struct {
+	name, initrd string
+	params       []string
+}
+
+var (
+	benchOnce sync.Once
+	benchEnv  *bootBench
+	benchErr  error
+)
+
+func (e *bootBench) close() {
+	if e == nil {
+		return
+	}
+	if e.srv != nil {
+		e.srv.Stop()
+	}
+	if e.lab != nil {
+		e.lab.Close()
+	}
+	os.RemoveAll(e.dir)
+}
+
+func setupBootBench(k *osrlab.Kit, dir string) (*bootBench, error) {
+	ctx := context.Background()
+	tree, err := k.SharedRoot(ctx, filepath.Join(dir, "root"), 1)
+	if err != nil {
+		return nil, err
+	}
+	lab, err := netlab.New(ctx, netlab.Options{Taps: 1})
+	if err != nil {
+		return nil, err
+	}
+	env := &bootBench{dir: dir, lab: lab}
+	if err := os.MkdirAll(filepath.Join(dir, "ganesha"), 0o755); err != nil {
+		return env, err
+	}
+	srv, err := ganesha.Start(ctx, ganesha.Config{NetNS: lab.NS, Addr: lab.Addr.Addr(), Export: tree.Dir, StateDir: filepath.Join(dir, "ganesha")})
+	if err != nil {
+		return nil, err
+	}
+	env.srv = srv
+	server, ip := lab.Addr.Addr().String(), lab.NodeAddr(1).Addr().String()
+	conf := filepath.Join(dir, "cluster.conf")
+	if err := osrlab.WriteClusterConf(conf, "osrbench", []osrlab.Node{{ID: 1, MAC: qemu.NodeMAC(1), IP: ip, Mask: "255.255.255.0",
+		RootFS: "nfs4", Root: server + ":" + ganesha.DefaultPseudo}}); err != nil {
+		return nil, err
+	}
+	osrImg, summary, err := k.Build(ctx, dir, "nfs", conf, "")
+	if err != nil {
+		return nil, err
+	}
+	env.logs = append(env.logs, "osr: "+summary)
+
+	dracutImg := filepath.Join(dir, "dracut.img")
+	cmd := exec.CommandContext(ctx, "dracut", "--no-hostonly", "--no-early-microcode", "--zstd", "--force",
+		"--add", "nfs network", "--kver", k.Kernel.Version, "--kmoddir", k.Kernel.ModulesDir, dracutImg)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return env, fmt.Errorf("dracut: %v\n%s", err, out)
+	}
+	st, _ := os.Stat(dracutImg)
+	env.logs = append(env.logs, fmt.Sprintf("dracut: %d bytes", st.Size()))
+
+	env.boots = []benchBoot{
+		{"osr", osrImg, nil},
+		{"dracut", dracutImg, []string{"root=nfs4:" + server + ":" + ganesha.DefaultPseudo, "rw", "rd.neednet=1", "net.ifnames=0",
+			fmt.Sprintf("ip=%s::%s:255.255.255.0::eth0:off", ip, server), "rd.retry=60"}},
+	}
+	return env, nil
+}
+
+// BenchmarkBootNFS boots one node from the same NFSv4 root in the same qemu with
+// osr's initrd and with a generic dracut initrd (network and nfs modules), and
+// reports the time from starting qemu until the root's own init runs (its first
+// line), i.e. through switch_root. Run with -benchtime Nx for N boots each.
+func BenchmarkBootNFS(b *testing.B) {
+	k := getKit(b)
+	if _, err := exec.LookPath("dracut"); err != nil {
+		b.Fatal("dracut is missing: apt-get install dracut-core dracut-network (scripts/bench-build.sh installs them)")
+	}
+	benchOnce.Do(func() {
+		dir, err := os.MkdirTemp("/var/tmp", "osr-boot-bench-")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		benchEnv, benchErr = setupBootBench(k, dir)
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	for _, l := range benchEnv.logs {
+		b.Log(l)
+	}
+	ctx := context.Background()
+	env := benchEnv
+	results := map[string]qemu.Timings{}
+	for _, bt := range env.boots {
+		m := k.Machine("bench-"+bt.name, bt.initrd, b.TempDir(), bt.params...)
+		m.NetNS = env.lab.NS
+		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(1), Tap: env.lab.Tap(1)}}
+		ts, err := qemu.Measure(ctx, m, sharedroot.MarkerHostname, b.N)
+		if err != nil {
+			b.Fatalf("%s: %v", bt.name, err)
+		}
+		results[bt.name] = ts
+		b.Logf("%s: to the root's init %s", bt.name, ts)
+	}
+	b.ReportMetric(results["osr"].Median().Seconds(), "osr-s")
+	b.ReportMetric(results["dracut"].Median().Seconds(), "dracut-s")
+	b.ReportMetric(results["osr"].Median().Seconds()/results["dracut"].Median().Seconds(), "osr/dracut")
+}
