@@ -1,8 +1,13 @@
 package main
 
 import (
+	"runtime"
+
 	"errors"
 	"fmt"
+	"github.com/open-sharedroot/osr/framework/config"
+	drv "github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/initrd"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,6 +83,17 @@ func runListfiles(e *env, args []string) error {
 	if rerr != nil && !errors.As(rerr, &missing) {
 		return rerr // no root, no distribution, an unreadable file, …
 	}
+	if *driver != "" {
+		ditems, notes, derr := driverPlanItems(e, *driver, *fstype, *root)
+		if derr != nil && ditems == nil {
+			return derr
+		}
+		items = append(items, ditems...)
+		report.Notes = append(report.Notes, notes...)
+		if rerr == nil {
+			rerr = derr
+		}
+	}
 	if *asJSON {
 		err = listfile.WriteJSON(e.stdout, items, report)
 	} else {
@@ -127,4 +143,46 @@ func loadListfiles(e *env, dirs []string, root string) (*listfile.Set, error) {
 		return nil, fmt.Errorf("%d error%s in the listfiles of %s", n, map[bool]string{true: "", false: "s"}[n == 1], strings.Join(dirs, ", "))
 	}
 	return set, nil
+}
+
+// driverPlanItems asks the named driver for its plan (with its block of osr.hcl)
+// and returns its binaries, files and directories as items whose origin is the
+// driver. A driver that is not installed is only a note: the listfiles still show.
+func driverPlanItems(e *env, name, fstype, root string) ([]listfile.Item, []string, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	host := e.driverHost(cfg)
+	defer host.Close()
+	d, err := host.Start(e.ctx, name)
+	if err != nil {
+		return nil, []string{fmt.Sprintf("driver %s: not shown (%v)", name, err)}, nil
+	}
+	if !d.Info.ServesFSType(fstype) {
+		fstype = d.Info.FSTypes[0]
+	}
+	dcfg, err := decodeDriverConfig(e, cfg, cfg.Driver(name), d.Info, fstype, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, diags, err := d.Plan(e.ctx, drv.PlanRequest{Config: dcfg, FSType: fstype, Target: drv.Target{Arch: runtime.GOARCH}})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := e.report(cfg.loader, config.Diagnostics(cfg.Driver(name), d.Info.Schema, diags, name)); err != nil {
+		return nil, nil, err
+	}
+	items, notes, err := initrd.DriverItems(root, name, plan)
+	for _, m := range plan.Modules {
+		opt := ""
+		if m.Optional {
+			opt = ", optional"
+		}
+		notes = append(notes, fmt.Sprintf("driver %s: kernel module %s (%s%s)", name, m.Name, m.Reason, opt))
+	}
+	if items == nil {
+		items = []listfile.Item{}
+	}
+	return items, notes, err
 }

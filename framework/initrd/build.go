@@ -167,16 +167,16 @@ func (p *Plan) listfileItems(ctx context.Context, req *Request, dplan *driver.Pl
 	return items, nil
 }
 
-// findBinary looks a program up inside the build root, in the directories
-// listfiles search too.
-func findBinary(req *Request, name string) (string, bool) {
+// findBinary looks a program up inside root, in the directories listfiles search
+// too.
+func findBinary(root, name string) (string, bool) {
 	if strings.HasPrefix(name, "/") {
-		_, err := os.Stat(req.hostPath(name))
+		_, err := os.Stat(filepath.Join(root, name))
 		return name, err == nil
 	}
 	for _, d := range listfile.BinDirs {
 		p := filepath.Join(d, name)
-		if st, err := os.Stat(req.hostPath(p)); err == nil && st.Mode().IsRegular() {
+		if st, err := os.Stat(filepath.Join(root, p)); err == nil && st.Mode().IsRegular() {
 			return p, true
 		}
 	}
@@ -185,15 +185,22 @@ func findBinary(req *Request, name string) (string, bool) {
 
 // driverItems turns the driver's binaries, files and directories into items.
 func (p *Plan) driverItems(req *Request, dplan *driver.Plan) ([]listfile.Item, error) {
-	name := req.DriverInfo.Name
+	items, notes, err := DriverItems(req.root(), req.DriverInfo.Name, dplan)
+	p.Notes = append(p.Notes, notes...)
+	return items, err
+}
+
+// DriverItems turns a driver's plan (binaries, files, directories) into listfile
+// items found inside root, each with the driver as its origin. Optional items that
+// root lacks become notes; required ones are an error that lists them all.
+func DriverItems(root, name string, dplan *driver.Plan) (items []listfile.Item, notes []string, err error) {
 	origin := listfile.Origin{Source: "driver " + name}
-	var items []listfile.Item
 	var missing []string
 	for _, b := range dplan.Binaries {
-		path, ok := findBinary(req, b.Name)
+		path, ok := findBinary(root, b.Name)
 		if !ok {
 			if b.Optional {
-				p.Notes = append(p.Notes, fmt.Sprintf("optional, not on this system: binary %s (driver %s: %s)", b.Name, name, b.Reason))
+				notes = append(notes, fmt.Sprintf("optional, not on this system: binary %s (driver %s: %s)", b.Name, name, b.Reason))
 				continue
 			}
 			missing = append(missing, fmt.Sprintf("binary %s (%s), looked in %s", b.Name, b.Reason, strings.Join(listfile.BinDirs, ", ")))
@@ -201,12 +208,12 @@ func (p *Plan) driverItems(req *Request, dplan *driver.Plan) ([]listfile.Item, e
 		}
 		o := origin
 		o.Entry = fmt.Sprintf("binary %q", b.Name)
-		items = append(items, listfile.Item{Kind: listfile.KindBinary, ImagePath: path, Source: path, HostPath: req.hostPath(path), Origin: o})
+		items = append(items, listfile.Item{Kind: listfile.KindBinary, ImagePath: path, Source: path, HostPath: filepath.Join(root, path), Origin: o})
 	}
 	for _, f := range dplan.Files {
-		if _, err := os.Lstat(req.hostPath(f.Path)); err != nil {
+		if _, err := os.Lstat(filepath.Join(root, f.Path)); err != nil {
 			if f.Optional {
-				p.Notes = append(p.Notes, fmt.Sprintf("optional, not on this system: file %s (driver %s)", f.Path, name))
+				notes = append(notes, fmt.Sprintf("optional, not on this system: file %s (driver %s)", f.Path, name))
 				continue
 			}
 			missing = append(missing, fmt.Sprintf("file %s (%s)", f.Path, f.Reason))
@@ -214,7 +221,7 @@ func (p *Plan) driverItems(req *Request, dplan *driver.Plan) ([]listfile.Item, e
 		}
 		o := origin
 		o.Entry = fmt.Sprintf("file %q", f.Path)
-		items = append(items, listfile.Item{Kind: listfile.KindFile, ImagePath: f.Path, Source: f.Path, HostPath: req.hostPath(f.Path), Origin: o})
+		items = append(items, listfile.Item{Kind: listfile.KindFile, ImagePath: f.Path, Source: f.Path, HostPath: filepath.Join(root, f.Path), Origin: o})
 	}
 	for _, d := range dplan.Directories {
 		o := origin
@@ -222,10 +229,10 @@ func (p *Plan) driverItems(req *Request, dplan *driver.Plan) ([]listfile.Item, e
 		items = append(items, listfile.Item{Kind: listfile.KindDir, ImagePath: d, Mode: 0o755, Origin: o})
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("driver %s needs what this system does not have:\n  %s\ninstall the packages that provide them (or pick a configuration that does not need them)",
+		return items, notes, fmt.Errorf("driver %s needs what this system does not have:\n  %s\ninstall the packages that provide them (or pick a configuration that does not need them)",
 			name, strings.Join(missing, "\n  "))
 	}
-	return items, nil
+	return items, notes, nil
 }
 
 // addDriverAndManifest copies the driver binary and writes the manifest.

@@ -34,11 +34,11 @@ func (p *Plan) addItems(ctx context.Context, req *Request, items []listfile.Item
 		case listfile.KindSymlink:
 			err = a.Add(image.Entry{Path: it.ImagePath, Kind: image.Symlink, Target: it.Target, Origin: origin})
 		case listfile.KindFile, listfile.KindBinary:
-			st, serr := os.Stat(it.HostPath)
-			if serr != nil {
+			if _, serr := os.Stat(it.HostPath); serr != nil {
 				return fmt.Errorf("%s: %w", origin, serr)
 			}
-			err = a.Add(image.Entry{Path: it.ImagePath, Kind: image.File, Source: it.HostPath, Mode: st.Mode().Perm(), Origin: origin})
+			// Mode 0 keeps the source's bits, setuid and setgid included.
+			err = a.Add(image.Entry{Path: it.ImagePath, Kind: image.File, Source: it.HostPath, Origin: origin})
 			if it.Kind == listfile.KindBinary {
 				binaries = append(binaries, it.Source)
 			}
@@ -68,11 +68,10 @@ func (p *Plan) addItems(ctx context.Context, req *Request, items []listfile.Item
 		if f.Link != "" {
 			e = image.Entry{Path: f.Path, Kind: image.Symlink, Target: f.Link, Origin: "ELF dependency"}
 		} else {
-			st, err := os.Stat(req.hostPath(f.Path))
-			if err != nil {
+			if _, err := os.Stat(req.hostPath(f.Path)); err != nil {
 				return fmt.Errorf("ELF dependency %s: %w", f.Path, err)
 			}
-			e = image.Entry{Path: f.Path, Kind: image.File, Source: req.hostPath(f.Path), Mode: st.Mode().Perm(), Origin: "ELF dependency"}
+			e = image.Entry{Path: f.Path, Kind: image.File, Source: req.hostPath(f.Path), Origin: "ELF dependency"}
 		}
 		if err := a.Add(e); err != nil {
 			return fmt.Errorf("add ELF dependency %s: %w", f.Path, err)
