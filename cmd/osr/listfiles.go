@@ -85,7 +85,7 @@ func runListfiles(e *env, args []string) error {
 	}
 	if *driver != "" {
 		ditems, notes, derr := driverPlanItems(e, *driver, *fstype, *root)
-		if derr != nil && ditems == nil {
+		if derr != nil && ditems == nil && notes == nil {
 			return derr
 		}
 		items = append(items, ditems...)
@@ -157,7 +157,8 @@ func driverPlanItems(e *env, name, fstype, root string) ([]listfile.Item, []stri
 	defer host.Close()
 	d, err := host.Start(e.ctx, name)
 	if err != nil {
-		return nil, []string{fmt.Sprintf("driver %s: not shown (%v)", name, err)}, nil
+		e.log.Info("the driver's own plan is not shown", "driver", name, "error", err)
+		return nil, nil, nil
 	}
 	if !d.Info.ServesFSType(fstype) {
 		fstype = d.Info.FSTypes[0]

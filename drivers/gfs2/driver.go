@@ -106,6 +106,7 @@ func (d *gfs2Driver) Plan(ctx context.Context, req driver.PlanRequest) (*driver.
 			driver.Binary{Name: "corosync-quorumtool", Optional: true, Reason: "quorum diagnostics in the rescue shell"},
 			driver.Binary{Name: "dlm_tool", Optional: true, Reason: "DLM diagnostics in the rescue shell"})
 		p.Directories = append(p.Directories, "/etc/corosync", "/var/lib/corosync", "/var/log/cluster", "/run/dlm")
+		p.Listfiles = append(p.Listfiles, "gfs2-dlm")
 	}
 	return p, ds, nil
 }
