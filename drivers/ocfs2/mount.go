@@ -30,6 +30,23 @@ func (d *ocfs2Driver) configfsRoot() string {
 	return defaultConfigfs
 }
 
+// ensureConfigfs mounts configfs at dir unless it is mounted there already: the init
+// mounts it early only when the kernel has it built in, and here it is a module the
+// init loaded just before the mount.
+func ensureConfigfs(dir string) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err == nil && st.Type == configfsMagic {
+		return nil
+	}
+	if err := unix.Mount("configfs", dir, "configfs", 0, ""); err != nil && !errors.Is(err, unix.EBUSY) {
+		return fmt.Errorf("mount configfs on %s: %w; the configfs module must be loaded (osr build plans it)", dir, err)
+	}
+	return nil
+}
+
+// configfsMagic is configfs's filesystem magic (CONFIGFS_MAGIC).
+const configfsMagic = 0x62656570
+
 func (d *ocfs2Driver) doMount(c mountCall) error {
 	if d.mount != nil {
 		return d.mount(c)
@@ -132,6 +149,11 @@ func (d *ocfs2Driver) startO2CB(req driver.MountRequest, sb *superblock, region 
 	}
 	if last := nodes[len(nodes)-1].num; int64(last) >= region.Blocks {
 		return nil, fmt.Errorf("node number %d needs heartbeat slot %d but the heartbeat region of %s has %d slots: number the nodes below %d or grow the heartbeat file", last, last, req.Source, region.Blocks, region.Blocks)
+	}
+	if d.configfs == "" {
+		if err := ensureConfigfs(defaultConfigfs); err != nil {
+			return nil, err
+		}
 	}
 	c := &o2cb{root: d.configfsRoot(), cluster: name, trace: d.trace}
 	t := timeouts{

@@ -21,6 +21,7 @@ func populate(t *testing.T, k *osrlab.Kit, fs string, tree *sharedroot.Tree, img
 	if err != nil {
 		t.Fatal(err)
 	}
+	params = append([]string{"osr.fstype=" + fs}, params...)
 	pop, err := sharedroot.Populate(ctx, machine(t, k, fs+"-populate", initrd, params...), tree, img)
 	if err != nil {
 		t.Fatal(err)
