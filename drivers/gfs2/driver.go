@@ -17,7 +17,7 @@ import (
 // tests set the fields.
 type gfs2Driver struct {
 	// mount replaces mount(2) when set.
-	mount func(mountCall) error
+	mount func(driver.MountCall) error
 	// deviceWait is how long Mount waits for the root device (0 means 10 s).
 	deviceWait time.Duration
 	// retryDelay is the pause between mount attempts (0 means 2 s).

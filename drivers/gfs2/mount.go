@@ -23,7 +23,7 @@ var errLockDLM = errors.New(`lock_protocol "lock_dlm" is not supported by this v
 	`To boot now, set lock_protocol = "lock_nolock" in the driver "gfs2" block and boot ONE node only: ` +
 	`with lock_nolock nothing stops a second node from mounting the root, and two nodes corrupt it`)
 
-func (d *gfs2Driver) doMount(c mountCall) error {
+func (d *gfs2Driver) doMount(c driver.MountCall) error {
 	if d.mount != nil {
 		return d.mount(c)
 	}
@@ -50,7 +50,7 @@ func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*drive
 	if proto != "lock_nolock" {
 		return res, fmt.Errorf("lock_protocol %q: want lock_dlm or lock_nolock", proto)
 	}
-	if err := d.waitDevice(ctx, req.Source); err != nil {
+	if err := driver.WaitForDevice(ctx, req.Source, d.deviceWaitOrDefault()); err != nil {
 		return res, err
 	}
 	sb, err := readDevice(req.Source)
@@ -78,7 +78,7 @@ func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*drive
 	for _, o := range replaced {
 		res.Log = append(res.Log, fmt.Sprintf("mount option %s ignored: the driver sets it from lock_protocol and lock_table", o))
 	}
-	call := mountCall{Source: req.Source, Target: req.Target, FSType: "gfs2", Flags: flags, Data: data}
+	call := driver.MountCall{Source: req.Source, Target: req.Target, FSType: "gfs2", Flags: flags, Data: data}
 	attempts := max(cfg.Int("mount_attempts"), 1)
 	for i := 1; ; i++ {
 		err := d.doMount(call)
@@ -87,7 +87,7 @@ func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*drive
 			return res, nil
 		}
 		if i == attempts {
-			return res, fmt.Errorf("%s failed %d times, last: %w; %s", call, attempts, err, mountHint(err, "gfs2", "gfs2"))
+			return res, fmt.Errorf("%s failed %d times, last: %w; %s", call, attempts, err, driver.MountHint(err, "gfs2", "gfs2"))
 		}
 		res.Log = append(res.Log, fmt.Sprintf("%s: attempt %d of %d: %v", call, i, attempts, err))
 		select {
@@ -119,26 +119,10 @@ func readDevice(path string) (*superblock, error) {
 	return sb, nil
 }
 
-// waitDevice waits for the root device to appear: disk drivers probe in the
-// background after their modules load.
-func (d *gfs2Driver) waitDevice(ctx context.Context, path string) error {
-	wait := d.deviceWait
-	if wait == 0 {
-		wait = defaultDeviceWait
+// deviceWaitOrDefault is how long Mount waits for the root device.
+func (d *gfs2Driver) deviceWaitOrDefault() time.Duration {
+	if d.deviceWait == 0 {
+		return defaultDeviceWait
 	}
-	deadline := time.Now().Add(wait)
-	for {
-		_, err := os.Stat(path)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {
-			return fmt.Errorf("root device %s: %w (waited %v); check root= or the rootvolume in the cluster configuration and that the disk driver is in the initrd", path, err, wait)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for root device %s: %w", path, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return d.deviceWait
 }

@@ -16,11 +16,11 @@ import (
 
 // recorder replaces mount(2): it records every call and fails the first len(errs).
 type recorder struct {
-	calls []mountCall
+	calls []driver.MountCall
 	errs  []error
 }
 
-func (r *recorder) mount(c mountCall) error {
+func (r *recorder) mount(c driver.MountCall) error {
 	r.calls = append(r.calls, c)
 	if len(r.calls) <= len(r.errs) {
 		return r.errs[len(r.calls)-1]
@@ -42,8 +42,8 @@ func TestMount(t *testing.T) {
 		}
 		return v
 	}
-	call := func(src string, flags uintptr, data string) mountCall {
-		return mountCall{Source: src, Target: "/sysroot", FSType: "gfs2", Flags: flags, Data: data}
+	call := func(src string, flags uintptr, data string) driver.MountCall {
+		return driver.MountCall{Source: src, Target: "/sysroot", FSType: "gfs2", Flags: flags, Data: data}
 	}
 	eBusy := []error{unix.EBUSY, unix.EBUSY}
 	tests := []struct {
@@ -53,27 +53,27 @@ func TestMount(t *testing.T) {
 		readOnly bool
 		values   map[string]cty.Value
 		errs     []error
-		want     []mountCall
+		want     []driver.MountCall
 		wantErr  string
 		wantLog  string
 		wantWarn bool
 	}{
 		{name: "lock_nolock with the default options", source: nolock, values: nolockCfg(nil),
-			want: []mountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")}},
+			want: []driver.MountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")}},
 		{name: "lock table, options, read-only", source: nolock, options: []string{"nodiratime,quota=on", "lockproto=lock_dlm"}, readOnly: true,
 			values:  nolockCfg(map[string]cty.Value{"lock_table": cty.StringVal("osrc:root"), "mount_options": dt.Strings("errors=panic")}),
-			want:    []mountCall{call(nolock, unix.MS_RDONLY|unix.MS_NODIRATIME, "lockproto=lock_nolock,locktable=osrc:root,errors=panic,quota=on")},
+			want:    []driver.MountCall{call(nolock, unix.MS_RDONLY|unix.MS_NODIRATIME, "lockproto=lock_nolock,locktable=osrc:root,errors=panic,quota=on")},
 			wantLog: "lockproto=lock_dlm ignored"},
 		{name: "lock_dlm filesystem mounted lock_nolock warns", source: dlm, values: nolockCfg(nil),
-			want: []mountCall{call(dlm, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")}, wantWarn: true},
+			want: []driver.MountCall{call(dlm, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")}, wantWarn: true},
 		{name: "retries until the mount works", source: nolock, values: nolockCfg(nil), errs: eBusy,
-			want:    []mountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
+			want:    []driver.MountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
 			wantLog: "attempt 2 of 3"},
 		{name: "gives up after mount_attempts", source: nolock, values: nolockCfg(map[string]cty.Value{"mount_attempts": cty.NumberIntVal(2)}), errs: eBusy,
-			want:    []mountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
+			want:    []driver.MountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
 			wantErr: "failed 2 times"},
 		{name: "kernel without gfs2", source: nolock, values: nolockCfg(map[string]cty.Value{"mount_attempts": cty.NumberIntVal(1)}), errs: []error{unix.ENODEV},
-			want:    []mountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
+			want:    []driver.MountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
 			wantErr: "the gfs2 module must be in the initrd"},
 		{name: "lock_dlm refused", source: dlm, wantErr: `set lock_protocol = "lock_nolock" in the driver "gfs2" block and boot ONE node only`},
 		{name: "lock_dlm on a lock_nolock filesystem", source: nolock, wantErr: "was made with lock_nolock"},

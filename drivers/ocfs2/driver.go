@@ -19,7 +19,7 @@ type ocfs2Driver struct {
 	// configfs is where configfs is mounted ("" means /sys/kernel/config).
 	configfs string
 	// mount replaces mount(2) when set.
-	mount func(mountCall) error
+	mount func(driver.MountCall) error
 	// trace, when set, is told of every configfs operation after it succeeded.
 	trace func(op, path, value string)
 	// deviceWait is how long Mount waits for the root device (0 means 10 s).

@@ -47,7 +47,7 @@ func ensureConfigfs(dir string) error {
 // configfsMagic is configfs's filesystem magic (CONFIGFS_MAGIC).
 const configfsMagic = 0x62656570
 
-func (d *ocfs2Driver) doMount(c mountCall) error {
+func (d *ocfs2Driver) doMount(c driver.MountCall) error {
 	if d.mount != nil {
 		return d.mount(c)
 	}
@@ -66,7 +66,7 @@ func (d *ocfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*driv
 	if req.Source == "" || req.Target == "" {
 		return res, fmt.Errorf("mount ocfs2: source %q and target %q must both be set (rootvolume in the cluster configuration or root= on the command line)", req.Source, req.Target)
 	}
-	if err := d.waitDevice(ctx, req.Source); err != nil {
+	if err := driver.WaitForDevice(ctx, req.Source, d.deviceWaitOrDefault()); err != nil {
 		return res, err
 	}
 	sb, region, err := readDevice(req.Source, stack == "o2cb")
@@ -103,9 +103,9 @@ func (d *ocfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*driv
 	for _, o := range replaced {
 		res.Log = append(res.Log, fmt.Sprintf("mount option %s ignored: the driver sets it from the cluster stack", o))
 	}
-	call := mountCall{Source: req.Source, Target: req.Target, FSType: "ocfs2", Flags: flags, Data: data}
+	call := driver.MountCall{Source: req.Source, Target: req.Target, FSType: "ocfs2", Flags: flags, Data: data}
 	if err := d.doMount(call); err != nil {
-		return res, fmt.Errorf("%s: %w; %s", call, err, mountHint(err, "ocfs2", "ocfs2"))
+		return res, fmt.Errorf("%s: %w; %s", call, err, driver.MountHint(err, "ocfs2", "ocfs2"))
 	}
 	res.Log = append(res.Log, fmt.Sprintf("mounted: %s", call))
 	return res, nil
@@ -193,26 +193,10 @@ func o2cbClusterName(configured, fromCluster string, sb *superblock) (string, er
 	return name, nil
 }
 
-// waitDevice waits for the root device to appear: disk drivers probe in the
-// background after their modules load.
-func (d *ocfs2Driver) waitDevice(ctx context.Context, path string) error {
-	wait := d.deviceWait
-	if wait == 0 {
-		wait = defaultDeviceWait
+// deviceWaitOrDefault is how long Mount waits for the root device.
+func (d *ocfs2Driver) deviceWaitOrDefault() time.Duration {
+	if d.deviceWait == 0 {
+		return defaultDeviceWait
 	}
-	deadline := time.Now().Add(wait)
-	for {
-		_, err := os.Stat(path)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {
-			return fmt.Errorf("root device %s: %w (waited %v); check root= or the rootvolume in the cluster configuration and that the disk driver is in the initrd", path, err, wait)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for root device %s: %w", path, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return d.deviceWait
 }

@@ -59,11 +59,11 @@ func (f *fakeConfigfs) trace(op, path, value string) {
 
 // recorder replaces mount(2).
 type recorder struct {
-	calls []mountCall
+	calls []driver.MountCall
 	err   error
 }
 
-func (r *recorder) mount(c mountCall) error {
+func (r *recorder) mount(c driver.MountCall) error {
 	r.calls = append(r.calls, c)
 	return r.err
 }
@@ -124,7 +124,7 @@ func TestMountO2CBConfiguresInOrder(t *testing.T) {
 			if !slices.Equal(cfs.ops, want) {
 				t.Errorf("configfs operations:\n%s\nwant:\n%s", strings.Join(cfs.ops, "\n"), strings.Join(want, "\n"))
 			}
-			wantCall := mountCall{Source: img, Target: "/sysroot", FSType: "ocfs2", Flags: unix.MS_NOATIME, Data: "heartbeat=local"}
+			wantCall := driver.MountCall{Source: img, Target: "/sysroot", FSType: "ocfs2", Flags: unix.MS_NOATIME, Data: "heartbeat=local"}
 			if len(rec.calls) != 1 || rec.calls[0] != wantCall {
 				t.Errorf("mount calls = %+v; want [%+v]", rec.calls, wantCall)
 			}
@@ -191,16 +191,16 @@ func TestMount(t *testing.T) {
 		req      driver.MountRequest
 		values   map[string]cty.Value
 		mountErr error
-		want     *mountCall // nil: no mount call
+		want     *driver.MountCall // nil: no mount call
 		wantErr  string
 		wantLog  string
 	}{
 		{name: "local", req: with(local, nil), values: stack("local"),
-			want: &mountCall{Source: local, Target: "/sysroot", FSType: "ocfs2", Flags: unix.MS_NOATIME}},
+			want: &driver.MountCall{Source: local, Target: "/sysroot", FSType: "ocfs2", Flags: unix.MS_NOATIME}},
 		{name: "options merged, read-only", req: with(cluster, func(r *driver.MountRequest) {
 			r.Options, r.ReadOnly = []string{"nodiratime,data=writeback", "heartbeat=none"}, true
 		}), values: map[string]cty.Value{"mount_options": dt.Strings("noatime", "data=ordered", "localflocks")},
-			want: &mountCall{Source: cluster, Target: "/sysroot", FSType: "ocfs2",
+			want: &driver.MountCall{Source: cluster, Target: "/sysroot", FSType: "ocfs2",
 				Flags: unix.MS_RDONLY | unix.MS_NOATIME | unix.MS_NODIRATIME, Data: "heartbeat=local,data=writeback,localflocks"},
 			wantLog: "heartbeat=none ignored"},
 		{name: "user stack", req: with(cluster, nil), values: stack("user"), wantErr: "corosync and dlm_controld"},
@@ -210,7 +210,7 @@ func TestMount(t *testing.T) {
 		{name: "cluster name differs from the filesystem's", req: with(cluster, func(r *driver.MountRequest) { r.ClusterName = "prod" }),
 			wantErr: `set cluster_name = "osrc"`},
 		{name: "cluster name from the cluster configuration", req: with(cluster, nil), values: map[string]cty.Value{"cluster_name": cty.StringVal("")},
-			want: &mountCall{Source: cluster, Target: "/sysroot", FSType: "ocfs2", Flags: unix.MS_NOATIME, Data: "heartbeat=local"}},
+			want: &driver.MountCall{Source: cluster, Target: "/sysroot", FSType: "ocfs2", Flags: unix.MS_NOATIME, Data: "heartbeat=local"}},
 		{name: "cluster configuration name not valid for o2cb", req: with(cluster, func(r *driver.MountRequest) { r.ClusterName = "my-cluster" }),
 			wantErr: "must be 1 to 16 letters"},
 		{name: "node not a member", req: with(cluster, func(r *driver.MountRequest) { r.Node = driver.ClusterNode{ID: 3, Name: "n3"} }),
@@ -221,7 +221,7 @@ func TestMount(t *testing.T) {
 		{name: "not ocfs2", req: with(zeros, nil), wantErr: "no OCFS2 superblock"},
 		{name: "missing device", req: with(filepath.Join(t.TempDir(), "vdz"), nil), wantErr: "waited"},
 		{name: "kernel without ocfs2", req: with(local, nil), values: stack("local"), mountErr: unix.ENODEV,
-			want:    &mountCall{Source: local, Target: "/sysroot", FSType: "ocfs2", Flags: unix.MS_NOATIME},
+			want:    &driver.MountCall{Source: local, Target: "/sysroot", FSType: "ocfs2", Flags: unix.MS_NOATIME},
 			wantErr: "the ocfs2 module must be in the initrd"},
 	}
 	for _, tt := range tests {

@@ -1,25 +1,29 @@
-package main
+package driver
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/open-sharedroot/osr/framework/driver"
 )
 
-// mountCall is one mount(2) call, as the driver makes it and tests check it.
-type mountCall struct {
+// Helpers for Mount implementations: the mount(2) call as a value, what to say
+// when it fails, and waiting for the root device.
+
+// MountCall is one mount(2) call, as the driver makes it and tests check it.
+type MountCall struct {
 	Source, Target, FSType string
 	Flags                  uintptr
 	Data                   string
 }
 
 // String spells the call like mount(8) would be asked for it.
-func (c mountCall) String() string {
-	opts := driver.MountFlagNames(c.Flags)
+func (c MountCall) String() string {
+	opts := MountFlagNames(c.Flags)
 	if c.Data != "" {
 		opts = append(opts, c.Data)
 	}
@@ -29,8 +33,8 @@ func (c mountCall) String() string {
 	return fmt.Sprintf("mount -t %s -o %s %s %s", c.FSType, strings.Join(opts, ","), c.Source, c.Target)
 }
 
-// mountHint says what to check after mount(2) failed with err.
-func mountHint(err error, fstype, module string) string {
+// MountHint says what to check after mount(2) failed with err.
+func MountHint(err error, fstype, module string) string {
 	switch {
 	case errors.Is(err, unix.ENODEV):
 		return fmt.Sprintf("the kernel knows no %s filesystem: the %s module must be in the initrd and loaded (osr build plans it)", fstype, module)
@@ -46,4 +50,24 @@ func mountHint(err error, fstype, module string) string {
 		return "the device is read-only: mount read-only or make the device writable"
 	}
 	return "the kernel log (dmesg) has the details"
+}
+
+// WaitForDevice waits up to wait for the root device at path to appear: disk
+// drivers probe in the background after their modules load.
+func WaitForDevice(ctx context.Context, path string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		_, err := os.Stat(path)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {
+			return fmt.Errorf("root device %s: %w (waited %v); check root= or the rootvolume in the cluster configuration and that the disk driver is in the initrd", path, err, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for root device %s: %w", path, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
