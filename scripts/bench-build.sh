@@ -21,9 +21,11 @@ make -s build
 
 work=$(mktemp -d /var/tmp/osr-bench.XXXXXX)
 link=/lib/modules/$kver
-made_link=
+config=/boot/config-$kver
+made_link= made_config=
 cleanup() {
 	[ -n "$made_link" ] && rm -f "$link"
+	[ -n "$made_config" ] && rm -f "$config"
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,6 +34,12 @@ if [ ! -e "$link" ]; then
 	mkdir -p /lib/modules
 	ln -s "$OSR_KERNEL_MODULES" "$link"
 	made_link=1
+fi
+# …and checks the kernel's compression support in /boot/config-VERSION.
+if [ ! -e "$config" ] && [ -n "${OSR_KERNEL_CONFIG:-}" ]; then
+	mkdir -p /boot
+	ln -s "$OSR_KERNEL_CONFIG" "$config"
+	made_config=1
 fi
 mkdir -p "$work/itconf/conf.d" "$work/itconf/scripts" "$work/itconf/hooks"
 cp -r /etc/initramfs-tools/. "$work/itconf/"
