@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-2}
 
 missing=()
-for p in dracut-core initramfs-tools; do
+# dracut-network with the network-legacy module (dhclient, arping) is what the boot
+# benchmark builds its NFS-root dracut image with.
+for p in dracut-core dracut-network isc-dhcp-client iputils-arping initramfs-tools; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

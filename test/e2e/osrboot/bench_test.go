@@ -83,7 +83,7 @@ func setupBootBench(k *osrlab.Kit, dir string) (*bootBench, error) {
 
 	dracutImg := filepath.Join(dir, "dracut.img")
 	cmd := exec.CommandContext(ctx, "dracut", "--no-hostonly", "--no-early-microcode", "--zstd", "--force",
-		"--add", "nfs network", "--kver", k.Kernel.Version, "--kmoddir", k.Kernel.ModulesDir, dracutImg)
+		"--add", "nfs network-legacy", "--omit", "systemd-networkd network-manager", "--kver", k.Kernel.Version, "--kmoddir", k.Kernel.ModulesDir, dracutImg)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return env, fmt.Errorf("dracut: %v\n%s", err, out)
 	}
@@ -105,7 +105,7 @@ func setupBootBench(k *osrlab.Kit, dir string) (*bootBench, error) {
 func BenchmarkBootNFS(b *testing.B) {
 	k := getKit(b)
 	if _, err := exec.LookPath("dracut"); err != nil {
-		b.Fatal("dracut is missing: apt-get install dracut-core dracut-network (scripts/bench-build.sh installs them)")
+		b.Fatal("dracut is missing: apt-get install dracut-core dracut-network isc-dhcp-client iputils-arping (make bench installs them)")
 	}
 	benchOnce.Do(func() {
 		dir, err := os.MkdirTemp("/var/tmp", "osr-boot-bench-")
