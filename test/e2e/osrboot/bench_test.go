@@ -130,12 +130,20 @@ func BenchmarkBootNFS(b *testing.B) {
 		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(1), Tap: env.lab.Tap(1)}}
 		ts, err := qemu.Measure(ctx, m, sharedroot.MarkerHostname, b.N)
 		if err != nil {
-			b.Fatalf("%s: %v", bt.name, err)
+			if bt.name == "osr" {
+				b.Fatalf("%s: %v", bt.name, err)
+			}
+			// The comparison needs the other initrd to boot; osr's own figure
+			// stands without it.
+			b.Logf("%s did not reach the root's init, no ratio: %v", bt.name, err)
+			continue
 		}
 		results[bt.name] = ts
 		b.Logf("%s: to the root's init %s", bt.name, ts)
 	}
 	b.ReportMetric(results["osr"].Median().Seconds(), "osr-s")
-	b.ReportMetric(results["dracut"].Median().Seconds(), "dracut-s")
-	b.ReportMetric(results["osr"].Median().Seconds()/results["dracut"].Median().Seconds(), "osr/dracut")
+	if d, ok := results["dracut"]; ok {
+		b.ReportMetric(d.Median().Seconds(), "dracut-s")
+		b.ReportMetric(results["osr"].Median().Seconds()/d.Median().Seconds(), "osr/dracut")
+	}
 }
