@@ -101,6 +101,11 @@ func (k *Kit) SharedRoot(ctx context.Context, dir string, nodes int) (*sharedroo
 			return nil, err
 		}
 	}
+	// An OS tree has an os-release; systemd-based initrds refuse to switch to a
+	// root without one.
+	if err := tree.WriteFile("etc/os-release", []byte("ID=osrtest\nNAME=\"osr test root\"\n"), 0o644); err != nil {
+		return nil, err
+	}
 	if _, err := k.OSR(ctx, "cdsl", "init", "-r", dir, "--nodes", fmt.Sprint(nodes)); err != nil {
 		return nil, err
 	}
