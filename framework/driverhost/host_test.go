@@ -15,9 +15,14 @@ import (
 )
 
 // testDriver is served by the test binary itself when OSR_HOST_TEST_DRIVER is set.
+// The name "hang" makes Describe block until osr gives up.
 type testDriver struct{ name string }
 
-func (d testDriver) Describe(context.Context) (*driver.Info, error) {
+func (d testDriver) Describe(ctx context.Context) (*driver.Info, error) {
+	if d.name == "hang" {
+		<-ctx.Done()
+		select {} // never answer, like a driver stuck in the kernel
+	}
 	return &driver.Info{Name: d.name, Version: "9.9", FSTypes: []string{"testfs"},
 		Schema: driver.Schema{Attributes: []driver.Attribute{{Name: "x", Type: cty.String, Default: cty.StringVal("")}}}}, nil
 }
@@ -148,5 +153,35 @@ func TestExplicitPath(t *testing.T) {
 	h2 := New(Options{Paths: map[string]string{"alpha": filepath.Join(dir, "nope")}})
 	if _, err := h2.Find("alpha"); err == nil || !strings.Contains(err.Error(), "not an executable file") {
 		t.Errorf("Find(missing explicit path) error = %v", err)
+	}
+}
+
+// A command interrupted while a driver is busy (Ctrl-C cancels the command's
+// context) returns at once and leaves no driver process behind.
+func TestInterruptKillsBusyDriver(t *testing.T) {
+	dir := t.TempDir()
+	installDriver(t, dir, "hang", "hang")
+	h := New(Options{Dirs: []string{dir}})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := h.Start(ctx, "hang")
+	if err == nil {
+		t.Fatal("Start(hanging driver, interrupted) succeeded")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Start returned %v after the interrupt", took)
+	}
+	h.Close()
+	left := ""
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err == nil && strings.Contains(string(cmdline), "OSR_HOST_TEST_DRIVER=hang") {
+			left += " " + e.Name()
+		}
+	}
+	if left != "" {
+		t.Errorf("driver processes left after the interrupt:%s", left)
 	}
 }
