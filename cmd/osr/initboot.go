@@ -229,12 +229,12 @@ func (b cdslBinder) Bind(_ context.Context, root string, node boot.Node) (string
 	if err != nil {
 		return "", fmt.Errorf("find the CDSL layout on %s: %w (a root without CDSLs needs no bind; create the inventory with osr cdsl init)", root, err)
 	}
-	dir := node.ID
+	dir := lay.NodePrefix + node.ID
 	if !lay.UseNodeIDs {
 		dir = node.Name
 	}
-	src := filepath.Join(root, lay.Tree, lay.NodePrefix+dir)
-	dst := filepath.Join(root, lay.Link)
+	src := filepath.Join(root, lay.NodeDir(dir))
+	dst := filepath.Join(root, lay.LinkDir())
 	if _, err := os.Stat(src); err != nil {
 		return "", fmt.Errorf("node %s has no CDSL tree: %w; add the node with osr cdsl nodes add %s", dir, err, dir)
 	}
