@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/agext/levenshtein"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -201,7 +202,7 @@ func commandNames() []string {
 func suggest(given string, known []string) string {
 	best, bestDist := "", 3
 	for _, k := range known {
-		if d := editDistance(given, k); d < bestDist {
+		if d := levenshtein.Distance(given, k, nil); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
@@ -209,26 +210,6 @@ func suggest(given string, known []string) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func writeHelp(w io.Writer) {

@@ -5,6 +5,8 @@
 package query
 
 import (
+	"github.com/agext/levenshtein"
+
 	"errors"
 	"fmt"
 	"sort"
@@ -140,7 +142,7 @@ func (e *Engine) Run(in Invocation) Result {
 func suggest(name string) string {
 	best, bestDist := "", 3
 	for n := range defs {
-		if d := distance(name, n); d < bestDist {
+		if d := levenshtein.Distance(name, n, nil); d < bestDist {
 			best, bestDist = n, d
 		}
 	}
@@ -148,26 +150,6 @@ func suggest(name string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // node finds a node by name, then by id, then by MAC (the originals took a name).
