@@ -5,13 +5,13 @@
 package query
 
 import (
-	"github.com/agext/levenshtein"
-
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/agext/levenshtein"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 )
