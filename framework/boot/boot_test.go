@@ -202,7 +202,7 @@ func TestRunHappyPath(t *testing.T) {
 	}
 }
 
-func TestRunIdentifyFailureSaysWhatToDo(t *testing.T) {
+func TestRunIdentifyFailureGivesAdvice(t *testing.T) {
 	h := newHarness(t, "quiet")
 	h.cfg.Sysfs = sysfsWith(t, map[string]string{"eth0": "52:54:00:00:09:99", "eth1": "52:54:00:00:09:98"})
 	h.cfg.Shell = noShell{}

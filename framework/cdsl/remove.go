@@ -183,7 +183,7 @@ func (r *Repo) planRestoreShared(p *planner, m Model, c inventory.CDSL) ([]strin
 	data := r.at(m.DataLocations(c)[0])
 	locs := m.LinkLocations(c)
 	var trash []string
-	var todo []string
+	var pending []string
 	for _, loc := range locs {
 		loc = r.at(loc)
 		if p.exists(loc) {
@@ -193,20 +193,20 @@ func (r *Repo) planRestoreShared(p *planner, m Model, c inventory.CDSL) ([]strin
 			trash = append(trash, p.trash(loc))
 		}
 		if r.fs.IsDir(path.Dir(loc)) || p.created[path.Dir(loc)] {
-			todo = append(todo, loc)
+			pending = append(pending, loc)
 		}
 	}
 	if !r.fs.Exists(data) {
 		return trash, nil // nothing to restore (only with Force)
 	}
-	for i, loc := range todo {
-		if i == len(todo)-1 {
+	for i, loc := range pending {
+		if i == len(pending)-1 {
 			p.add(journal.Step{Op: journal.OpRename, From: data, Path: loc})
 		} else {
 			p.add(copyStep(data, loc))
 		}
 	}
-	if len(todo) == 0 {
+	if len(pending) == 0 {
 		trash = append(trash, p.trash(data))
 	}
 	return trash, nil

@@ -39,12 +39,12 @@ func (f *FS) ResolveParent(name string, subst func(string) string) (string, erro
 }
 
 func (f *FS) resolve(name string, subst func(string) string, followLast bool) (string, error) {
-	todo := strings.Split(Clean(name), "/")
+	pending := strings.Split(Clean(name), "/")
 	done := ""
 	links := 0
-	for len(todo) > 0 {
-		c := todo[0]
-		todo = todo[1:]
+	for len(pending) > 0 {
+		c := pending[0]
+		pending = pending[1:]
 		switch c {
 		case "", ".":
 			continue
@@ -61,7 +61,7 @@ func (f *FS) resolve(name string, subst func(string) string, followLast bool) (s
 				next = r
 			}
 		}
-		if len(todo) == 0 && !followLast {
+		if len(pending) == 0 && !followLast {
 			done = next
 			break
 		}
@@ -69,7 +69,7 @@ func (f *FS) resolve(name string, subst func(string) string, followLast bool) (s
 		if err != nil {
 			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
 				// The rest does not exist: keep it lexically.
-				done = Clean(path.Join(append([]string{next}, todo...)...))
+				done = Clean(path.Join(append([]string{next}, pending...)...))
 				return done, nil
 			}
 			return "", err
@@ -91,7 +91,7 @@ func (f *FS) resolve(name string, subst func(string) string, followLast bool) (s
 		} else if done = path.Dir(next); done == "." {
 			done = ""
 		}
-		todo = append(strings.Split(target, "/"), todo...)
+		pending = append(strings.Split(target, "/"), pending...)
 	}
 	return done, nil
 }
