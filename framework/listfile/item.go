@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/open-sharedroot/osr/framework/internal/unixmode"
 	"github.com/open-sharedroot/osr/framework/listfile/distro"
 )
 
@@ -78,7 +79,7 @@ type item Item // Item without its methods, so marshalling does not recurse
 func (it Item) MarshalJSON() ([]byte, error) {
 	j := itemJSON{item: item(it)}
 	if it.Mode != 0 {
-		j.Mode = fmt.Sprintf("%04o", unixMode(it.Mode))
+		j.Mode = fmt.Sprintf("%04o", unixmode.ToUnix(it.Mode))
 	}
 	return json.Marshal(j)
 }
@@ -95,38 +96,9 @@ func (it *Item) UnmarshalJSON(b []byte) error {
 		if _, err := fmt.Sscanf(j.Mode, "%o", &m); err != nil {
 			return fmt.Errorf("item %s: mode %q: %w", it.ImagePath, j.Mode, err)
 		}
-		it.Mode = fromUnixMode(m)
+		it.Mode = unixmode.FromUnix(m)
 	}
 	return nil
-}
-
-// unixMode and fromUnixMode convert between fs.FileMode and the 07777 bits.
-func unixMode(m fs.FileMode) uint32 {
-	u := uint32(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		u |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		u |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		u |= 0o1000
-	}
-	return u
-}
-
-func fromUnixMode(u uint32) fs.FileMode {
-	m := fs.FileMode(u & 0o777)
-	if u&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if u&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if u&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
-	return m
 }
 
 // Missing is an entry (or a file of a package) that the root does not have.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/open-sharedroot/osr/framework/internal/unixmode"
 )
 
 // TextOptions tune WriteText.
@@ -100,7 +102,7 @@ func imageColumn(it Item) string {
 func fromColumn(it Item) string {
 	switch {
 	case it.Kind == KindDir && it.Source == "":
-		return fmt.Sprintf("(new, %04o)", unixMode(it.Mode))
+		return fmt.Sprintf("(new, %04o)", unixmode.ToUnix(it.Mode))
 	case it.Source != "" && it.Source != it.ImagePath:
 		return it.Source
 	}

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/open-sharedroot/osr/framework/listfile/distro"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/open-sharedroot/osr/framework/listfile/distro"
 )
 
 // brief renders an item as "kind image [<- source | -> target] @origin" for comparison.

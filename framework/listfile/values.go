@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/open-sharedroot/osr/framework/internal/unixmode"
 )
 
 // This file decodes and checks attribute values, each problem a diagnostic that
@@ -146,7 +148,7 @@ func decodeMode(a *hcl.Attribute, dst *fs.FileMode) hcl.Diagnostics {
 	if err != nil || m > 0o7777 || !strings.HasPrefix(s, "0") {
 		return hcl.Diagnostics{attrError(a, "Invalid mode", fmt.Sprintf("%q is not an octal mode; write e.g. mode = \"0755\".", s))}
 	}
-	*dst = fromUnixMode(uint32(m))
+	*dst = unixmode.FromUnix(uint32(m))
 	return nil
 }
 

@@ -5,10 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"path"
 	"strings"
 	"time"
+
+	"github.com/open-sharedroot/osr/framework/internal/unixmode"
 )
 
 // archiveParser reads the cpio archives of one segment.
@@ -108,7 +109,7 @@ func (p *archiveParser) entry(r *bufio.Reader, h *header) error {
 // headerInfo converts a raw header to a Header.
 func headerInfo(h *header) Header {
 	e := Header{
-		Name: cleanName(h.name), Mode: goMode(h.mode), UID: int(h.uid), GID: int(h.gid),
+		Name: cleanName(h.name), Mode: unixmode.FromUnix(h.mode), UID: int(h.uid), GID: int(h.gid),
 		Links: int(h.nlink), Inode: h.ino, ModTime: time.Unix(int64(h.mtime), 0).UTC(),
 		dev: [2]uint32{h.devMajor, h.devMinor},
 	}
@@ -130,37 +131,7 @@ func headerInfo(h *header) Header {
 }
 
 // Perm returns the permission, setuid, setgid and sticky bits in chmod's form (0o4755).
-func (h *Header) Perm() uint32 { return unixPerm(h.Mode) }
-
-// unixPerm converts fs.FileMode permission bits to chmod's form.
-func unixPerm(m fs.FileMode) uint32 {
-	u := uint32(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		u |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		u |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		u |= 0o1000
-	}
-	return u
-}
-
-// goMode converts cpio permission bits to fs.FileMode permission bits.
-func goMode(m uint32) fs.FileMode {
-	fm := fs.FileMode(m & 0o777)
-	if m&0o4000 != 0 {
-		fm |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		fm |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		fm |= fs.ModeSticky
-	}
-	return fm
-}
+func (h *Header) Perm() uint32 { return unixmode.ToUnix(h.Mode) }
 
 // cleanName strips the "./" and "/" prefixes archivers put before names and
 // cleans the rest; the archive root is ".". A name reaching above the root keeps

@@ -6,6 +6,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/open-sharedroot/osr/framework/internal/unixmode"
 )
 
 // record is one header in the archive, in archive order, with what fills its body.
@@ -207,7 +209,7 @@ func (r *record) bodyLen() int64 {
 
 // cpioMode is e's type and permission bits as the cpio header carries them.
 func cpioMode(e *Entry) uint32 {
-	m := unixPerm(e.Mode)
+	m := unixmode.ToUnix(e.Mode)
 	switch e.Kind {
 	case File:
 		m |= modeRegular
