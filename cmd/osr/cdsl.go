@@ -32,7 +32,10 @@ next one.
 Subcommands:
   init [--layout v2|v1] [--nodes N | --cluster FILE] [--node-names] [--node-prefix P]
        [--tree T] [--shared-tree S] [--link L] [--default-dir D] [--inventory FILE]
-                        create the infrastructure and the inventory (com-cdslinvadm create)
+       [--standard]     create the infrastructure and the inventory (com-cdslinvadm create);
+                        --standard also turns an installed systemd OS into a shared root:
+                        the standard per-node paths, each node's hostname, machine-id and
+                        ssh host keys (needs --cluster; see docs/shared-root-os.md)
   add (-a|--hostdependent | -s|--shared) PATH [PATH…] [NODE…] … [--backup] [--from NODE]
                         make PATHs hostdependent or shared again (com-mkcdsl)
   rm [-R] [--purge] [-f] [--from NODE] PATH…

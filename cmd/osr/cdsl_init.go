@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/open-sharedroot/osr/framework/cdsl"
 	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
+	"github.com/open-sharedroot/osr/framework/rootprep"
 )
 
 func init() {
@@ -18,7 +20,7 @@ func runCDSLInit(e *env, args []string) error {
 		layout, prefix          string
 		tree, shared, link, def string
 		nodes                   int
-		names                   bool
+		names, standard         bool
 	)
 	fs := e.flagSet("cdsl init")
 	f.bind(fs)
@@ -44,6 +46,7 @@ func runCDSLInit(e *env, args []string) error {
 	for _, n := range []string{"D", "default-dir", "defaultdir"} {
 		fs.StringVar(&def, n, "", "template node `DIR` (default: default)")
 	}
+	fs.BoolVar(&standard, "standard", false, "also make the standard per-node paths of a systemd OS hostdependent and give each node its identity (needs --cluster)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -72,6 +75,9 @@ func runCDSLInit(e *env, args []string) error {
 	if nodes < 0 {
 		return usagef("--nodes %d: give a positive count", nodes)
 	}
+	if standard && f.cluster == "" {
+		return usagef("--standard writes each node's hostname from the cluster configuration: give --cluster FILE")
+	}
 	o, err := f.options(e)
 	if err != nil {
 		return err
@@ -85,15 +91,42 @@ func runCDSLInit(e *env, args []string) error {
 	for _, ig := range res.Ignored {
 		fmt.Fprintf(e.stderr, "osr cdsl init: the existing inventory's settings win: ignoring %s\n", ig)
 	}
-	if f.dryRun {
+	if !f.dryRun {
+		l := r.Layout()
+		verb := "created"
+		if res.Existed {
+			verb = "updated"
+		}
+		fmt.Fprintf(e.stdout, "%s CDSL infrastructure in %s: inventory %s, tree %s, shared %s, link %s, nodes %s\n",
+			verb, r.FS().HostPath(l.Mountpoint), l.File, l.Tree, l.SharedTree, l.Link, strings.Join(res.Nodes, ","))
+	}
+	if !standard {
 		return nil
 	}
-	l := r.Layout()
-	verb := "created"
-	if res.Existed {
-		verb = "updated"
+	prep, err := rootprep.Prepare(r, rootprep.Options{Nodes: o.Cluster, DryRun: f.dryRun})
+	writePrepareResult(e.stdout, prep)
+	return err
+}
+
+// writePrepareResult prints what the standard set did, one line a path.
+func writePrepareResult(w io.Writer, res rootprep.Result) {
+	for _, o := range res.Made {
+		note := ""
+		if o.Note != "" {
+			note = " (" + o.Note + ")"
+		}
+		fmt.Fprintf(w, "%-13s %s%s\n", o.Type, o.Path, note)
 	}
-	fmt.Fprintf(e.stdout, "%s CDSL infrastructure in %s: inventory %s, tree %s, shared %s, link %s, nodes %s\n",
-		verb, r.FS().HostPath(l.Mountpoint), l.File, l.Tree, l.SharedTree, l.Link, strings.Join(res.Nodes, ","))
-	return nil
+	for _, o := range res.Present {
+		fmt.Fprintf(w, "%-13s %s (a %s CDSL already)\n", "present", o.Path, o.Type)
+	}
+	for _, o := range res.Skipped {
+		fmt.Fprintf(w, "%-13s %s: %s\n", "skipped", o.Path, o.Note)
+	}
+	for _, f := range res.Fixed {
+		fmt.Fprintf(w, "%-13s %s\n", "root", f)
+	}
+	for _, i := range res.Identity {
+		fmt.Fprintf(w, "%-13s %s\n", "identity", i)
+	}
 }
