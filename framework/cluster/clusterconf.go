@@ -179,14 +179,14 @@ func (r *ccReader) node(n *xmlNode) *Node {
 					r.errorf(m, "unexpected <%s> in <fence>; only <method> belongs there", m.name)
 					continue
 				}
-				var fm FenceMethod
+				fm := FenceMethod{Pos: r.pos(m)}
 				fm.Attrs = r.attrs(m, fields{{"name", &fm.Name}}, true)
 				for _, d := range m.children {
 					if d.name != "device" {
 						r.errorf(d, "unexpected <%s> in <method>; only <device> belongs there", d.name)
 						continue
 					}
-					var ref FenceDeviceRef
+					ref := FenceDeviceRef{Pos: r.pos(d)}
 					ref.Attrs = r.attrs(d, fields{{"name", &ref.Name}}, true)
 					fm.Devices = append(fm.Devices, ref)
 				}

@@ -259,11 +259,11 @@ func (r *hclReader) nodePart(n *Node, blk *hcl.Block) {
 		}
 		n.FenceAckServer = f
 	case "fence":
-		m := FenceMethod{Name: blk.Labels[0]}
+		m := FenceMethod{Name: blk.Labels[0], Pos: r.pos(blk.DefRange)}
 		var devs hcl.Blocks
 		m.Attrs, _, devs = r.section(blk.Body, nil, true, hcl.BlockHeaderSchema{Type: "device", LabelNames: []string{"name"}})
 		for _, d := range devs {
-			ref := FenceDeviceRef{Name: d.Labels[0]}
+			ref := FenceDeviceRef{Name: d.Labels[0], Pos: r.pos(d.DefRange)}
 			ref.Attrs, _, _ = r.section(d.Body, nil, true)
 			m.Devices = append(m.Devices, ref)
 		}

@@ -224,12 +224,16 @@ type FenceMethod struct {
 	Name    string
 	Attrs   []Attr
 	Devices []FenceDeviceRef
+	// Pos is where the method starts.
+	Pos Pos
 }
 
 // FenceDeviceRef names a fence device and its per-node parameters (port, nodename, …).
 type FenceDeviceRef struct {
 	Name  string
 	Attrs []Attr
+	// Pos is where the reference is written.
+	Pos Pos
 }
 
 // FenceDevice is a shared fence device (<fencedevice>).
