@@ -32,6 +32,8 @@ Subcommands:
   node NAME|ID|MAC                        everything about one node
   validate [FILE]                         check the configuration; exit 1 on problems
   convert --to FORMAT [-o OUT] [FILE]     write it as hcl, clusterconf, ocfs2 or corosync
+  fence NODE [--dry-run]                  fence NODE now with its fence methods (or show them)
+  fence-ack NODE [--chroot DIR]           acknowledge that NODE is dead (manual fencing)
 
 The cluster file is --config FILE (also -c, --clusterconf, -f, --filename), else
 $OSR_CLUSTER_CONF, else /etc/cluster/cluster.conf.

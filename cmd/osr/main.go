@@ -7,13 +7,20 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
+
+	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
 )
 
 func main() {
 	// As the initrd's /init the kernel starts osr as PID 1.
 	if os.Getpid() == 1 {
 		os.Exit(runInit(os.Args[1:]))
+	}
+	// dlm_controld runs the fence agent as fence_osr, a link to osr.
+	if filepath.Base(os.Args[0]) == fence.AgentName {
+		os.Exit(runFenceAgent(os.Args[1:]))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
