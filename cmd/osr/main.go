@@ -11,11 +11,16 @@ import (
 	"syscall"
 
 	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
+	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
 func main() {
 	// As the initrd's /init the kernel starts osr as PID 1.
 	if os.Getpid() == 1 {
+		// systemd-shutdown execs osr as /shutdown in /run/initramfs at the end.
+		if filepath.Base(os.Args[0]) == shutdown.BinaryName {
+			runShutdown(os.Args[1:])
+		}
 		os.Exit(runInit(os.Args[1:]))
 	}
 	// dlm_controld runs the fence agent as fence_osr, a link to osr.

@@ -32,6 +32,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/reaper"
 	"github.com/open-sharedroot/osr/framework/boot/steps"
 	"github.com/open-sharedroot/osr/framework/boot/switchroot"
+	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
 // Node is what the init needs to know of its cluster node.
@@ -159,6 +160,11 @@ type Config struct {
 	NetworkUp func(ctx context.Context, ifaces []netconf.Interface, o netconf.Options) (netconf.Result, error)
 	// SwitchRoot switches to the new root; nil is switchroot.Switch.
 	SwitchRoot func(o switchroot.Options) error
+	// Handover prepares the running system's shutdown right before the
+	// switch (the exitrd in /run/initramfs, systemd's runtime configuration
+	// in /run); nil is shutdown.Handover when SwitchRoot is the real switch,
+	// else nothing.
+	Handover func(o shutdown.HandoverOptions) (shutdown.Runtime, error)
 }
 
 // StepNames are the boot's steps in order; each is a valid break point.

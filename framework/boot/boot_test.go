@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/internal/nstest"
 	"github.com/open-sharedroot/osr/framework/boot/netconf"
 	"github.com/open-sharedroot/osr/framework/boot/switchroot"
+	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
 // fakeNodes is a two-node cluster configuration.
@@ -134,6 +136,9 @@ type harness struct {
 	shell   *fakeShell
 	netUp   [][]netconf.Interface
 	switchd *switchroot.Options
+	// events orders the handover and the switch.
+	events   []string
+	handover *shutdown.HandoverOptions
 }
 
 func newHarness(t *testing.T, cmdline string) *harness {
@@ -159,11 +164,68 @@ func newHarness(t *testing.T, cmdline string) *harness {
 		},
 		SwitchRoot: func(o switchroot.Options) error {
 			h.switchd = &o
+			h.events = append(h.events, "switch")
 			o.BeforeExec()
 			return nil
 		},
+		Handover: func(o shutdown.HandoverOptions) (shutdown.Runtime, error) {
+			h.handover = &o
+			h.events = append(h.events, "handover")
+			return shutdown.Runtime{}, nil
+		},
 	}
 	return h
+}
+
+func TestRunHandsOverTheRootLinks(t *testing.T) {
+	h := newHarness(t, "quiet")
+	h.cfg.NetworkUp = func(ctx context.Context, ifaces []netconf.Interface, o netconf.Options) (netconf.Result, error) {
+		return netconf.Result{Configured: []netconf.Configured{
+			{Interface: netconf.Interface{Name: "eth0", MAC: "52:54:00:00:01:72", Master: "bond0"}, Link: "eth0", Via: "slave"},
+			{Interface: netconf.Interface{Name: "bond0", BondOpts: "mode=1"}, Link: "bond0", Via: "static",
+				Addr: netip.MustParsePrefix("10.0.0.2/24"), Gateway: netip.MustParseAddr("10.0.0.1")},
+			{Interface: netconf.Interface{Name: "eth2", MAC: "52:54:00:00:01:99"}, Link: "eth2", Via: "down"},
+			{Interface: netconf.Interface{Name: "eth3", MAC: "52:54:00:00:01:98"}, Link: "eth3", Via: "dhcp",
+				Addr: netip.MustParsePrefix("192.168.1.7/24"), DNS: []netip.Addr{netip.MustParseAddr("192.168.1.1")}},
+		}}, nil
+	}
+	if err := Run(context.Background(), h.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"handover", "switch"}, h.events); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+	want := []shutdown.Link{
+		{Name: "eth0", MAC: "52:54:00:00:01:72", Slave: true},
+		{Name: "bond0", Bond: true, Addr: netip.MustParsePrefix("10.0.0.2/24"), Gateway: netip.MustParseAddr("10.0.0.1")},
+		{Name: "eth3", MAC: "52:54:00:00:01:98", Addr: netip.MustParsePrefix("192.168.1.7/24"), DNS: []netip.Addr{netip.MustParseAddr("192.168.1.1")}},
+	}
+	if h.handover == nil || h.handover.Sysroot != "/" {
+		t.Fatalf("handover options %+v", h.handover)
+	}
+	if diff := cmp.Diff(want, h.handover.Links, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }), cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+		t.Errorf("links (-want +got):\n%s", diff)
+	}
+}
+
+func TestRunBootsWhenTheHandoverFails(t *testing.T) {
+	h := newHarness(t, "quiet")
+	h.cfg.Handover = func(o shutdown.HandoverOptions) (shutdown.Runtime, error) {
+		return shutdown.Runtime{}, errors.New("no tmpfs")
+	}
+	if err := Run(context.Background(), h.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if h.switchd == nil {
+		t.Fatal("no switch root after a failed handover")
+	}
+	var warned bool
+	for _, e := range h.cfg.Log.Entries() {
+		warned = warned || strings.Contains(e.Msg, "preparing the shutdown: no tmpfs")
+	}
+	if !warned {
+		t.Error("the failed handover was not reported")
+	}
 }
 
 func TestRunHappyPath(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/pid1"
 	"github.com/open-sharedroot/osr/framework/boot/steps"
 	"github.com/open-sharedroot/osr/framework/boot/switchroot"
+	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
 func (s *state) network(ctx context.Context) error {
@@ -152,6 +153,7 @@ func (s *state) cdsltab(ctx context.Context) error {
 }
 
 func (s *state) switchRoot(ctx context.Context) error {
+	s.handover()
 	logPath := s.cfg.LogPath
 	err := s.cfg.SwitchRoot(switchroot.Options{
 		NewRoot: s.cfg.Sysroot,
@@ -170,4 +172,48 @@ func (s *state) switchRoot(ctx context.Context) error {
 			"check that the root holds an init ("+filepath.Join(s.cfg.Sysroot, "sbin/init")+") or pass init=PATH")
 	}
 	return nil
+}
+
+// handover prepares the node's shutdown (docs/shutdown.md). A failure does
+// not stop the boot: the node runs, but its shutdown may unmount the shared
+// root early or wait for it.
+func (s *state) handover() {
+	if s.cfg.Handover == nil {
+		return
+	}
+	_, err := s.cfg.Handover(shutdown.HandoverOptions{
+		Sysroot: s.cfg.Sysroot,
+		Links:   rootLinks(s.net),
+		Logf:    s.log.Infof,
+	})
+	if err != nil {
+		s.log.Warnf("preparing the shutdown: %v; systemd may take the shared root's mounts or network down too early at shutdown", err)
+	}
+}
+
+// rootLinks are the links the network step configured, as the shutdown
+// package describes them.
+func rootLinks(res netconf.Result) []shutdown.Link {
+	masters := map[string]bool{}
+	for _, c := range res.Configured {
+		if c.Via == "slave" {
+			masters[c.Interface.Master] = true
+		}
+	}
+	var out []shutdown.Link
+	for _, c := range res.Configured {
+		if c.Via == "down" || c.Link == "" {
+			continue
+		}
+		out = append(out, shutdown.Link{
+			Name:    c.Link,
+			MAC:     c.Interface.MAC,
+			Bond:    masters[c.Link] || masters[c.Interface.Name] || c.Interface.BondOpts != "",
+			Slave:   c.Via == "slave",
+			Addr:    c.Addr,
+			Gateway: c.Gateway,
+			DNS:     c.DNS,
+		})
+	}
+	return out
 }

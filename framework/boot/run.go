@@ -15,6 +15,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/rescue"
 	"github.com/open-sharedroot/osr/framework/boot/steps"
 	"github.com/open-sharedroot/osr/framework/boot/switchroot"
+	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
 // state is what the steps hand on to each other.
@@ -83,6 +84,9 @@ func (c *Config) defaults() {
 	}
 	if c.SwitchRoot == nil {
 		c.SwitchRoot = switchroot.Switch
+		if c.Handover == nil {
+			c.Handover = shutdown.Handover
+		}
 	}
 	if c.Reaper == nil {
 		c.Reaper = reaper.New(c.Log.Debugf)

@@ -1,6 +1,7 @@
 package shutdown
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -147,10 +148,53 @@ func PrepareExitrd(o HandoverOptions) error {
 			return fmt.Errorf("exitrd: %w", err)
 		}
 	}
-	if err := copyFile(self, filepath.Join(dir, BinaryName), 0o755); err != nil {
+	dst := filepath.Join(dir, BinaryName)
+	if same, _ := sameContent(self, dst); same {
+		return nil // put there already (the cluster stack links osr in its chroot)
+	}
+	if err := copyFile(self, dst, 0o755); err != nil {
 		return fmt.Errorf("exitrd: copy %s: %w", self, err)
 	}
 	return nil
+}
+
+// sameContent reports whether the files a and b hold the same bytes.
+func sameContent(a, b string) (bool, error) {
+	fa, err := os.Open(a)
+	if err != nil {
+		return false, err
+	}
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		return false, err
+	}
+	defer fb.Close()
+	sa, err := fa.Stat()
+	if err != nil {
+		return false, err
+	}
+	sb, err := fb.Stat()
+	if err != nil {
+		return false, err
+	}
+	if os.SameFile(sa, sb) {
+		return true, nil
+	}
+	if sa.Size() != sb.Size() || sb.Mode().Perm()&0o111 == 0 {
+		return false, nil
+	}
+	ba, bb := make([]byte, 1<<20), make([]byte, 1<<20)
+	for {
+		na, ea := io.ReadFull(fa, ba)
+		nb, eb := io.ReadFull(fb, bb)
+		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
+			return false, nil
+		}
+		if ea != nil || eb != nil {
+			return errors.Is(ea, io.EOF) || errors.Is(ea, io.ErrUnexpectedEOF), nil
+		}
+	}
 }
 
 func readDirNames(dir string) ([]string, error) {
