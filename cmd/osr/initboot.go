@@ -152,7 +152,7 @@ func (d *driverMount) MountRoot(ctx context.Context, spec boot.MountSpec) error 
 	req := driver.MountRequest{
 		Config: cfg, FSType: fstype, Source: spec.Source, Target: spec.Target, ReadOnly: spec.ReadOnly,
 		Options: splitOptions(spec.Options), Parameters: map[string]string{},
-		Node: driver.ClusterNode{Name: spec.Node.Name},
+		Node: driver.ClusterNode{Name: spec.Node.Name}, Attempts: spec.Tries, Wait: spec.Wait,
 	}
 	if id, err := strconv.Atoi(spec.Node.ID); err == nil {
 		req.Node.ID = id
@@ -172,9 +172,6 @@ func (d *driverMount) MountRoot(ctx context.Context, spec boot.MountSpec) error 
 	}
 	res, err := p.Mount(ctx, req)
 	if res != nil {
-		for _, l := range res.Log {
-			d.log.Printf("driver %s: %s", m.Driver.Name, l)
-		}
 		for _, w := range res.Diagnostics {
 			d.log.Printf("driver %s: warning: %s", m.Driver.Name, w.Error())
 		}

@@ -50,7 +50,7 @@ func findDevice(spec, sysBlock, devDir string) (string, error) {
 	key, want, ok := strings.Cut(spec, "=")
 	if !ok || (key != "LABEL" && key != "UUID") {
 		if _, err := os.Stat(spec); err != nil {
-			return "", fmt.Errorf("root device %s: %w", spec, err)
+			return "", err
 		}
 		return spec, nil
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -13,7 +15,23 @@ import (
 // nodes may share it only read-only, and then without journal replay (noload), since
 // a replay writes to the device under the other nodes' feet. That is the default, as
 // the originals mounted ext3 roots read-only.
-type extDriver struct{}
+type extDriver struct {
+	log hclog.Logger
+	// mounter makes the mount(2) calls; tests replace its Syscall.
+	mounter driver.MountExecutor
+	// runFsck runs e2fsck with args and returns its exit code and output.
+	runFsck func(ctx context.Context, args []string) (code int, output string, err error)
+	// sysBlock and devDir are /sys/class/block and /dev, where block devices are found.
+	sysBlock, devDir string
+}
+
+// newDriver returns the driver logging through log.
+func newDriver(log hclog.Logger) *extDriver {
+	return &extDriver{
+		log: log, mounter: driver.MountExecutor{Logger: log, DeviceWait: 30 * time.Second},
+		runFsck: execFsck, sysBlock: "/sys/class/block", devDir: "/dev",
+	}
+}
 
 var extSchema = driver.Schema{Attributes: []driver.Attribute{
 	{Name: "read_only", Type: cty.Bool, Default: cty.True,

@@ -4,13 +4,14 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	dt "github.com/open-sharedroot/osr/framework/driver/drivertest"
 )
 
 func TestContract(t *testing.T) {
-	info := dt.Check(t, &extDriver{})
+	info := dt.Check(t, newDriver(hclog.NewNullLogger()))
 	for _, f := range []string{"ext3", "ext4", "ext2"} {
 		if !info.ServesFSType(f) {
 			t.Errorf("FSTypes = %v; missing %s", info.FSTypes, f)
@@ -36,7 +37,7 @@ func TestValidateConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ds := dt.Validate(t, &extDriver{}, "ext3", tt.values)
+			ds := dt.Validate(t, newDriver(hclog.NewNullLogger()), "ext3", tt.values)
 			if tt.errPath == "" && ds.HasErrors() || tt.errPath != "" && !dt.ErrorAt(ds, tt.errPath) {
 				t.Errorf("ValidateConfig(%v) = %v; want error at %q", tt.values, ds, tt.errPath)
 			}
@@ -59,7 +60,7 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := dt.Plan(t, &extDriver{}, "ext4", tt.values)
+			p := dt.Plan(t, newDriver(hclog.NewNullLogger()), "ext4", tt.values)
 			if !slices.Contains(dt.ModuleNames(p), "ext4") {
 				t.Errorf("modules = %v; missing ext4", dt.ModuleNames(p))
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,16 +14,12 @@ import (
 	"github.com/open-sharedroot/osr/framework/driver"
 )
 
-// Seams for tests: mount(2), the fsck program, where block devices are listed.
-var (
-	mountFunc  = unix.Mount
-	runFsck    = defaultRunFsck
-	sysBlock   = "/sys/class/block"
-	devDir     = "/dev"
-	deviceWait = 30 * time.Second
-)
+// defaultWait is the pause between mount attempts when mountwait= does not set one;
+// without mounttimes= the mount is tried once.
+const defaultWait = 2 * time.Second
 
-func defaultRunFsck(ctx context.Context, args []string) (int, string, error) {
+// execFsck runs e2fsck; an exit status is a result, not an error.
+func execFsck(ctx context.Context, args []string) (int, string, error) {
 	out, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
@@ -31,26 +28,29 @@ func defaultRunFsck(ctx context.Context, args []string) (int, string, error) {
 	return 0, string(out), err
 }
 
-// Mount checks (when the policy says so) and mounts the ext root.
+// Mount checks (when the policy says so) and mounts the ext root, once or
+// mounttimes= times mountwait= (else 2 s) apart.
 func (d *extDriver) Mount(ctx context.Context, req driver.MountRequest) (*driver.MountResult, error) {
 	res := &driver.MountResult{}
 	cfg := req.Config
-	dev, err := waitDevice(ctx, req.Source)
+	dev, err := d.mounter.FindDevice(ctx, req.Source, func(spec string) (string, error) {
+		return findDevice(spec, d.sysBlock, d.devDir)
+	})
 	if err != nil {
 		return res, err
 	}
 	readOnly := cfg.Bool("read_only") || req.ReadOnly
 	if runsFsck(cfg) && !readOnly || cfg.String("fsck") == "force" {
 		args := append([]string{"e2fsck", "-p"}, cfg.Strings("fsck_options")...)
-		if cfg.String("fsck") == "force" && !contains(args, "-f") {
+		if cfg.String("fsck") == "force" && !slices.Contains(args, "-f") {
 			args = append(args, "-f")
 		}
 		args = append(args, dev)
-		code, out, err := runFsck(ctx, args)
+		code, out, err := d.runFsck(ctx, args)
 		if err != nil {
 			return res, fmt.Errorf("run %s: %w (is e2fsck in the image?)", strings.Join(args, " "), err)
 		}
-		res.Log = append(res.Log, fmt.Sprintf("%s: exit %d", strings.Join(args, " "), code))
+		d.log.Info(fmt.Sprintf("%s: exit %d", strings.Join(args, " "), code))
 		switch {
 		case code >= 4:
 			return res, fmt.Errorf("%s found errors it cannot repair on its own (exit %d):\n%s\nrepair the filesystem from the rescue shell with e2fsck -f %s",
@@ -68,46 +68,17 @@ func (d *extDriver) Mount(ctx context.Context, req driver.MountRequest) (*driver
 	if fstype == "" {
 		fstype = "ext4"
 	}
-	err = mountFunc(dev, req.Target, fstype, flags, data)
+	call := driver.MountCall{Source: dev, Target: req.Target, FSType: fstype, Flags: flags, Data: data}
+	tries := req.Tries(driver.Tries{Attempts: 1, Wait: defaultWait})
+	err = d.mounter.Mount(ctx, call, tries)
 	if errors.Is(err, unix.ENODEV) && fstype != "ext4" {
 		// Kernels built without a separate ext2/ext3 type mount them as ext4.
-		res.Log = append(res.Log, fmt.Sprintf("fstype %s unknown to the kernel, trying ext4", fstype))
-		fstype = "ext4"
-		err = mountFunc(dev, req.Target, fstype, flags, data)
+		d.log.Info(fmt.Sprintf("the kernel knows no %s filesystem type; mounting %s as ext4", fstype, dev))
+		call.FSType = "ext4"
+		err = d.mounter.Mount(ctx, call, tries)
 	}
 	if err != nil {
-		return res, fmt.Errorf("mount -t %s -o %s %s %s: %w; check the rootvolume in the cluster configuration and that the disk driver is loaded",
-			fstype, data, dev, req.Target, err)
+		return res, fmt.Errorf("%w; %s; check the rootvolume in the cluster configuration", err, driver.MountHint(err, call.FSType, "ext4"))
 	}
-	res.Log = append(res.Log, fmt.Sprintf("mounted %s on %s (%s, %q, read-only %v)", dev, req.Target, fstype, data, readOnly))
 	return res, nil
-}
-
-// waitDevice waits for the root device to appear: disk drivers probe in the
-// background after their modules load.
-func waitDevice(ctx context.Context, spec string) (string, error) {
-	deadline := time.Now().Add(deviceWait)
-	for {
-		dev, err := findDevice(spec, sysBlock, devDir)
-		if err == nil {
-			return dev, nil
-		}
-		if time.Now().After(deadline) {
-			return "", fmt.Errorf("%w (waited %v)", err, deviceWait)
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

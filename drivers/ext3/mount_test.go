@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,14 +17,9 @@ import (
 	dt "github.com/open-sharedroot/osr/framework/driver/drivertest"
 )
 
-type call struct {
-	dev, target, fstype, data string
-	flags                     uintptr
-}
-
 // fakeSystem makes a fake /sys/class/block and /dev holding one ext4 image made by
-// mkfs.ext4, and records mount(2) and fsck calls.
-func fakeSystem(t *testing.T, fsckCode int) (dev string, mounts *[]call, fscks *[][]string) {
+// mkfs.ext4, and returns the driver seeing them, recording mount(2) and fsck calls.
+func fakeSystem(t *testing.T, fsckCode int) (d *extDriver, dev string, mounts *[]driver.MountCall, fscks *[][]string) {
 	t.Helper()
 	if _, err := exec.LookPath("mkfs.ext4"); err != nil {
 		t.Skip("mkfs.ext4 not installed (e2fsprogs)")
@@ -42,34 +38,33 @@ func fakeSystem(t *testing.T, fsckCode int) (dev string, mounts *[]call, fscks *
 	if out, err := exec.Command("mkfs.ext4", "-q", "-F", "-L", "osrroot", "-U", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", dev, "4M").CombinedOutput(); err != nil {
 		t.Fatalf("mkfs.ext4: %v\n%s", err, out)
 	}
-	oldM, oldF, oldS, oldD, oldW := mountFunc, runFsck, sysBlock, devDir, deviceWait
-	t.Cleanup(func() { mountFunc, runFsck, sysBlock, devDir, deviceWait = oldM, oldF, oldS, oldD, oldW })
-	sysBlock, devDir, deviceWait = sys, devs, 300*time.Millisecond
-	var m []call
+	d = newDriver(dt.NewLog(t))
+	d.sysBlock, d.devDir, d.mounter.DeviceWait = sys, devs, 300*time.Millisecond
+	var m []driver.MountCall
 	var f [][]string
-	mountFunc = func(dev, target, fstype string, flags uintptr, data string) error {
-		m = append(m, call{dev, target, fstype, data, flags})
-		if fstype == "ext3" {
+	d.mounter.Syscall = func(c driver.MountCall) error {
+		m = append(m, c)
+		if c.FSType == "ext3" {
 			return unix.ENODEV
 		}
 		return nil
 	}
-	runFsck = func(_ context.Context, args []string) (int, string, error) {
+	d.runFsck = func(_ context.Context, args []string) (int, string, error) {
 		f = append(f, args)
 		return fsckCode, "fsck output", nil
 	}
-	return dev, &m, &f
+	return d, dev, &m, &f
 }
 
 func TestMountReadOnlyShared(t *testing.T) {
-	dev, mounts, fscks := fakeSystem(t, 0)
+	d, dev, mounts, fscks := fakeSystem(t, 0)
 	for _, spec := range []string{dev, "LABEL=osrroot", "UUID=0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0"} {
 		*mounts = nil
-		_, err := dt.Mount(t, &extDriver{}, driver.MountRequest{FSType: "ext4", Source: spec, Target: "/sysroot", Options: []string{"noatime"}}, nil)
+		_, err := dt.Mount(t, d, driver.MountRequest{FSType: "ext4", Source: spec, Target: "/sysroot", Options: []string{"noatime"}}, nil)
 		if err != nil {
 			t.Fatalf("Mount(%s) error = %v", spec, err)
 		}
-		want := call{dev, "/sysroot", "ext4", "noload", unix.MS_RDONLY | unix.MS_NOATIME}
+		want := driver.MountCall{Source: dev, Target: "/sysroot", FSType: "ext4", Flags: unix.MS_RDONLY | unix.MS_NOATIME, Data: "noload"}
 		if len(*mounts) != 1 || (*mounts)[0] != want {
 			t.Errorf("Mount(%s) calls = %+v; want %+v", spec, *mounts, want)
 		}
@@ -80,8 +75,8 @@ func TestMountReadOnlyShared(t *testing.T) {
 }
 
 func TestMountReadWriteRunsFsck(t *testing.T) {
-	dev, mounts, fscks := fakeSystem(t, 1)
-	_, err := dt.Mount(t, &extDriver{}, driver.MountRequest{FSType: "ext3", Source: dev, Target: "/sysroot"},
+	d, dev, mounts, fscks := fakeSystem(t, 1)
+	_, err := dt.Mount(t, d, driver.MountRequest{FSType: "ext3", Source: dev, Target: "/sysroot"},
 		map[string]cty.Value{"read_only": cty.False, "fsck_options": dt.Strings("-v")})
 	if err != nil {
 		t.Fatalf("Mount() error = %v", err)
@@ -90,14 +85,14 @@ func TestMountReadWriteRunsFsck(t *testing.T) {
 		t.Errorf("fsck calls = %v", *fscks)
 	}
 	// ext3 unknown to the kernel: mounted as ext4.
-	if len(*mounts) != 2 || (*mounts)[1].fstype != "ext4" || (*mounts)[1].flags != 0 || (*mounts)[1].data != "" {
+	if len(*mounts) != 2 || (*mounts)[1].FSType != "ext4" || (*mounts)[1].Flags != 0 || (*mounts)[1].Data != "" {
 		t.Errorf("mount calls = %+v", *mounts)
 	}
 }
 
 func TestMountFsckFailureStops(t *testing.T) {
-	dev, mounts, _ := fakeSystem(t, 4)
-	_, err := dt.Mount(t, &extDriver{}, driver.MountRequest{FSType: "ext4", Source: dev, Target: "/sysroot"},
+	d, dev, mounts, _ := fakeSystem(t, 4)
+	_, err := dt.Mount(t, d, driver.MountRequest{FSType: "ext4", Source: dev, Target: "/sysroot"},
 		map[string]cty.Value{"read_only": cty.False})
 	if err == nil || !strings.Contains(err.Error(), "cannot repair") || !strings.Contains(err.Error(), "e2fsck -f "+dev) {
 		t.Fatalf("Mount() error = %v; want the fsck failure with a hint", err)
@@ -108,9 +103,22 @@ func TestMountFsckFailureStops(t *testing.T) {
 }
 
 func TestMountMissingDevice(t *testing.T) {
-	fakeSystem(t, 0)
-	_, err := dt.Mount(t, &extDriver{}, driver.MountRequest{FSType: "ext4", Source: "LABEL=nope", Target: "/sysroot"}, nil)
+	d, _, _, _ := fakeSystem(t, 0)
+	_, err := dt.Mount(t, d, driver.MountRequest{FSType: "ext4", Source: "LABEL=nope", Target: "/sysroot"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "found vdb (UUID=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 LABEL=osrroot)") {
 		t.Errorf("Mount(LABEL=nope) error = %v; want the filesystems that were seen", err)
+	}
+}
+
+func TestMountAttempts(t *testing.T) {
+	d, dev, mounts, _ := fakeSystem(t, 0)
+	d.mounter.Syscall = func(c driver.MountCall) error {
+		*mounts = append(*mounts, c)
+		return unix.EIO
+	}
+	_, err := dt.Mount(t, d, driver.MountRequest{FSType: "ext3", Source: dev, Target: "/sysroot", Attempts: 3, Wait: time.Millisecond}, nil)
+	want := fmt.Sprintf(`mount(%q, "/sysroot", "ext3", MS_RDONLY, "noload"): input/output error (tried 3 times, 1ms apart)`, dev)
+	if err == nil || !strings.Contains(err.Error(), want) || len(*mounts) != 3 {
+		t.Errorf("Mount(mounttimes=3, failing) = %v after %d calls; want %s after 3", err, len(*mounts), want)
 	}
 }

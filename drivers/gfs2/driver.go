@@ -4,8 +4,8 @@ import (
 	"context"
 	"regexp"
 	"strings"
-	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -13,15 +13,16 @@ import (
 
 // gfs2Driver mounts GFS2 roots. With lock_dlm every node needs the kernel DLM and a
 // cluster stack (corosync and dlm_controld) before the mount; lock_nolock lets exactly
-// one node mount the filesystem at a time. The zero value is the driver osr runs;
-// tests set the fields.
+// one node mount the filesystem at a time.
 type gfs2Driver struct {
-	// mount replaces mount(2) when set.
-	mount func(driver.MountCall) error
-	// deviceWait is how long Mount waits for the root device (0 means 10 s).
-	deviceWait time.Duration
-	// retryDelay is the pause between mount attempts (0 means 2 s).
-	retryDelay time.Duration
+	log hclog.Logger
+	// mounter makes the mount(2) calls; tests replace its Syscall.
+	mounter driver.MountExecutor
+}
+
+// newDriver returns the driver logging through log.
+func newDriver(log hclog.Logger) *gfs2Driver {
+	return &gfs2Driver{log: log, mounter: driver.MountExecutor{Logger: log}}
 }
 
 var gfs2Schema = driver.Schema{Attributes: []driver.Attribute{
@@ -35,7 +36,7 @@ var gfs2Schema = driver.Schema{Attributes: []driver.Attribute{
 	{Name: "dlm_protocol", Type: cty.String, Default: cty.StringVal("tcp"), Allowed: []string{"tcp", "sctp"},
 		Description: "transport of the kernel DLM between nodes"},
 	{Name: "mount_attempts", Type: cty.Number, Default: cty.NumberIntVal(3),
-		Description: "how often the initrd tries the mount before giving up"},
+		Description: "how often the initrd tries the mount before giving up (mounttimes= on the command line wins)"},
 }}
 
 func (*gfs2Driver) Describe(context.Context) (*driver.Info, error) {

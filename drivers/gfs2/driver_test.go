@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -11,7 +12,7 @@ import (
 )
 
 func TestContract(t *testing.T) {
-	info := dt.Check(t, &gfs2Driver{})
+	info := dt.Check(t, newDriver(hclog.NewNullLogger()))
 	if !slices.Contains(info.Capabilities, driver.CapabilityMount) {
 		t.Errorf("capabilities = %v; want %q: the driver mounts", info.Capabilities, driver.CapabilityMount)
 	}
@@ -35,7 +36,7 @@ func TestValidateConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ds := dt.Validate(t, &gfs2Driver{}, "gfs2", tt.values)
+			ds := dt.Validate(t, newDriver(hclog.NewNullLogger()), "gfs2", tt.values)
 			if tt.errPath == "" && ds.HasErrors() || tt.errPath != "" && !dt.ErrorAt(ds, tt.errPath) {
 				t.Errorf("ValidateConfig(%v) = %v; want error at %q", tt.values, ds, tt.errPath)
 			}
@@ -47,7 +48,7 @@ func TestValidateConfig(t *testing.T) {
 }
 
 func TestPlan(t *testing.T) {
-	dlm := dt.Plan(t, &gfs2Driver{}, "gfs2", nil)
+	dlm := dt.Plan(t, newDriver(hclog.NewNullLogger()), "gfs2", nil)
 	for _, m := range []string{"gfs2", "dlm", "configfs"} {
 		if !slices.Contains(dt.ModuleNames(dlm), m) {
 			t.Errorf("lock_dlm plan modules = %v; missing %s", dt.ModuleNames(dlm), m)
@@ -56,11 +57,11 @@ func TestPlan(t *testing.T) {
 	if got := dt.RequiredBinaries(dlm); !slices.Equal(got, []string{"corosync", "dlm_controld"}) {
 		t.Errorf("lock_dlm required binaries = %v; want corosync, dlm_controld", got)
 	}
-	sctp := dt.Plan(t, &gfs2Driver{}, "gfs2", map[string]cty.Value{"dlm_protocol": cty.StringVal("sctp")})
+	sctp := dt.Plan(t, newDriver(hclog.NewNullLogger()), "gfs2", map[string]cty.Value{"dlm_protocol": cty.StringVal("sctp")})
 	if !slices.Contains(dt.ModuleNames(sctp), "sctp") {
 		t.Errorf("dlm over sctp plan modules = %v; missing sctp", dt.ModuleNames(sctp))
 	}
-	nolock := dt.Plan(t, &gfs2Driver{}, "gfs2", map[string]cty.Value{"lock_protocol": cty.StringVal("lock_nolock")})
+	nolock := dt.Plan(t, newDriver(hclog.NewNullLogger()), "gfs2", map[string]cty.Value{"lock_protocol": cty.StringVal("lock_nolock")})
 	if slices.Contains(dt.ModuleNames(nolock), "dlm") || len(dt.RequiredBinaries(nolock)) != 0 {
 		t.Errorf("lock_nolock plan = %v / %v; want no DLM and no required binaries", dt.ModuleNames(nolock), dt.RequiredBinaries(nolock))
 	}

@@ -2,9 +2,15 @@
 // is not meant to be run by hand.
 package main
 
-import "github.com/open-sharedroot/osr/framework/driver"
+import (
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/open-sharedroot/osr/framework/driver"
+)
 
 // version is set at link time.
 var version = "0.1.0-dev"
 
-func main() { driver.Serve(&gfs2Driver{}) }
+func main() {
+	driver.Serve(func(log hclog.Logger) driver.Driver { return newDriver(log) })
+}

@@ -7,15 +7,11 @@ import (
 	"os"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/open-sharedroot/osr/framework/driver"
 )
 
-const (
-	defaultDeviceWait = 10 * time.Second
-	defaultRetryDelay = 2 * time.Second
-)
+// defaultWait is the pause between mount attempts when mountwait= does not set one.
+const defaultWait = 2 * time.Second
 
 // errLockDLM is returned for lock_protocol "lock_dlm".
 var errLockDLM = errors.New(`lock_protocol "lock_dlm" is not supported by this version of the gfs2 driver: ` +
@@ -23,16 +19,10 @@ var errLockDLM = errors.New(`lock_protocol "lock_dlm" is not supported by this v
 	`To boot now, set lock_protocol = "lock_nolock" in the driver "gfs2" block and boot ONE node only: ` +
 	`with lock_nolock nothing stops a second node from mounting the root, and two nodes corrupt it`)
 
-func (d *gfs2Driver) doMount(c driver.MountCall) error {
-	if d.mount != nil {
-		return d.mount(c)
-	}
-	return unix.Mount(c.Source, c.Target, c.FSType, c.Flags, c.Data)
-}
-
-// Mount mounts the GFS2 root with lock_nolock, trying mount_attempts times. lock_dlm
-// is refused with what it needs. The superblock is read first so that a filesystem
-// whose lock protocol differs from the configuration gets a clear message.
+// Mount mounts the GFS2 root with lock_nolock, trying mounttimes= times (else
+// mount_attempts), mountwait= apart (else 2 s). lock_dlm is refused with what it
+// needs. The superblock is read first so that a filesystem whose lock protocol
+// differs from the configuration gets a clear message.
 func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*driver.MountResult, error) {
 	res := &driver.MountResult{}
 	cfg := req.Config
@@ -50,14 +40,14 @@ func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*drive
 	if proto != "lock_nolock" {
 		return res, fmt.Errorf("lock_protocol %q: want lock_dlm or lock_nolock", proto)
 	}
-	if err := driver.WaitForDevice(ctx, req.Source, d.deviceWaitOrDefault()); err != nil {
+	if err := d.mounter.WaitForDevice(ctx, req.Source); err != nil {
 		return res, err
 	}
 	sb, err := readDevice(req.Source)
 	if err != nil {
 		return res, err
 	}
-	res.Log = append(res.Log, fmt.Sprintf("gfs2 %s: UUID %s, lock protocol %s, lock table %q", req.Source, sb.UUIDString(), sb.LockProto, sb.LockTable))
+	d.log.Info("gfs2 superblock", "device", req.Source, "uuid", sb.UUIDString(), "lock_protocol", sb.LockProto, "lock_table", sb.LockTable)
 	switch sb.LockProto {
 	case "lock_nolock":
 	case "lock_dlm":
@@ -71,38 +61,19 @@ func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*drive
 	if lt := cfg.String("lock_table"); lt != "" {
 		forced = append(forced, "locktable="+lt)
 		if lt != sb.LockTable {
-			res.Log = append(res.Log, fmt.Sprintf("lock table %q overrides the superblock's %q", lt, sb.LockTable))
+			d.log.Info("the configured lock table overrides the superblock's", "lock_table", lt, "superblock", sb.LockTable)
 		}
 	}
 	flags, data, replaced := driver.MountOptions(cfg.Strings("mount_options"), req.Options, req.ReadOnly, forced...)
 	for _, o := range replaced {
-		res.Log = append(res.Log, fmt.Sprintf("mount option %s ignored: the driver sets it from lock_protocol and lock_table", o))
+		d.log.Warn("mount option ignored: the driver sets it from lock_protocol and lock_table", "option", o)
 	}
 	call := driver.MountCall{Source: req.Source, Target: req.Target, FSType: "gfs2", Flags: flags, Data: data}
-	attempts := max(cfg.Int("mount_attempts"), 1)
-	for i := 1; ; i++ {
-		err := d.doMount(call)
-		if err == nil {
-			res.Log = append(res.Log, fmt.Sprintf("mounted: %s (attempt %d of %d)", call, i, attempts))
-			return res, nil
-		}
-		if i == attempts {
-			return res, fmt.Errorf("%s failed %d times, last: %w; %s", call, attempts, err, driver.MountHint(err, "gfs2", "gfs2"))
-		}
-		res.Log = append(res.Log, fmt.Sprintf("%s: attempt %d of %d: %v", call, i, attempts, err))
-		select {
-		case <-ctx.Done():
-			return res, fmt.Errorf("%s: gave up after attempt %d of %d (%v): %w", call, i, attempts, err, ctx.Err())
-		case <-time.After(d.retryDelayOrDefault()):
-		}
+	tries := req.Tries(driver.Tries{Attempts: cfg.Int("mount_attempts"), Wait: defaultWait})
+	if err := d.mounter.Mount(ctx, call, tries); err != nil {
+		return res, fmt.Errorf("%w; %s", err, driver.MountHint(err, "gfs2", "gfs2"))
 	}
-}
-
-func (d *gfs2Driver) retryDelayOrDefault() time.Duration {
-	if d.retryDelay > 0 {
-		return d.retryDelay
-	}
-	return defaultRetryDelay
+	return res, nil
 }
 
 // readDevice reads the GFS2 superblock of the root device.
@@ -117,12 +88,4 @@ func readDevice(path string) (*superblock, error) {
 		return nil, fmt.Errorf("read the GFS2 superblock of %s: %w; is root= the right device and does it hold GFS2 (mkfs.gfs2)?", path, err)
 	}
 	return sb, nil
-}
-
-// deviceWaitOrDefault is how long Mount waits for the root device.
-func (d *gfs2Driver) deviceWaitOrDefault() time.Duration {
-	if d.deviceWait == 0 {
-		return defaultDeviceWait
-	}
-	return d.deviceWait
 }

@@ -51,6 +51,7 @@ func TestMount(t *testing.T) {
 		source   string
 		options  []string
 		readOnly bool
+		attempts int
 		values   map[string]cty.Value
 		errs     []error
 		want     []driver.MountCall
@@ -63,15 +64,19 @@ func TestMount(t *testing.T) {
 		{name: "lock table, options, read-only", source: nolock, options: []string{"nodiratime,quota=on", "lockproto=lock_dlm"}, readOnly: true,
 			values:  nolockCfg(map[string]cty.Value{"lock_table": cty.StringVal("osrc:root"), "mount_options": dt.Strings("errors=panic")}),
 			want:    []driver.MountCall{call(nolock, unix.MS_RDONLY|unix.MS_NODIRATIME, "lockproto=lock_nolock,locktable=osrc:root,errors=panic,quota=on")},
-			wantLog: "lockproto=lock_dlm ignored"},
+			wantLog: "option=lockproto=lock_dlm"},
 		{name: "lock_dlm filesystem mounted lock_nolock warns", source: dlm, values: nolockCfg(nil),
 			want: []driver.MountCall{call(dlm, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")}, wantWarn: true},
 		{name: "retries until the mount works", source: nolock, values: nolockCfg(nil), errs: eBusy,
 			want:    []driver.MountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
 			wantLog: "attempt 2 of 3"},
+		{name: "mounttimes=3 makes exactly three attempts", source: nolock, attempts: 3, values: nolockCfg(map[string]cty.Value{"mount_attempts": cty.NumberIntVal(10)}),
+			errs:    []error{unix.EBUSY, unix.EBUSY, unix.EBUSY, unix.EBUSY},
+			want:    []driver.MountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
+			wantErr: `mount("` + nolock + `", "/sysroot", "gfs2", MS_NOATIME, "lockproto=lock_nolock,localflocks"): device or resource busy (tried 3 times, 1ms apart); the device is in use`},
 		{name: "gives up after mount_attempts", source: nolock, values: nolockCfg(map[string]cty.Value{"mount_attempts": cty.NumberIntVal(2)}), errs: eBusy,
 			want:    []driver.MountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks"), call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
-			wantErr: "failed 2 times"},
+			wantErr: "tried 2 times"},
 		{name: "kernel without gfs2", source: nolock, values: nolockCfg(map[string]cty.Value{"mount_attempts": cty.NumberIntVal(1)}), errs: []error{unix.ENODEV},
 			want:    []driver.MountCall{call(nolock, unix.MS_NOATIME, "lockproto=lock_nolock,localflocks")},
 			wantErr: "the gfs2 module must be in the initrd"},
@@ -84,9 +89,11 @@ func TestMount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{errs: tt.errs}
-			d := &gfs2Driver{mount: rec.mount, deviceWait: 50 * time.Millisecond, retryDelay: time.Millisecond}
+			log := dt.NewLog(t)
+			d := newDriver(log)
+			d.mounter.Syscall, d.mounter.DeviceWait = rec.mount, 50*time.Millisecond
 			req := driver.MountRequest{FSType: "gfs2", Source: tt.source, Target: "/sysroot", Options: tt.options, ReadOnly: tt.readOnly,
-				Node: driver.ClusterNode{ID: 1, Name: "n1"}, ClusterName: "osrc"}
+				Node: driver.ClusterNode{ID: 1, Name: "n1"}, ClusterName: "osrc", Attempts: tt.attempts, Wait: time.Millisecond}
 			res, err := dt.Mount(t, d, req, tt.values)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("Mount() error = %v; want %q", err, tt.wantErr)
@@ -102,8 +109,11 @@ func TestMount(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if tt.wantLog != "" && !strings.Contains(strings.Join(res.Log, "\n"), tt.wantLog) {
-				t.Errorf("Mount() log = %q; want %q", res.Log, tt.wantLog)
+			if tt.wantLog != "" && log.Count(tt.wantLog) == 0 {
+				t.Errorf("Mount() log = %q; want %q", log, tt.wantLog)
+			}
+			if log.Count("mounted") != 1 {
+				t.Errorf("Mount() log = %q; want one line for the mount", log)
 			}
 			if dt.HasWarning(res.Diagnostics) != tt.wantWarn {
 				t.Errorf("Mount() diagnostics = %v; want warning %v", res.Diagnostics, tt.wantWarn)

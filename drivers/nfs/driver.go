@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -13,7 +14,16 @@ import (
 // nfsDriver mounts NFS roots with mount(2) text options, so no mount.nfs is needed in
 // the initrd. NFSv3 roots are mounted nolock by default, as the originals did: lockd
 // would need rpc.statd and rpcbind running in the initrd.
-type nfsDriver struct{}
+type nfsDriver struct {
+	log hclog.Logger
+	// mounter makes the mount(2) calls; tests replace its Syscall.
+	mounter driver.MountExecutor
+}
+
+// newDriver returns the driver logging through log.
+func newDriver(log hclog.Logger) *nfsDriver {
+	return &nfsDriver{log: log, mounter: driver.MountExecutor{Logger: log}}
+}
 
 // Versions the driver accepts; "" picks the fstype's default.
 var nfsVersions = []string{"", "3", "4", "4.0", "4.1", "4.2"}
@@ -36,9 +46,9 @@ var nfsSchema = driver.Schema{Attributes: []driver.Attribute{
 	{Name: "retrans", Type: cty.Number, Default: cty.NumberIntVal(2),
 		Description: "RPC retransmissions before a major timeout"},
 	{Name: "mount_attempts", Type: cty.Number, Default: cty.NumberIntVal(30),
-		Description: "how often the initrd tries the mount before giving up (the originals' mounttimes)"},
+		Description: "how often the initrd tries the mount before giving up (the originals' mounttimes; mounttimes= on the command line wins)"},
 	{Name: "mount_wait", Type: cty.Number, Default: cty.NumberIntVal(10),
-		Description: "seconds between mount attempts (the originals' mountwait)"},
+		Description: "seconds between mount attempts (the originals' mountwait; mountwait= on the command line wins)"},
 }}
 
 func (*nfsDriver) Describe(context.Context) (*driver.Info, error) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -12,7 +13,7 @@ import (
 )
 
 func TestContract(t *testing.T) {
-	info := drivertest.Check(t, &nfsDriver{})
+	info := drivertest.Check(t, newDriver(hclog.NewNullLogger()))
 	if !info.ServesFSType("nfs") || !info.ServesFSType("nfs4") {
 		t.Errorf("FSTypes = %v; want nfs and nfs4", info.FSTypes)
 	}
@@ -37,7 +38,7 @@ func TestValidateConfig(t *testing.T) {
 		{"timeo zero", "nfs", map[string]cty.Value{"timeo": cty.NumberIntVal(0)}, "timeo", false},
 		{"v3 locking warns", "nfs", map[string]cty.Value{"mount_options": drivertest.Strings("lock")}, "", true},
 	}
-	remote := drivertest.New(t, &nfsDriver{})
+	remote := drivertest.New(t, newDriver(hclog.NewNullLogger()))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := driver.ConfigFrom(nfsSchema, tt.values)
@@ -87,7 +88,7 @@ func TestPlan(t *testing.T) {
 		{"v3 with locking", "nfs", map[string]cty.Value{"mount_options": drivertest.Strings("hard")}, []string{"nfsv3"}, []string{"rpcbind", "rpc.statd"}, "nfsv3"},
 		{"rdma", "nfs4", map[string]cty.Value{"transport": cty.StringVal("rdma")}, []string{"rpcrdma"}, nil, "nfsv4"},
 	}
-	remote := drivertest.New(t, &nfsDriver{})
+	remote := drivertest.New(t, newDriver(hclog.NewNullLogger()))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := driver.ConfigFrom(nfsSchema, tt.values)

@@ -8,16 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/open-sharedroot/osr/framework/driver"
 )
-
-// mountFunc is mount(2); tests replace it.
-var mountFunc = unix.Mount
-
-// logger reaches the boot log at once, while the mount is still being tried.
-var logger = driver.Logger()
 
 // nfsSource is a parsed root volume: server and exported path.
 type nfsSource struct {
@@ -80,7 +72,8 @@ func mountData(cfg driver.Config, v, addr string, extra []string, readOnly bool)
 	return fstype, flags, data
 }
 
-// Mount mounts the NFS export on the target with mount(2), retrying as configured.
+// Mount mounts the NFS export on the target with mount(2), trying mounttimes=
+// times (else mount_attempts), mountwait= apart (else mount_wait).
 func (d *nfsDriver) Mount(ctx context.Context, req driver.MountRequest) (*driver.MountResult, error) {
 	src, err := parseSource(req.Source)
 	if err != nil {
@@ -96,27 +89,14 @@ func (d *nfsDriver) Mount(ctx context.Context, req driver.MountRequest) (*driver
 	if strings.Contains(src.server, ":") {
 		device = "[" + src.server + "]:" + src.path
 	}
-	res := &driver.MountResult{}
-	attempts, wait := max(req.Config.Int("mount_attempts"), 1), time.Duration(req.Config.Int("mount_wait"))*time.Second
-	var last error
-	for i := 1; i <= attempts; i++ {
-		last = mountFunc(device, req.Target, fstype, flags, data)
-		if last == nil {
-			res.Log = append(res.Log, fmt.Sprintf("mounted %s on %s (%s, %s) at attempt %d", device, req.Target, fstype, data, i))
-			return res, nil
-		}
-		msg := fmt.Sprintf("attempt %d of %d: mount %s: %v", i, attempts, device, last)
-		res.Log = append(res.Log, msg)
-		logger.Warn(msg)
-		if i < attempts {
-			select {
-			case <-ctx.Done():
-				return res, ctx.Err()
-			case <-time.After(wait):
-			}
-		}
+	call := driver.MountCall{Source: device, Target: req.Target, FSType: fstype, Flags: flags, Data: data}
+	tries := req.Tries(driver.Tries{
+		Attempts: req.Config.Int("mount_attempts"),
+		Wait:     time.Duration(req.Config.Int("mount_wait")) * time.Second,
+	})
+	if err := d.mounter.Mount(ctx, call, tries); err != nil {
+		return nil, fmt.Errorf("%w; check that the server exports %s to this node, that the node's network reaches %s (NFSv%s), "+
+			"and the rootvolume in the cluster configuration", err, src.path, addr, v)
 	}
-	return res, fmt.Errorf("mount -t %s -o %s %s %s failed %d times, last: %w; check that the server exports %s to this node, "+
-		"that the node's network reaches %s (NFSv%s), and the rootvolume in the cluster configuration",
-		fstype, data, device, req.Target, attempts, last, src.path, addr, v)
+	return &driver.MountResult{}, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/sys/unix"
@@ -11,25 +12,21 @@ import (
 	dt "github.com/open-sharedroot/osr/framework/driver/drivertest"
 )
 
-type mountCall struct {
-	source, target, fstype, data string
-	flags                        uintptr
-}
-
-// fakeMount records calls and fails the first fails of them.
-func fakeMount(t *testing.T, fails int) *[]mountCall {
+// fakeMount returns the driver with a mount(2) that records the calls and fails
+// the first fails of them, and the driver's log.
+func fakeMount(t *testing.T, fails int) (*nfsDriver, *[]driver.MountCall, *dt.Log) {
 	t.Helper()
-	var calls []mountCall
-	old := mountFunc
-	mountFunc = func(source, target, fstype string, flags uintptr, data string) error {
-		calls = append(calls, mountCall{source, target, fstype, data, flags})
+	var calls []driver.MountCall
+	log := dt.NewLog(t)
+	d := newDriver(log)
+	d.mounter.Syscall = func(c driver.MountCall) error {
+		calls = append(calls, c)
 		if len(calls) <= fails {
 			return unix.ETIMEDOUT
 		}
 		return nil
 	}
-	t.Cleanup(func() { mountFunc = old })
-	return &calls
+	return d, &calls, log
 }
 
 func TestMount(t *testing.T) {
@@ -40,51 +37,68 @@ func TestMount(t *testing.T) {
 		values   map[string]cty.Value
 		options  []string
 		ro       bool
-		want     mountCall
+		want     driver.MountCall
 		attempts int
 	}{
 		{"v3 defaults", "nfs", "192.168.122.1:/srv/root", nil, nil, false,
-			mountCall{"192.168.122.1:/srv/root", "/sysroot", "nfs", "vers=3,proto=tcp,addr=192.168.122.1,timeo=600,retrans=2,sec=sys,mountproto=tcp,nolock", 0}, 1},
+			driver.MountCall{Source: "192.168.122.1:/srv/root", Target: "/sysroot", FSType: "nfs", Flags: 0, Data: "vers=3,proto=tcp,addr=192.168.122.1,timeo=600,retrans=2,sec=sys,mountproto=tcp,nolock"}, 1},
 		{"v4.1 defaults read-only", "nfs4", "192.168.122.1:/nfsroot", nil, []string{"noatime", "ro"}, true,
-			mountCall{"192.168.122.1:/nfsroot", "/sysroot", "nfs4", "vers=4.1,proto=tcp,addr=192.168.122.1,timeo=600,retrans=2,sec=sys", unix.MS_RDONLY | unix.MS_NOATIME}, 1},
+			driver.MountCall{Source: "192.168.122.1:/nfsroot", Target: "/sysroot", FSType: "nfs4", Flags: unix.MS_RDONLY | unix.MS_NOATIME, Data: "vers=4.1,proto=tcp,addr=192.168.122.1,timeo=600,retrans=2,sec=sys"}, 1},
 		{"v3 with ports and options", "nfs", "nfs://10.1.2.3/export", map[string]cty.Value{"port": cty.NumberIntVal(2049), "mount_port": cty.NumberIntVal(20048), "mount_options": dt.Strings("hard")}, nil, false,
-			mountCall{"10.1.2.3:/export", "/sysroot", "nfs", "vers=3,proto=tcp,addr=10.1.2.3,timeo=600,retrans=2,sec=sys,mountport=20048,mountproto=tcp,port=2049,hard", 0}, 1},
+			driver.MountCall{Source: "10.1.2.3:/export", Target: "/sysroot", FSType: "nfs", Flags: 0, Data: "vers=3,proto=tcp,addr=10.1.2.3,timeo=600,retrans=2,sec=sys,mountport=20048,mountproto=tcp,port=2049,hard"}, 1},
 		{"v4.2 explicit", "nfs4", "10.0.0.9:/", map[string]cty.Value{"version": cty.StringVal("4.2")}, nil, false,
-			mountCall{"10.0.0.9:/", "/sysroot", "nfs4", "vers=4.2,proto=tcp,addr=10.0.0.9,timeo=600,retrans=2,sec=sys", 0}, 1},
+			driver.MountCall{Source: "10.0.0.9:/", Target: "/sysroot", FSType: "nfs4", Flags: 0, Data: "vers=4.2,proto=tcp,addr=10.0.0.9,timeo=600,retrans=2,sec=sys"}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			calls := fakeMount(t, 0)
-			res, err := dt.Mount(t, &nfsDriver{}, driver.MountRequest{FSType: tt.fstype, Source: tt.source, Target: "/sysroot", Options: tt.options, ReadOnly: tt.ro}, tt.values)
+			d, calls, log := fakeMount(t, 0)
+			_, err := dt.Mount(t, d, driver.MountRequest{FSType: tt.fstype, Source: tt.source, Target: "/sysroot", Options: tt.options, ReadOnly: tt.ro}, tt.values)
 			if err != nil {
 				t.Fatalf("Mount() error = %v", err)
 			}
 			if len(*calls) != tt.attempts || (*calls)[0] != tt.want {
 				t.Errorf("mount calls = %+v; want %+v", *calls, tt.want)
 			}
-			if len(res.Log) == 0 || !strings.Contains(res.Log[len(res.Log)-1], "mounted") {
-				t.Errorf("log = %v", res.Log)
+			if log.Count("mounted: "+tt.want.String()) != 1 {
+				t.Errorf("log = %q; want one line naming the mount", log)
 			}
 		})
 	}
 }
 
 func TestMountRetriesThenFails(t *testing.T) {
-	calls := fakeMount(t, 100)
-	_, err := dt.Mount(t, &nfsDriver{}, driver.MountRequest{FSType: "nfs4", Source: "10.0.0.1:/r", Target: "/sysroot"},
-		map[string]cty.Value{"mount_attempts": cty.NumberIntVal(3), "mount_wait": cty.NumberIntVal(0)})
-	if err == nil || len(*calls) != 3 {
-		t.Fatalf("Mount() = %v after %d calls; want an error after 3", err, len(*calls))
+	// The configured attempts and wait, then the command line's (mounttimes=3, mountwait=…) over them.
+	tests := []struct {
+		name     string
+		values   map[string]cty.Value
+		attempts int
+		wait     time.Duration
+	}{
+		{"mount_attempts = 3", map[string]cty.Value{"mount_attempts": cty.NumberIntVal(3), "mount_wait": cty.NumberIntVal(0)}, 0, 0},
+		{"mounttimes=3 over the configured 30", map[string]cty.Value{"mount_wait": cty.NumberIntVal(3600)}, 3, time.Millisecond},
 	}
-	for _, want := range []string{"failed 3 times", "connection timed out", "exports /r", "reaches 10.0.0.1"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
-	calls = fakeMount(t, 2)
-	if _, err := dt.Mount(t, &nfsDriver{}, driver.MountRequest{FSType: "nfs4", Source: "10.0.0.1:/r", Target: "/sysroot"},
-		map[string]cty.Value{"mount_attempts": cty.NumberIntVal(3), "mount_wait": cty.NumberIntVal(0)}); err != nil || len(*calls) != 3 {
-		t.Errorf("Mount() with two failures = %v after %d calls; want success at the third", err, len(*calls))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := driver.MountRequest{FSType: "nfs4", Source: "10.0.0.1:/r", Target: "/sysroot", Attempts: tt.attempts, Wait: tt.wait}
+			d, calls, log := fakeMount(t, 100)
+			_, err := dt.Mount(t, d, req, tt.values)
+			if err == nil || len(*calls) != 3 {
+				t.Fatalf("Mount() = %v after %d calls; want an error after exactly 3", err, len(*calls))
+			}
+			want := `mount("10.0.0.1:/r", "/sysroot", "nfs4", 0, "vers=4.1,proto=tcp,addr=10.0.0.1,timeo=600,retrans=2,sec=sys"): connection timed out (tried 3 times`
+			for _, w := range []string{want, "exports /r", "reaches 10.0.0.1"} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if n := log.Count("connection timed out; trying again"); n != 2 {
+				t.Errorf("log has %d lines for failed attempts; want 2:\n%s", n, log)
+			}
+			d, calls, _ = fakeMount(t, 2)
+			if _, err := dt.Mount(t, d, req, tt.values); err != nil || len(*calls) != 3 {
+				t.Errorf("Mount() with two failures = %v after %d calls; want success at the third", err, len(*calls))
+			}
+		})
 	}
 }
 

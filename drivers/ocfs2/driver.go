@@ -4,8 +4,8 @@ import (
 	"context"
 	"regexp"
 	"strings"
-	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -14,16 +14,19 @@ import (
 // ocfs2Driver mounts OCFS2 roots. With the in-kernel o2cb stack the initrd configures
 // the cluster through configfs (nodes, heartbeat region) before the mount; the user
 // stack needs corosync and dlm_controld; a filesystem made with -M local needs neither.
-// The zero value is the driver osr runs; tests set the fields.
 type ocfs2Driver struct {
+	log hclog.Logger
+	// mounter makes the mount(2) calls; tests replace its Syscall.
+	mounter driver.MountExecutor
 	// configfs is where configfs is mounted ("" means /sys/kernel/config).
 	configfs string
-	// mount replaces mount(2) when set.
-	mount func(driver.MountCall) error
 	// trace, when set, is told of every configfs operation after it succeeded.
 	trace func(op, path, value string)
-	// deviceWait is how long Mount waits for the root device (0 means 10 s).
-	deviceWait time.Duration
+}
+
+// newDriver returns the driver logging through log.
+func newDriver(log hclog.Logger) *ocfs2Driver {
+	return &ocfs2Driver{log: log, mounter: driver.MountExecutor{Logger: log}}
 }
 
 var ocfs2Schema = driver.Schema{Attributes: []driver.Attribute{

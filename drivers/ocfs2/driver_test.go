@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -11,7 +12,7 @@ import (
 )
 
 func TestContract(t *testing.T) {
-	info := dt.Check(t, &ocfs2Driver{})
+	info := dt.Check(t, newDriver(hclog.NewNullLogger()))
 	if !slices.Contains(info.Capabilities, driver.CapabilityMount) {
 		t.Errorf("capabilities = %v; want %q: the driver mounts", info.Capabilities, driver.CapabilityMount)
 	}
@@ -35,7 +36,7 @@ func TestValidateConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ds := dt.Validate(t, &ocfs2Driver{}, "ocfs2", tt.values)
+			ds := dt.Validate(t, newDriver(hclog.NewNullLogger()), "ocfs2", tt.values)
 			if tt.errPath == "" && ds.HasErrors() || tt.errPath != "" && !dt.ErrorAt(ds, tt.errPath) {
 				t.Errorf("ValidateConfig(%v) = %v; want error at %q", tt.values, ds, tt.errPath)
 			}
@@ -56,7 +57,7 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.stack, func(t *testing.T) {
-			p := dt.Plan(t, &ocfs2Driver{}, "ocfs2", map[string]cty.Value{"cluster_stack": cty.StringVal(tt.stack)})
+			p := dt.Plan(t, newDriver(hclog.NewNullLogger()), "ocfs2", map[string]cty.Value{"cluster_stack": cty.StringVal(tt.stack)})
 			mods := dt.ModuleNames(p)
 			for _, m := range tt.want {
 				if !slices.Contains(mods, m) {

@@ -13,8 +13,10 @@ import (
 )
 
 const (
-	defaultConfigfs   = "/sys/kernel/config"
-	defaultDeviceWait = 10 * time.Second
+	defaultConfigfs = "/sys/kernel/config"
+	// defaultWait is the pause between mount attempts when mountwait= does not set
+	// one; without mounttimes= the mount is tried once.
+	defaultWait = 2 * time.Second
 )
 
 // errUserStack is returned for cluster_stack "user".
@@ -47,15 +49,9 @@ func ensureConfigfs(dir string) error {
 // configfsMagic is configfs's filesystem magic (CONFIGFS_MAGIC).
 const configfsMagic = 0x62656570
 
-func (d *ocfs2Driver) doMount(c driver.MountCall) error {
-	if d.mount != nil {
-		return d.mount(c)
-	}
-	return unix.Mount(c.Source, c.Target, c.FSType, c.Flags, c.Data)
-}
-
 // Mount mounts the OCFS2 root. With the o2cb stack it first configures the cluster
-// and starts the local heartbeat region on the device, both through configfs.
+// and starts the local heartbeat region on the device, both through configfs. The
+// mount is tried once, or mounttimes= times mountwait= (else 2 s) apart.
 func (d *ocfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*driver.MountResult, error) {
 	res := &driver.MountResult{}
 	cfg := req.Config
@@ -66,7 +62,7 @@ func (d *ocfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*driv
 	if req.Source == "" || req.Target == "" {
 		return res, fmt.Errorf("mount ocfs2: source %q and target %q must both be set (rootvolume in the cluster configuration or root= on the command line)", req.Source, req.Target)
 	}
-	if err := driver.WaitForDevice(ctx, req.Source, d.deviceWaitOrDefault()); err != nil {
+	if err := d.mounter.WaitForDevice(ctx, req.Source); err != nil {
 		return res, err
 	}
 	sb, region, err := readDevice(req.Source, stack == "o2cb")
@@ -85,14 +81,12 @@ func (d *ocfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*driv
 		if !sb.LocalMount() {
 			return res, fmt.Errorf(`the filesystem on %s is a cluster filesystem, not a local one (mkfs.ocfs2 -M local): set cluster_stack = "o2cb" in the driver "ocfs2" block, or convert it with tunefs.ocfs2 -M local while no node mounts it`, req.Source)
 		}
-		res.Log = append(res.Log, fmt.Sprintf("ocfs2 %s (UUID %s) is a local filesystem: no cluster stack needed", req.Source, sb.UUIDString()))
+		d.log.Info(fmt.Sprintf("ocfs2 %s (UUID %s) is a local filesystem: no cluster stack needed", req.Source, sb.UUIDString()))
 	case "o2cb":
 		if sb.LocalMount() {
 			return res, fmt.Errorf(`the filesystem on %s was made with mkfs.ocfs2 -M local and mounts on one node only: set cluster_stack = "local", or convert it with tunefs.ocfs2 -M cluster`, req.Source)
 		}
-		log, err := d.startO2CB(req, sb, region)
-		res.Log = append(res.Log, log...)
-		if err != nil {
+		if err := d.startO2CB(req, sb, region); err != nil {
 			return res, err
 		}
 		forced = append(forced, "heartbeat=local")
@@ -101,13 +95,12 @@ func (d *ocfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*driv
 	}
 	flags, data, replaced := driver.MountOptions(cfg.Strings("mount_options"), req.Options, req.ReadOnly, forced...)
 	for _, o := range replaced {
-		res.Log = append(res.Log, fmt.Sprintf("mount option %s ignored: the driver sets it from the cluster stack", o))
+		d.log.Warn(fmt.Sprintf("mount option %s ignored: the driver sets it from the cluster stack", o))
 	}
 	call := driver.MountCall{Source: req.Source, Target: req.Target, FSType: "ocfs2", Flags: flags, Data: data}
-	if err := d.doMount(call); err != nil {
-		return res, fmt.Errorf("%s: %w; %s", call, err, driver.MountHint(err, "ocfs2", "ocfs2"))
+	if err := d.mounter.Mount(ctx, call, req.Tries(driver.Tries{Attempts: 1, Wait: defaultWait})); err != nil {
+		return res, fmt.Errorf("%w; %s", err, driver.MountHint(err, "ocfs2", "ocfs2"))
 	}
-	res.Log = append(res.Log, fmt.Sprintf("mounted: %s", call))
 	return res, nil
 }
 
@@ -134,28 +127,28 @@ func readDevice(path string, heartbeat bool) (*superblock, *heartbeatRegion, err
 }
 
 // startO2CB configures the o2cb cluster and starts the heartbeat region.
-func (d *ocfs2Driver) startO2CB(req driver.MountRequest, sb *superblock, region *heartbeatRegion) ([]string, error) {
+func (d *ocfs2Driver) startO2CB(req driver.MountRequest, sb *superblock, region *heartbeatRegion) error {
 	cfg := req.Config
 	if hb := cfg.String("heartbeat"); hb != "local" {
-		return nil, fmt.Errorf(`heartbeat = %q is not supported by this version of the ocfs2 driver: global heartbeat needs its heartbeat devices configured in configfs first; use heartbeat = "local" (the heartbeat region on the root device)`, hb)
+		return fmt.Errorf(`heartbeat = %q is not supported by this version of the ocfs2 driver: global heartbeat needs its heartbeat devices configured in configfs first; use heartbeat = "local" (the heartbeat region on the root device)`, hb)
 	}
 	name, err := o2cbClusterName(cfg.String("cluster_name"), req.ClusterName, sb)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	nodes, err := o2nodes(req.Node, req.Nodes)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if last := nodes[len(nodes)-1].num; int64(last) >= region.Blocks {
-		return nil, fmt.Errorf("node number %d needs heartbeat slot %d but the heartbeat region of %s has %d slots: number the nodes below %d or grow the heartbeat file", last, last, req.Source, region.Blocks, region.Blocks)
+		return fmt.Errorf("node number %d needs heartbeat slot %d but the heartbeat region of %s has %d slots: number the nodes below %d or grow the heartbeat file", last, last, req.Source, region.Blocks, region.Blocks)
 	}
 	if d.configfs == "" {
 		if err := ensureConfigfs(defaultConfigfs); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	c := &o2cb{root: d.configfsRoot(), cluster: name, trace: d.trace}
+	c := &o2cb{root: d.configfsRoot(), cluster: name, trace: d.trace, log: d.log}
 	t := timeouts{
 		deadThreshold: cfg.Int("dead_threshold"),
 		idleMs:        cfg.Int("idle_timeout_ms"),
@@ -163,12 +156,9 @@ func (d *ocfs2Driver) startO2CB(req driver.MountRequest, sb *superblock, region 
 		reconnectMs:   cfg.Int("reconnect_delay_ms"),
 	}
 	if err := c.configure(t, nodes, req.Node.ID, cfg.Int("port")); err != nil {
-		return c.log, err
+		return err
 	}
-	if err := c.startHeartbeat(req.Source, region); err != nil {
-		return c.log, err
-	}
-	return c.log, nil
+	return c.startHeartbeat(req.Source, region)
 }
 
 // o2cbClusterName picks the cluster name (the driver's cluster_name, else the cluster
@@ -191,12 +181,4 @@ func o2cbClusterName(configured, fromCluster string, sb *superblock) (string, er
 		return "", fmt.Errorf("the filesystem was made for o2cb cluster %q but the cluster name is %q (from %s): set cluster_name = %q, or change the filesystem with tunefs.ocfs2 --update-cluster-stack", sb.ClusterName, name, origin, sb.ClusterName)
 	}
 	return name, nil
-}
-
-// deviceWaitOrDefault is how long Mount waits for the root device.
-func (d *ocfs2Driver) deviceWaitOrDefault() time.Duration {
-	if d.deviceWait == 0 {
-		return defaultDeviceWait
-	}
-	return d.deviceWait
 }

@@ -57,6 +57,16 @@ func (f *fakeConfigfs) trace(op, path, value string) {
 	f.ops = append(f.ops, strings.TrimSpace(op+" "+path+" "+value))
 }
 
+// testDriver returns the driver with configfs faked by cfs and mount(2) by rec,
+// and its log.
+func testDriver(t *testing.T, cfs *fakeConfigfs, rec *recorder) (*ocfs2Driver, *dt.Log) {
+	log := dt.NewLog(t)
+	d := newDriver(log)
+	d.configfs, d.trace = cfs.root, cfs.trace
+	d.mounter.Syscall, d.mounter.DeviceWait = rec.mount, 50*time.Millisecond
+	return d, log
+}
+
 // recorder replaces mount(2).
 type recorder struct {
 	calls []driver.MountCall
@@ -94,8 +104,8 @@ func TestMountO2CBConfiguresInOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfs, rec := newConfigfs(t, img), &recorder{}
-			d := &ocfs2Driver{configfs: cfs.root, trace: cfs.trace, mount: rec.mount}
-			res, err := dt.Mount(t, d, mountReq(img), tt.values)
+			d, log := testDriver(t, cfs, rec)
+			_, err := dt.Mount(t, d, mountReq(img), tt.values)
 			if err != nil {
 				t.Fatalf("Mount() error = %v", err)
 			}
@@ -128,8 +138,8 @@ func TestMountO2CBConfiguresInOrder(t *testing.T) {
 			if len(rec.calls) != 1 || rec.calls[0] != wantCall {
 				t.Errorf("mount calls = %+v; want [%+v]", rec.calls, wantCall)
 			}
-			if len(res.Log) == 0 {
-				t.Errorf("Mount() log is empty; want what was configured")
+			if log.Count("o2cb cluster osrc: 2 nodes") != 1 || log.Count("heartbeat region") != 1 || log.Count("mounted: ") != 1 {
+				t.Errorf("Mount() log = %q; want what was configured and mounted, once each", log)
 			}
 		})
 	}
@@ -153,7 +163,7 @@ func TestMountO2CBExistingCluster(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			d := &ocfs2Driver{configfs: cfs.root, trace: cfs.trace, mount: rec.mount}
+			d, _ := testDriver(t, cfs, rec)
 			_, err := dt.Mount(t, d, mountReq(img), nil)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -227,8 +237,8 @@ func TestMount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfs, rec := newConfigfs(t, tt.req.Source), &recorder{err: tt.mountErr}
-			d := &ocfs2Driver{configfs: cfs.root, trace: cfs.trace, mount: rec.mount, deviceWait: 50 * time.Millisecond}
-			res, err := dt.Mount(t, d, tt.req, tt.values)
+			d, log := testDriver(t, cfs, rec)
+			_, err := dt.Mount(t, d, tt.req, tt.values)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("Mount() error = %v; want %q", err, tt.wantErr)
 			}
@@ -238,8 +248,8 @@ func TestMount(t *testing.T) {
 			case tt.want != nil && (len(rec.calls) != 1 || rec.calls[0] != *tt.want):
 				t.Errorf("mount calls = %+v; want [%+v]", rec.calls, *tt.want)
 			}
-			if tt.wantLog != "" && (res == nil || !strings.Contains(strings.Join(res.Log, "\n"), tt.wantLog)) {
-				t.Errorf("Mount() log = %v; want %q", res, tt.wantLog)
+			if tt.wantLog != "" && log.Count(tt.wantLog) == 0 {
+				t.Errorf("Mount() log = %q; want %q", log, tt.wantLog)
 			}
 			if stackOf(tt.values) == "local" && len(cfs.ops) != 0 {
 				t.Errorf("local mount touched configfs: %v", cfs.ops)
@@ -257,8 +267,8 @@ func TestStartO2CBHeartbeatSlots(t *testing.T) {
 	req.Config = cfg
 	region := &heartbeatRegion{UUID: "00", BlockBytes: 512, StartBlock: 8, Blocks: 2}
 	cfs := newConfigfs(t, "/dev/vda")
-	d := &ocfs2Driver{configfs: cfs.root, trace: cfs.trace}
-	_, err = d.startO2CB(req, &superblock{ClusterName: "osrc"}, region)
+	d, _ := testDriver(t, cfs, &recorder{})
+	err = d.startO2CB(req, &superblock{ClusterName: "osrc"}, region)
 	if err == nil || !strings.Contains(err.Error(), "needs heartbeat slot 2 but the heartbeat region of /dev/vda has 2 slots") {
 		t.Errorf("startO2CB(node 2, 2 slots) error = %v; want a slot error", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"golang.org/x/sys/unix"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -41,7 +42,7 @@ type o2cb struct {
 	cluster string
 	// trace, when set, is told of every configfs operation after it succeeded.
 	trace func(op, path, value string)
-	log   []string
+	log   hclog.Logger
 }
 
 // o2node is a cluster member as o2nm needs it.
@@ -240,7 +241,7 @@ func (c *o2cb) traced(op, path, value string) {
 	}
 }
 
-func (c *o2cb) logf(format string, args ...any) { c.log = append(c.log, fmt.Sprintf(format, args...)) }
+func (c *o2cb) logf(format string, args ...any) { c.log.Info(fmt.Sprintf(format, args...)) }
 
 // sectorSize is the logical sector size of a block device, the unit of o2hb's
 // region; 512 for anything else (an image file).

@@ -5,12 +5,15 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
 )
 
-type squashfsDriver struct{}
+type squashfsDriver struct {
+	log hclog.Logger
+}
 
 // tmpfsSize matches the size= values tmpfs accepts: bytes with an optional k, m or g
 // suffix, or a percentage of RAM.

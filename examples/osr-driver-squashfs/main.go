@@ -7,6 +7,12 @@
 // (/usr/libexec/osr/drivers or any --driver-dir) and run `osr build --driver squashfs`.
 package main
 
-import "github.com/open-sharedroot/osr/framework/driver"
+import (
+	"github.com/hashicorp/go-hclog"
 
-func main() { driver.Serve(&squashfsDriver{}) }
+	"github.com/open-sharedroot/osr/framework/driver"
+)
+
+func main() {
+	driver.Serve(func(log hclog.Logger) driver.Driver { return &squashfsDriver{log: log} })
+}

@@ -7,8 +7,11 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -217,21 +220,25 @@ func TestConfigDecode(t *testing.T) {
 	}
 }
 
-// mountDriver is fakeDriver with Mount.
-type mountDriver struct{ fakeDriver }
+// mountDriver is fakeDriver with Mount. It keeps the request it was sent and logs
+// one line through its logger.
+type mountDriver struct {
+	fakeDriver
+	log hclog.Logger
+	got *driver.MountRequest
+}
 
-func (mountDriver) Mount(_ context.Context, req driver.MountRequest) (*driver.MountResult, error) {
+func (d mountDriver) Mount(_ context.Context, req driver.MountRequest) (*driver.MountResult, error) {
 	if req.Source == "bad" {
 		return nil, fmt.Errorf("cannot mount %s: tried twice", req.Source)
 	}
-	var peers []string
-	for _, n := range req.Nodes {
-		peers = append(peers, fmt.Sprintf("%d=%s@%v", n.ID, n.Name, n.Addresses))
+	if d.got != nil {
+		*d.got = req
 	}
-	return &driver.MountResult{
-		Log:         []string{fmt.Sprintf("mounted %s on %s as %s opts %v ro=%v node %d peers %v cluster %s param %s mode %s", req.Source, req.Target, req.FSType, req.Options, req.ReadOnly, req.Node.ID, peers, req.ClusterName, req.Parameters["osr.x"], req.Config.String("mode"))},
-		Diagnostics: driver.Diagnostics{driver.Warnf(nil, "slow disk")},
-	}, nil
+	if d.log != nil {
+		d.log.Info("mounting", "source", req.Source, "target", req.Target)
+	}
+	return &driver.MountResult{Diagnostics: driver.Diagnostics{driver.Warnf(nil, "slow disk")}}, nil
 }
 
 func TestMountRoundTrip(t *testing.T) {
@@ -239,15 +246,26 @@ func TestMountRoundTrip(t *testing.T) {
 		FSType: "fakefs", Source: "10.0.0.1:/root", Target: "/sysroot", Options: []string{"noatime"}, ReadOnly: true,
 		Node:        driver.ClusterNode{ID: 2, Name: "n2", Addresses: []string{"10.0.0.12"}},
 		Nodes:       []driver.ClusterNode{{ID: 1, Name: "n1", Addresses: []string{"10.0.0.11"}}, {ID: 2, Name: "n2", Addresses: []string{"10.0.0.12"}}},
-		ClusterName: "c", Parameters: map[string]string{"osr.x": "y"},
+		ClusterName: "c", Parameters: map[string]string{"osr.x": "y"}, Attempts: 3, Wait: 1500 * time.Millisecond,
 	}
-	res, err := drivertest.Mount(t, mountDriver{}, req, map[string]cty.Value{"mode": cty.StringVal("safe")})
+	var got driver.MountRequest
+	res, err := drivertest.Mount(t, mountDriver{got: &got}, req, map[string]cty.Value{"mode": cty.StringVal("safe")})
 	if err != nil {
 		t.Fatalf("Mount() error = %v", err)
 	}
-	want := "mounted 10.0.0.1:/root on /sysroot as fakefs opts [noatime] ro=true node 2 peers [1=n1@[10.0.0.11] 2=n2@[10.0.0.12]] cluster c param y mode safe"
-	if len(res.Log) != 1 || res.Log[0] != want || len(res.Diagnostics) != 1 {
-		t.Errorf("Mount() = %q %v; want %q", res.Log, res.Diagnostics, want)
+	if diff := cmp.Diff(req, got, cmpopts.IgnoreFields(driver.MountRequest{}, "Config")); diff != "" {
+		t.Errorf("the driver got another request (-sent +got):\n%s", diff)
+	}
+	if got.Config.String("mode") != "safe" {
+		t.Errorf("the driver got mode %q; want safe", got.Config.String("mode"))
+	}
+	if len(res.Diagnostics) != 1 {
+		t.Errorf("Mount() diagnostics = %v; want the warning", res.Diagnostics)
+	}
+	// Zero attempts and wait stay zero: the driver's defaults.
+	req.Attempts, req.Wait = 0, 0
+	if _, err := drivertest.Mount(t, mountDriver{got: &got}, req, nil); err != nil || got.Attempts != 0 || got.Wait != 0 {
+		t.Errorf("Mount(defaults) = %v with attempts %d wait %v; want 0 and 0", err, got.Attempts, got.Wait)
 	}
 	req.Source = "bad"
 	if _, err := drivertest.Mount(t, mountDriver{}, req, nil); err == nil || err.Error() != "cannot mount bad: tried twice" {

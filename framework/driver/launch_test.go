@@ -1,6 +1,7 @@
 package driver_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +27,7 @@ func TestMain(m *testing.M) {
 	case "":
 		os.Exit(m.Run())
 	case "serve":
-		driver.Serve(fakeDriver{})
+		driver.Serve(func(log hclog.Logger) driver.Driver { return mountDriver{log: log} })
 	case "protocol2":
 		hs := driver.Handshake
 		hs.ProtocolVersion = driver.ProtocolVersion + 1
@@ -91,6 +93,54 @@ func TestLaunchRealProcess(t *testing.T) {
 	p.Kill() // a second Kill is harmless
 	if !gone(pid) {
 		t.Errorf("driver process %d still exists after Kill", pid)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the plugin client's stderr goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestDriverLogReachesHostOnce checks the one path of a driver's log: a line the
+// driver logs during Mount arrives in osr's logger, once, with its fields.
+func TestDriverLogReachesHostOnce(t *testing.T) {
+	var out syncBuffer
+	host := hclog.New(&hclog.LoggerOptions{Name: "driver", Output: &out, Level: hclog.Info, DisableTime: true})
+	p, err := launchSelf(t, "serve", driver.LaunchOptions{Logger: host})
+	if err != nil {
+		t.Fatalf("Launch() error = %v", err)
+	}
+	defer p.Kill()
+	info, err := p.Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := driver.DefaultConfig(info.Schema)
+	if _, err := p.Mount(context.Background(), driver.MountRequest{Config: cfg, FSType: "fakefs", Source: "10.0.0.1:/root", Target: "/sysroot"}); err != nil {
+		t.Fatalf("Mount() error = %v", err)
+	}
+	p.Kill() // the stderr reader has copied every line once the process is gone
+	var lines []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Contains(l, "mounting:") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], "source=10.0.0.1:/root") || !strings.Contains(lines[0], "target=/sysroot") {
+		t.Errorf("host log holds the driver's line %d times; want once, with its fields:\n%s", len(lines), out.String())
 	}
 }
 

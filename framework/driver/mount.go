@@ -3,9 +3,12 @@ package driver
 import (
 	"context"
 	"fmt"
+	"math"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	pb "github.com/open-sharedroot/osr/framework/driver/internal/driverpb"
 )
@@ -19,6 +22,10 @@ type Mounter interface {
 	// Mount mounts req.Source on req.Target, starting whatever the filesystem needs
 	// first. It runs inside the initrd as a child of osr's init, in the same mount
 	// namespace. On failure the error must say what failed and what was tried.
+	//
+	// Make the mount(2) calls with a MountExecutor, trying req.Tries times, and log
+	// through the logger Serve handed to the driver: osr shows those lines in the
+	// boot log while the mount runs.
 	Mount(ctx context.Context, req MountRequest) (*MountResult, error)
 }
 
@@ -47,12 +54,16 @@ type MountRequest struct {
 	ClusterName string
 	// Parameters are the kernel command line's name=value pairs.
 	Parameters map[string]string
+	// Attempts is how often to try the mount (the command line's mounttimes);
+	// 0 means the driver's default. See Tries.
+	Attempts int
+	// Wait is the pause between tries (the command line's mountwait); 0 means the
+	// driver's default.
+	Wait time.Duration
 }
 
-// MountResult tells what the driver did.
+// MountResult tells what the driver did beyond its log.
 type MountResult struct {
-	// Log lines go into the boot log.
-	Log []string
 	// Diagnostics are warnings worth showing (errors are returned as the error).
 	Diagnostics Diagnostics
 }
@@ -82,6 +93,7 @@ func (s *grpcServer) Mount(ctx context.Context, req *pb.MountRequest) (*pb.Mount
 		Config: cfg, FSType: req.GetFstype(), Source: req.GetSource(), Target: req.GetTarget(),
 		Options: req.GetOptions(), ReadOnly: req.GetReadOnly(), Node: nodeFromProto(req.GetNode()),
 		ClusterName: req.GetClusterName(), Parameters: req.GetParameters(),
+		Attempts: int(req.GetAttempts()), Wait: req.GetWait().AsDuration(),
 	}
 	for _, n := range req.GetNodes() {
 		mr.Nodes = append(mr.Nodes, nodeFromProto(n))
@@ -93,7 +105,7 @@ func (s *grpcServer) Mount(ctx context.Context, req *pb.MountRequest) (*pb.Mount
 	if res == nil {
 		res = &MountResult{}
 	}
-	return &pb.MountResponse{Log: res.Log, Diagnostics: diagsToProto(res.Diagnostics)}, nil
+	return &pb.MountResponse{Diagnostics: diagsToProto(res.Diagnostics)}, nil
 }
 
 // Mount asks the driver process to mount the root.
@@ -105,6 +117,10 @@ func (c *grpcClient) Mount(ctx context.Context, req MountRequest) (*MountResult,
 	preq := &pb.MountRequest{
 		Config: cfg, Fstype: req.FSType, Source: req.Source, Target: req.Target, Options: req.Options,
 		ReadOnly: req.ReadOnly, Node: nodeToProto(req.Node), ClusterName: req.ClusterName, Parameters: req.Parameters,
+		Attempts: int32(min(max(req.Attempts, 0), math.MaxInt32)),
+	}
+	if req.Wait > 0 {
+		preq.Wait = durationpb.New(req.Wait)
 	}
 	for _, n := range req.Nodes {
 		preq.Nodes = append(preq.Nodes, nodeToProto(n))
@@ -116,5 +132,5 @@ func (c *grpcClient) Mount(ctx context.Context, req MountRequest) (*MountResult,
 		}
 		return nil, c.wrap("Mount", err)
 	}
-	return &MountResult{Log: resp.GetLog(), Diagnostics: diagsFromProto(resp.GetDiagnostics())}, nil
+	return &MountResult{Diagnostics: diagsFromProto(resp.GetDiagnostics())}, nil
 }

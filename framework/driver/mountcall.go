@@ -1,18 +1,12 @@
 package driver
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// Helpers for Mount implementations: the mount(2) call as a value, what to say
-// when it fails, and waiting for the root device.
 
 // MountCall is one mount(2) call, as the driver makes it and tests check it.
 type MountCall struct {
@@ -21,17 +15,58 @@ type MountCall struct {
 	Data                   string
 }
 
-// String spells the call like mount(8) would be asked for it.
+// String spells the call with every argument, the flags by name:
+//
+//	mount("10.0.0.1:/root", "/sysroot", "nfs4", MS_RDONLY|MS_NOATIME, "vers=4.1,addr=10.0.0.1")
 func (c MountCall) String() string {
-	opts := MountFlagNames(c.Flags)
-	if c.Data != "" {
-		opts = append(opts, c.Data)
-	}
-	if len(opts) == 0 {
-		return fmt.Sprintf("mount -t %s %s %s", c.FSType, c.Source, c.Target)
-	}
-	return fmt.Sprintf("mount -t %s -o %s %s %s", c.FSType, strings.Join(opts, ","), c.Source, c.Target)
+	return fmt.Sprintf("mount(%q, %q, %q, %s, %q)", c.Source, c.Target, c.FSType, flagString(c.Flags), c.Data)
 }
+
+// msFlags names the mount(2) flags, in the order String prints them.
+var msFlags = []struct {
+	flag uintptr
+	name string
+}{
+	{unix.MS_RDONLY, "MS_RDONLY"}, {unix.MS_NOSUID, "MS_NOSUID"}, {unix.MS_NODEV, "MS_NODEV"},
+	{unix.MS_NOEXEC, "MS_NOEXEC"}, {unix.MS_SYNCHRONOUS, "MS_SYNCHRONOUS"}, {unix.MS_REMOUNT, "MS_REMOUNT"},
+	{unix.MS_MANDLOCK, "MS_MANDLOCK"}, {unix.MS_DIRSYNC, "MS_DIRSYNC"}, {unix.MS_NOATIME, "MS_NOATIME"},
+	{unix.MS_NODIRATIME, "MS_NODIRATIME"}, {unix.MS_BIND, "MS_BIND"}, {unix.MS_MOVE, "MS_MOVE"},
+	{unix.MS_REC, "MS_REC"}, {unix.MS_SILENT, "MS_SILENT"}, {unix.MS_PRIVATE, "MS_PRIVATE"},
+	{unix.MS_SLAVE, "MS_SLAVE"}, {unix.MS_SHARED, "MS_SHARED"}, {unix.MS_RELATIME, "MS_RELATIME"},
+	{unix.MS_STRICTATIME, "MS_STRICTATIME"}, {unix.MS_LAZYTIME, "MS_LAZYTIME"},
+}
+
+// flagString spells flags as MS_A|MS_B, "0" for none; unnamed bits are shown in hex.
+func flagString(flags uintptr) string {
+	var names []string
+	for _, f := range msFlags {
+		if flags&f.flag != 0 {
+			names = append(names, f.name)
+			flags &^= f.flag
+		}
+	}
+	if flags != 0 {
+		names = append(names, fmt.Sprintf("%#x", flags))
+	}
+	if len(names) == 0 {
+		return "0"
+	}
+	return strings.Join(names, "|")
+}
+
+// MountError is a mount(2) call that failed. Its message names the call with every
+// argument, then the kernel's answer:
+//
+//	mount("10.0.0.1:/root", "/sysroot", "nfs4", MS_RDONLY, "vers=4.1"): permission denied
+type MountError struct {
+	Call MountCall
+	Err  error
+}
+
+func (e *MountError) Error() string { return e.Call.String() + ": " + e.Err.Error() }
+
+// Unwrap returns the kernel's error, so errors.Is(err, unix.ENODEV) works.
+func (e *MountError) Unwrap() error { return e.Err }
 
 // MountHint says what to check after mount(2) failed with err.
 func MountHint(err error, fstype, module string) string {
@@ -50,24 +85,4 @@ func MountHint(err error, fstype, module string) string {
 		return "the device is read-only: mount read-only or make the device writable"
 	}
 	return "the kernel log (dmesg) has the details"
-}
-
-// WaitForDevice waits up to wait for the root device at path to appear: disk
-// drivers probe in the background after their modules load.
-func WaitForDevice(ctx context.Context, path string, wait time.Duration) error {
-	deadline := time.Now().Add(wait)
-	for {
-		_, err := os.Stat(path)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {
-			return fmt.Errorf("root device %s: %w (waited %v); check root= or the rootvolume in the cluster configuration and that the disk driver is in the initrd", path, err, wait)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for root device %s: %w", path, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

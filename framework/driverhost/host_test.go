@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -35,7 +36,7 @@ func (testDriver) Plan(context.Context, driver.PlanRequest) (*driver.Plan, drive
 
 func TestMain(m *testing.M) {
 	if name := os.Getenv("OSR_HOST_TEST_DRIVER"); name != "" {
-		driver.Serve(testDriver{name: name})
+		driver.Serve(func(hclog.Logger) driver.Driver { return testDriver{name: name} })
 		os.Exit(0)
 	}
 	os.Exit(m.Run())

@@ -16,6 +16,7 @@ package driverpb
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -1271,7 +1272,13 @@ type MountRequest struct {
 	Nodes       []*ClusterNode `protobuf:"bytes,8,rep,name=nodes,proto3" json:"nodes,omitempty"`
 	ClusterName string         `protobuf:"bytes,9,opt,name=cluster_name,json=clusterName,proto3" json:"cluster_name,omitempty"`
 	// parameters are the kernel command line's name=value pairs, for driver-specific knobs.
-	Parameters    map[string]string `protobuf:"bytes,10,rep,name=parameters,proto3" json:"parameters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Parameters map[string]string `protobuf:"bytes,10,rep,name=parameters,proto3" json:"parameters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// attempts is how often the driver tries the mount (the command line's mounttimes);
+	// 0 means the driver's default.
+	Attempts int32 `protobuf:"varint,11,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// wait is the pause between attempts (the command line's mountwait); unset means
+	// the driver's default.
+	Wait          *durationpb.Duration `protobuf:"bytes,12,opt,name=wait,proto3" json:"wait,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1376,11 +1383,23 @@ func (x *MountRequest) GetParameters() map[string]string {
 	return nil
 }
 
+func (x *MountRequest) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *MountRequest) GetWait() *durationpb.Duration {
+	if x != nil {
+		return x.Wait
+	}
+	return nil
+}
+
 type MountResponse struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// log tells what the driver did, for the boot log.
-	Log           []string      `protobuf:"bytes,1,rep,name=log,proto3" json:"log,omitempty"`
-	Diagnostics   []*Diagnostic `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Diagnostics   []*Diagnostic          `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1415,13 +1434,6 @@ func (*MountResponse) Descriptor() ([]byte, []int) {
 	return file_osr_driver_v1_driver_proto_rawDescGZIP(), []int{19}
 }
 
-func (x *MountResponse) GetLog() []string {
-	if x != nil {
-		return x.Log
-	}
-	return nil
-}
-
 func (x *MountResponse) GetDiagnostics() []*Diagnostic {
 	if x != nil {
 		return x.Diagnostics
@@ -1433,7 +1445,7 @@ var File_osr_driver_v1_driver_proto protoreflect.FileDescriptor
 
 const file_osr_driver_v1_driver_proto_rawDesc = "" +
 	"\n" +
-	"\x1aosr/driver/v1/driver.proto\x12\rosr.driver.v1\"\x11\n" +
+	"\x1aosr/driver/v1/driver.proto\x12\rosr.driver.v1\x1a\x1egoogle/protobuf/duration.proto\"\x11\n" +
 	"\x0fDescribeRequest\"\xcf\x01\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -1522,7 +1534,7 @@ const file_osr_driver_v1_driver_proto_rawDesc = "" +
 	"\vClusterNode\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x05R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1c\n" +
-	"\taddresses\x18\x03 \x03(\tR\taddresses\"\xd3\x03\n" +
+	"\taddresses\x18\x03 \x03(\tR\taddresses\"\x9e\x04\n" +
 	"\fMountRequest\x123\n" +
 	"\x06config\x18\x01 \x01(\v2\x1b.osr.driver.v1.DynamicValueR\x06config\x12\x16\n" +
 	"\x06fstype\x18\x02 \x01(\tR\x06fstype\x12\x16\n" +
@@ -1536,13 +1548,14 @@ const file_osr_driver_v1_driver_proto_rawDesc = "" +
 	"\n" +
 	"parameters\x18\n" +
 	" \x03(\v2+.osr.driver.v1.MountRequest.ParametersEntryR\n" +
-	"parameters\x1a=\n" +
+	"parameters\x12\x1a\n" +
+	"\battempts\x18\v \x01(\x05R\battempts\x12-\n" +
+	"\x04wait\x18\f \x01(\v2\x19.google.protobuf.DurationR\x04wait\x1a=\n" +
 	"\x0fParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"^\n" +
-	"\rMountResponse\x12\x10\n" +
-	"\x03log\x18\x01 \x03(\tR\x03log\x12;\n" +
-	"\vdiagnostics\x18\x02 \x03(\v2\x19.osr.driver.v1.DiagnosticR\vdiagnostics2\xb9\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"W\n" +
+	"\rMountResponse\x12;\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x19.osr.driver.v1.DiagnosticR\vdiagnosticsJ\x04\b\x01\x10\x02R\x03log2\xb9\x02\n" +
 	"\x06Driver\x12K\n" +
 	"\bDescribe\x12\x1e.osr.driver.v1.DescribeRequest\x1a\x1f.osr.driver.v1.DescribeResponse\x12]\n" +
 	"\x0eValidateConfig\x12$.osr.driver.v1.ValidateConfigRequest\x1a%.osr.driver.v1.ValidateConfigResponse\x12?\n" +
@@ -1587,6 +1600,7 @@ var file_osr_driver_v1_driver_proto_goTypes = []any{
 	(*MountRequest)(nil),           // 20: osr.driver.v1.MountRequest
 	(*MountResponse)(nil),          // 21: osr.driver.v1.MountResponse
 	nil,                            // 22: osr.driver.v1.MountRequest.ParametersEntry
+	(*durationpb.Duration)(nil),    // 23: google.protobuf.Duration
 }
 var file_osr_driver_v1_driver_proto_depIdxs = []int32{
 	4,  // 0: osr.driver.v1.DescribeResponse.schema:type_name -> osr.driver.v1.Schema
@@ -1609,20 +1623,21 @@ var file_osr_driver_v1_driver_proto_depIdxs = []int32{
 	19, // 17: osr.driver.v1.MountRequest.node:type_name -> osr.driver.v1.ClusterNode
 	19, // 18: osr.driver.v1.MountRequest.nodes:type_name -> osr.driver.v1.ClusterNode
 	22, // 19: osr.driver.v1.MountRequest.parameters:type_name -> osr.driver.v1.MountRequest.ParametersEntry
-	8,  // 20: osr.driver.v1.MountResponse.diagnostics:type_name -> osr.driver.v1.Diagnostic
-	2,  // 21: osr.driver.v1.Driver.Describe:input_type -> osr.driver.v1.DescribeRequest
-	9,  // 22: osr.driver.v1.Driver.ValidateConfig:input_type -> osr.driver.v1.ValidateConfigRequest
-	12, // 23: osr.driver.v1.Driver.Plan:input_type -> osr.driver.v1.PlanRequest
-	20, // 24: osr.driver.v1.Driver.Mount:input_type -> osr.driver.v1.MountRequest
-	3,  // 25: osr.driver.v1.Driver.Describe:output_type -> osr.driver.v1.DescribeResponse
-	10, // 26: osr.driver.v1.Driver.ValidateConfig:output_type -> osr.driver.v1.ValidateConfigResponse
-	13, // 27: osr.driver.v1.Driver.Plan:output_type -> osr.driver.v1.PlanResponse
-	21, // 28: osr.driver.v1.Driver.Mount:output_type -> osr.driver.v1.MountResponse
-	25, // [25:29] is the sub-list for method output_type
-	21, // [21:25] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	23, // 20: osr.driver.v1.MountRequest.wait:type_name -> google.protobuf.Duration
+	8,  // 21: osr.driver.v1.MountResponse.diagnostics:type_name -> osr.driver.v1.Diagnostic
+	2,  // 22: osr.driver.v1.Driver.Describe:input_type -> osr.driver.v1.DescribeRequest
+	9,  // 23: osr.driver.v1.Driver.ValidateConfig:input_type -> osr.driver.v1.ValidateConfigRequest
+	12, // 24: osr.driver.v1.Driver.Plan:input_type -> osr.driver.v1.PlanRequest
+	20, // 25: osr.driver.v1.Driver.Mount:input_type -> osr.driver.v1.MountRequest
+	3,  // 26: osr.driver.v1.Driver.Describe:output_type -> osr.driver.v1.DescribeResponse
+	10, // 27: osr.driver.v1.Driver.ValidateConfig:output_type -> osr.driver.v1.ValidateConfigResponse
+	13, // 28: osr.driver.v1.Driver.Plan:output_type -> osr.driver.v1.PlanResponse
+	21, // 29: osr.driver.v1.Driver.Mount:output_type -> osr.driver.v1.MountResponse
+	26, // [26:30] is the sub-list for method output_type
+	22, // [22:26] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_osr_driver_v1_driver_proto_init() }
