@@ -7,6 +7,7 @@ pkgs=(
 	kmod cpio zstd xz-utils lz4 bzip2 gzip
 	qemu-system-x86 qemu-utils busybox-static e2fsprogs gfs2-utils ocfs2-tools
 	nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 dnsmasq-base
+	squashfs-tools mount
 )
 missing=()
 for p in "${pkgs[@]}"; do

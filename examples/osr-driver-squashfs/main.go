@@ -14,5 +14,5 @@ import (
 )
 
 func main() {
-	driver.Serve(func(log hclog.Logger) driver.Driver { return &squashfsDriver{log: log} })
+	driver.Serve(func(log hclog.Logger) driver.Driver { return newDriver(log) })
 }
