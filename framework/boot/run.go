@@ -2,6 +2,7 @@ package boot
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/rescue"
 	"github.com/open-sharedroot/osr/framework/boot/steps"
 	"github.com/open-sharedroot/osr/framework/boot/switchroot"
+	"github.com/open-sharedroot/osr/framework/kmod/loader"
 	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
@@ -156,16 +158,23 @@ func (s *state) loadModules(ctx context.Context) error {
 	s.log.Infof("hardware: loaded %d modules: %s", len(loaded), strings.Join(loaded, " "))
 	if err != nil {
 		// Hardware nobody needs may lack a driver; the steps that need a
-		// device say so precisely.
+		// device say so precisely. Drivers that do not fit this machine
+		// are not errors (the loader logs them as skipped).
 		s.log.Warnf("some hardware drivers did not load: %v", err)
 	}
-	if len(s.cfg.DriverModules) > 0 {
-		if err := s.cfg.Modules.Load(ctx, s.cfg.DriverModules...); err != nil {
-			return steps.Fail(err, "load the root filesystem driver's modules",
-				[]string{"modules " + strings.Join(s.cfg.DriverModules, " ")},
-				"rebuild the image for this kernel (osr build), so its modules match `uname -r`")
-		}
-		s.log.Infof("driver modules loaded: %s", strings.Join(s.cfg.DriverModules, " "))
+	if len(s.cfg.DriverModules) == 0 {
+		return nil
 	}
+	if err := s.cfg.Modules.Load(ctx, s.cfg.DriverModules...); err != nil {
+		fix := "rebuild the image for this kernel (osr build), so its modules match `uname -r`"
+		if errors.Is(err, loader.ErrUnsupported) {
+			fix = "a module \"not supported by this machine\" needs hardware or a CPU feature this machine lacks, " +
+				"and no other module in the image provides the same: boot a machine (or CPU model) that has it, " +
+				"or rebuild the image (osr build) with a module that works here"
+		}
+		return steps.Fail(err, "load the root filesystem driver's modules",
+			[]string{"modules " + strings.Join(s.cfg.DriverModules, " ")}, fix)
+	}
+	s.log.Infof("driver modules loaded: %s", strings.Join(s.cfg.DriverModules, " "))
 	return nil
 }

@@ -13,6 +13,8 @@ import (
 type AliasTable struct {
 	buckets map[string][]aliasEntry
 	n       int
+	// devices holds the modules with at least one device modalias.
+	devices map[string]bool
 }
 
 type aliasEntry struct {
@@ -37,14 +39,33 @@ func aliasKey(pattern string) string {
 func (t *AliasTable) add(entries []aliasEntry) {
 	if t.buckets == nil {
 		t.buckets = make(map[string][]aliasEntry, len(entries)/4+1)
+		t.devices = map[string]bool{}
 	}
 	for _, e := range entries {
 		e.pattern = NormalizeAlias(e.pattern)
 		k := aliasKey(e.pattern)
 		t.buckets[k] = append(t.buckets[k], e)
+		if IsDeviceAlias(e.pattern) {
+			t.devices[e.module] = true
+		}
 	}
 	t.n += len(entries)
 }
+
+// IsDeviceAlias reports whether an alias (or alias pattern) is a device
+// modalias, "bus:…" as the kernel gives it in a device's modalias file
+// (pci:v…, usb:v…, virtio:d…, acpi*:…, of:N…, platform:…, and cpu:type:…
+// for a CPU feature). Other aliases name a service a module provides:
+// fs-ext4, crypto-crc32c, net-pf-10, char-major-10-229, and devname:fuse,
+// which names a device node the module creates, not hardware it needs.
+func IsDeviceAlias(alias string) bool {
+	bus, _, ok := strings.Cut(alias, ":")
+	return ok && bus != "" && bus != "devname" && bus != "symbol"
+}
+
+// DeviceDriver reports whether module name has a device modalias: it
+// drives hardware, or needs a CPU feature, that a machine may lack.
+func (t *AliasTable) DeviceDriver(name string) bool { return t.devices[Normalize(name)] }
 
 // Len returns the number of alias patterns.
 func (t *AliasTable) Len() int { return t.n }

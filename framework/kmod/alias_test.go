@@ -93,3 +93,26 @@ func TestAliasTableMatch(t *testing.T) {
 		t.Errorf("Len = %d, want 7", tab.Len())
 	}
 }
+
+func TestDeviceDriver(t *testing.T) {
+	tab := &AliasTable{}
+	tab.add([]aliasEntry{
+		{"cpu:type:x86,ven*fam*mod*:feature:*0094*", "crc32c_intel"},
+		{"crypto-crc32c", "crc32c_intel"},
+		{"crypto-crc32c", "crc32c_generic"},
+		{"crc32c", "crc32c_generic"},
+		{"pci:v00008086d000010D3sv*sd*bc*sc*i*", "e1000e"},
+		{"acpi*:PNP0C09:*", "ec_sys"},
+		{"devname:fuse", "fuse"},
+		{"char-major-10-229", "fuse"},
+		{"fs-ext4", "ext4"},
+	})
+	for mod, want := range map[string]bool{
+		"crc32c_intel": true, "crc32c-intel": true, "e1000e": true, "ec_sys": true,
+		"crc32c_generic": false, "fuse": false, "ext4": false, "absent": false,
+	} {
+		if got := tab.DeviceDriver(mod); got != want {
+			t.Errorf("DeviceDriver(%q) = %v, want %v", mod, got, want)
+		}
+	}
+}

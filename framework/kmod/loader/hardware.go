@@ -19,8 +19,12 @@ const maxHardwareRounds = 8
 type HardwareReport struct {
 	// Modaliases are the distinct modaliases seen, sorted.
 	Modaliases []string
-	// Modules are the drivers matched and scheduled, sorted by name.
+	// Modules are the drivers matched and loaded, sorted by name.
 	Modules []string
+	// Unsupported are matched drivers that do not fit this machine (their
+	// error wraps ErrUnsupported: no device they drive, a CPU feature
+	// missing); they are logged and skipped, not errors.
+	Unsupported []string
 	// Blacklisted are matched drivers left out by Options.Blacklist.
 	Blacklisted []string
 	// NotInImage are matched drivers the index lists but whose file the
@@ -36,8 +40,9 @@ type HardwareReport struct {
 // modalias, like udev's coldplug with modprobe. Drivers create new
 // devices, so it scans again after each round until nothing new appears.
 // A driver that fails does not stop the others; the error joins all
-// failures. Modules Options.Blacklist names are not loaded, nor are
-// drivers whose files the image leaves out.
+// failures except those of drivers that do not fit this machine
+// (ErrUnsupported), which the report lists. Modules Options.Blacklist
+// names are not loaded, nor are drivers whose files the image leaves out.
 func (l *Loader) LoadHardware(ctx context.Context, sysfs string) (HardwareReport, error) {
 	var rep HardwareReport
 	seen := map[string]bool{}
@@ -72,17 +77,28 @@ func (l *Loader) LoadHardware(ctx context.Context, sysfs string) (HardwareReport
 				rep.NotInImage = append(rep.NotInImage, m.Name)
 			default:
 				taken[m.Name] = true
-				rep.Modules = append(rep.Modules, m.Name)
 				mods = append(mods, m)
 			}
 		}
-		errs = append(errs, l.loadModules(ctx, mods)...)
+		failed := l.loadEach(ctx, mods)
+		for _, m := range mods {
+			err, ok := failed[m.Name]
+			switch {
+			case !ok:
+				rep.Modules = append(rep.Modules, m.Name)
+			case errors.Is(err, ErrUnsupported):
+				rep.Unsupported = append(rep.Unsupported, m.Name)
+			default:
+				errs = append(errs, err)
+			}
+		}
 		if ctx.Err() != nil {
 			break
 		}
 	}
 	sort.Strings(rep.Modaliases)
 	sort.Strings(rep.Modules)
+	sort.Strings(rep.Unsupported)
 	sort.Strings(rep.Blacklisted)
 	sort.Strings(rep.NotInImage)
 	return rep, errors.Join(errs...)

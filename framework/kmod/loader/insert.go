@@ -42,7 +42,7 @@ func (l *Loader) insert(m *kmod.Module) error {
 		// EINVAL: a kernel older than the flag; EOPNOTSUPP: built without
 		// in-kernel decompression. Both take the decompressed file.
 		if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.EOPNOTSUPP) {
-			return loadError(m.Name, path, err)
+			return l.loadError(m, path, err)
 		}
 	}
 	if ext != "" {
@@ -53,7 +53,7 @@ func (l *Loader) insert(m *kmod.Module) error {
 		defer mem.Close()
 		f = mem
 	}
-	return loadError(m.Name, path, l.kernel.FinitModule(f, params, 0))
+	return l.loadError(m, path, l.kernel.FinitModule(f, params, 0))
 }
 
 // decompressToMemfd writes the decompressed module into an anonymous
@@ -78,13 +78,37 @@ func decompressToMemfd(f *os.File, ext, name string) (*os.File, error) {
 	return mem, nil
 }
 
+// ErrUnsupported is wrapped by the error of a module that does not fit
+// this machine; the loader logs and skips it, and it fails a Load only
+// when no other module provides the name asked for. finit_module's errno
+// decides, as the kernel's drivers use it:
+//
+//   - ENODEV, ENXIO, for any module: its init found no device it drives,
+//     or a CPU feature it needs is missing (crc32c_intel without SSE4.2,
+//     aesni_intel without AES-NI).
+//   - EINVAL, only for a device driver (a module with a device modalias,
+//     kmod.IsDeviceAlias) given no parameters: some drivers answer an
+//     unsupported device or CPU model with it. From any other module, or
+//     from a module given parameters, EINVAL means a parameter value was
+//     rejected or the module's symbol versions disagree with the kernel
+//     (a module from another build): real errors.
+//
+// Every other errno (ENOEXEC, ENOENT, EKEYREJECTED, EPERM, EBUSY, …) is a
+// broken image or a refused load, never ErrUnsupported.
+var ErrUnsupported = errors.New("not supported by this machine")
+
 // loadError turns the errno of finit_module into an error that says what
 // to check; EEXIST (already loaded) is success.
-func loadError(name, path string, err error) error {
+func (l *Loader) loadError(m *kmod.Module, path string, err error) error {
 	var hint string
 	switch {
 	case err == nil || errors.Is(err, unix.EEXIST):
 		return nil
+	case errors.Is(err, unix.ENODEV), errors.Is(err, unix.ENXIO),
+		errors.Is(err, unix.EINVAL) && l.params[m.Name] == "" && l.ix.Aliases().DeviceDriver(m.Name):
+		return fmt.Errorf("load module %s (%s): %w: %w (it found no device it drives, or a CPU feature it needs is missing)", m.Name, path, err, ErrUnsupported)
+	case errors.Is(err, unix.EINVAL):
+		hint = "a module parameter was rejected, or the module's symbol versions disagree with the kernel (the image's modules must come from the booted kernel's build)"
 	case errors.Is(err, unix.ENOEXEC):
 		hint = "not a module for this kernel: the image's modules must come from the booted kernel's version"
 	case errors.Is(err, unix.ENOENT):
@@ -93,10 +117,8 @@ func loadError(name, path string, err error) error {
 		hint = "signature rejected: the module must be signed by the booted kernel's key (do not strip signed modules)"
 	case errors.Is(err, unix.EPERM):
 		hint = "module loading is not permitted (kernel.modules_disabled, lockdown or missing CAP_SYS_MODULE)"
-	case errors.Is(err, unix.ENODEV), errors.Is(err, unix.ENXIO):
-		hint = "no such device: the driver found no hardware it supports"
 	default:
 		hint = "see the kernel log (dmesg) for the reason"
 	}
-	return fmt.Errorf("load module %s (%s): %w: %s", name, path, err, hint)
+	return fmt.Errorf("load module %s (%s): %w: %s", m.Name, path, err, hint)
 }

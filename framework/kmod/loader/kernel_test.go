@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/open-sharedroot/osr/framework/kmod"
 	"github.com/open-sharedroot/osr/internal/testkernel"
+	"golang.org/x/sys/unix"
 )
 
 // TestKernelLoadOrder loads the generic selection of the Debian kernel into
@@ -109,5 +110,34 @@ func TestKernelModaliasMatchesModprobe(t *testing.T) {
 				t.Errorf("drivers for %s (-modprobe +osr):\n%s", alias, diff)
 			}
 		})
+	}
+}
+
+// TestKernelWithoutSSE42 loads what the ext3 and gfs2 drivers ask for from
+// the Debian kernel's index on a CPU without SSE4.2, where crc32c_intel's
+// init fails with ENODEV (qemu's default CPU model): crc32c_generic
+// provides crc32c and nothing fails.
+func TestKernelWithoutSSE42(t *testing.T) {
+	k := testkernel.Get(t)
+	fk := newFakeKernel()
+	fk.fail["crc32c_intel"] = unix.ENODEV
+	var log logLines
+	l, err := Open(k.ModulesDir, Options{Kernel: fk, Logf: log.logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Load(context.Background(), "ext4", "crc32c", "gfs2", "dlm"); err != nil {
+		t.Fatalf("Load: %v\nlog:\n%s", err, log.String())
+	}
+	for _, m := range []string{"crc32c_generic", "ext4", "jbd2", "libcrc32c", "gfs2"} {
+		if fk.position(m) < 0 {
+			t.Errorf("%s not loaded (loaded %v)", m, fk.order)
+		}
+	}
+	if fk.position("crc32c_generic") > fk.position("libcrc32c") {
+		t.Errorf("libcrc32c loaded before its soft dependency crc32c_generic: %v", fk.order)
+	}
+	if !strings.Contains(log.String(), "module crc32c_intel: skipped: ") {
+		t.Errorf("log does not say crc32c_intel was skipped:\n%s", log.String())
 	}
 }

@@ -10,6 +10,20 @@
 // that format itself (<sysfs>/module/compression), and otherwise
 // decompressed into a memfd first. A module that is already loaded
 // (EEXIST) counts as loaded.
+//
+// # Modules this machine cannot use
+//
+// A name the loader is asked for (a module, or an alias such as
+// "crypto-crc32c") may be provided by several modules: modules.alias maps
+// crc32c to both crc32c_intel (SSE4.2) and crc32c_generic. As modprobe
+// does, the loader tries all of them, and the name counts as loaded when
+// one of them loads. A module whose init says it does not fit this machine
+// (ErrUnsupported: the errnos are listed there) is logged and skipped;
+// only a requested name none of whose modules loads is an error, and the
+// error names every module tried and why it failed. Soft dependencies
+// (modules.softdep) are resolved the same way but never fail the module
+// that declares them; a hard dependency (modules.dep) that fails makes
+// the module that needs it fail too, with the dependency's reason.
 package loader
 
 import (
@@ -76,6 +90,53 @@ type job struct {
 	err  error
 }
 
+// need is a name asked for (a Load argument or a soft dependency) and the
+// jobs of the modules that provide it; it is met when the kernel has it
+// built in or when one of the jobs succeeds.
+type need struct {
+	name    string
+	builtin bool
+	jobs    []*job
+}
+
+// unmet returns nil when n is met (its jobs must be done), else an error
+// naming every module tried and why it failed.
+func (n *need) unmet() error {
+	if n.builtin {
+		return nil
+	}
+	var errs []error
+	for _, j := range n.jobs {
+		if j.err == nil {
+			return nil
+		}
+		errs = append(errs, j.err)
+	}
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return &providersError{name: n.name, errs: errs}
+}
+
+// providersError says that none of the modules providing a name loaded.
+type providersError struct {
+	name string
+	errs []error
+}
+
+func (e *providersError) Error() string {
+	parts := make([]string, len(e.errs))
+	for i, err := range e.errs {
+		parts[i] = err.Error()
+	}
+	return fmt.Sprintf("load %s: none of the %d modules providing it loaded: %s", e.name, len(e.errs), strings.Join(parts, "; "))
+}
+
+func (e *providersError) Unwrap() []error { return e.errs }
+
 // Open reads the module index of modulesDir (the image's
 // /lib/modules/<version>) and returns a Loader for it.
 func Open(modulesDir string, opts Options) (*Loader, error) {
@@ -123,31 +184,53 @@ func (l *Loader) Index() *kmod.Index { return l.ix }
 // Load loads the named modules (names or aliases, e.g. "fs-gfs2"), each
 // after its dependencies (modules.dep) and pre soft dependencies, and
 // with its post soft dependencies; names the kernel has built in need
-// nothing. It returns when all of them are loaded or have failed; the
-// error joins one error per module that failed, naming the module, its
-// file and what to check. Failed soft dependencies are only logged.
+// nothing. A name several modules provide (an alias such as "crc32c") is
+// loaded when one of them loads; the others may fail. It returns when all
+// of them are loaded or have failed; the error joins one error per name
+// that did not load, naming each module tried, its file and what to
+// check (it wraps ErrUnsupported when a module does not fit this
+// machine). Failed soft dependencies are only logged.
 func (l *Loader) Load(ctx context.Context, names ...string) error {
 	var errs []error
-	var mods []*kmod.Module
+	var needs []*need
+	var all []*job
 	for _, name := range names {
-		ms, _, err := l.ix.Lookup(name)
+		mods, builtin, err := l.ix.Lookup(name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("load module: %w", err))
 			continue
 		}
-		mods = append(mods, ms...)
+		n := &need{name: name, builtin: builtin}
+		for _, m := range mods {
+			j, err := l.schedule(ctx, m, nil, map[string]bool{}, &all)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			n.jobs = append(n.jobs, j)
+		}
+		needs = append(needs, n)
 	}
-	return errors.Join(append(errs, l.loadModules(ctx, mods)...)...)
+	for _, j := range all {
+		<-j.done
+	}
+	for _, n := range needs {
+		if err := n.unmet(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
-// loadModules schedules mods and waits for everything scheduled.
-func (l *Loader) loadModules(ctx context.Context, mods []*kmod.Module) []error {
+// loadEach schedules mods, each on its own (no module stands in for
+// another), waits for everything scheduled and returns the failures.
+func (l *Loader) loadEach(ctx context.Context, mods []*kmod.Module) map[string]error {
 	var all, top []*job
-	var errs []error
+	failed := map[string]error{}
 	for _, m := range mods {
 		j, err := l.schedule(ctx, m, nil, map[string]bool{}, &all)
 		if err != nil {
-			errs = append(errs, err)
+			failed[m.Name] = err
 			continue
 		}
 		top = append(top, j)
@@ -157,10 +240,10 @@ func (l *Loader) loadModules(ctx context.Context, mods []*kmod.Module) []error {
 	}
 	for _, j := range top {
 		if j.err != nil {
-			errs = append(errs, j.err)
+			failed[j.name] = j.err
 		}
 	}
-	return errs
+	return failed
 }
 
 // schedule returns the job loading m, starting it (and its dependencies)
@@ -185,7 +268,7 @@ func (l *Loader) schedule(ctx context.Context, m *kmod.Module, after []*job, pat
 
 	path[m.Name] = true
 	defer delete(path, m.Name)
-	var hard, soft []*job
+	var hard []*job
 	var cycle error
 	for _, d := range m.Deps {
 		dm, ok := l.ix.Module(d)
@@ -200,17 +283,20 @@ func (l *Loader) schedule(ctx context.Context, m *kmod.Module, after []*job, pat
 		hard = append(hard, dj)
 	}
 	sd := l.ix.Softdep(m.Name)
+	var soft []*need
 	for _, name := range sd.Pre {
-		for _, pm := range l.lookupSoft(name) {
+		n, mods := l.softNeed(name)
+		for _, pm := range mods {
 			if pj, err := l.schedule(ctx, pm, nil, path, all); err == nil {
-				soft = append(soft, pj)
+				n.jobs = append(n.jobs, pj)
 			}
 		}
+		soft = append(soft, n)
 	}
-	soft = append(soft, after...)
-	go l.run(ctx, j, m, hard, soft, cycle)
+	go l.run(ctx, j, m, hard, soft, after, cycle)
 	for _, name := range sd.Post {
-		for _, pm := range l.lookupSoft(name) {
+		_, mods := l.softNeed(name)
+		for _, pm := range mods {
 			// A post softdep loads after m; it is not on m's dependency chain.
 			_, _ = l.schedule(ctx, pm, []*job{j}, map[string]bool{}, all)
 		}
@@ -218,21 +304,24 @@ func (l *Loader) schedule(ctx context.Context, m *kmod.Module, after []*job, pat
 	return j, nil
 }
 
-// lookupSoft resolves a soft dependency; a missing one is no error.
-func (l *Loader) lookupSoft(name string) []*kmod.Module {
-	mods, _, err := l.ix.Lookup(name)
+// softNeed resolves a soft dependency into a need and the modules that
+// provide it; a missing one is no error.
+func (l *Loader) softNeed(name string) (*need, []*kmod.Module) {
+	mods, builtin, err := l.ix.Lookup(name)
 	if err != nil {
 		l.logf("module soft dependency %s: not in this kernel, skipped", name)
 	}
-	return mods
+	return &need{name: name, builtin: builtin}, mods
 }
 
 // run waits for the dependencies of m, then inserts it.
-func (l *Loader) run(ctx context.Context, j *job, m *kmod.Module, hard, soft []*job, cycle error) {
+func (l *Loader) run(ctx context.Context, j *job, m *kmod.Module, hard []*job, soft []*need, after []*job, cycle error) {
 	defer func() {
-		if j.err != nil {
+		if j.err != nil && !errors.Is(j.err, ErrUnsupported) {
 			// Forget the failure so a later Load (a retry from the rescue
 			// shell) tries again; waiters still see this attempt's error.
+			// A module that does not fit this machine is remembered: the
+			// machine does not change during the boot.
 			l.mu.Lock()
 			if l.jobs[m.Name] == j {
 				delete(l.jobs, m.Name)
@@ -244,7 +333,12 @@ func (l *Loader) run(ctx context.Context, j *job, m *kmod.Module, hard, soft []*
 	for _, d := range hard {
 		<-d.done
 	}
-	for _, d := range soft {
+	for _, n := range soft {
+		for _, d := range n.jobs {
+			<-d.done
+		}
+	}
+	for _, d := range after {
 		<-d.done
 	}
 	if cycle != nil {
@@ -256,6 +350,11 @@ func (l *Loader) run(ctx context.Context, j *job, m *kmod.Module, hard, soft []*
 			j.err = fmt.Errorf("load module %s: dependency %s failed: %w", m.Name, d.name, d.err)
 			l.logf("module %s: not loaded, dependency %s failed", m.Name, d.name)
 			return
+		}
+	}
+	for _, n := range soft {
+		if err := n.unmet(); err != nil {
+			l.logf("module %s: soft dependency %s did not load, loading %s without it", m.Name, n.name, m.Name)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -270,10 +369,13 @@ func (l *Loader) run(ctx context.Context, j *job, m *kmod.Module, hard, soft []*
 	}
 	j.err = l.insert(m)
 	<-l.sem
-	if j.err != nil {
-		l.logf("module %s: %v", m.Name, j.err)
-	} else {
+	switch {
+	case j.err == nil:
 		l.logf("module %s: loaded", m.Name)
+	case errors.Is(j.err, ErrUnsupported):
+		l.logf("module %s: skipped: %v", m.Name, j.err)
+	default:
+		l.logf("module %s: %v", m.Name, j.err)
 	}
 }
 

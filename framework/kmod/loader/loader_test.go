@@ -152,7 +152,8 @@ func TestLoadErrnoHints(t *testing.T) {
 		{unix.ENOENT, "unknown symbol"},
 		{unix.EKEYREJECTED, "signature rejected"},
 		{unix.EPERM, "not permitted"},
-		{unix.ENODEV, "no hardware"},
+		{unix.ENODEV, "not supported by this machine"},
+		{unix.EINVAL, "a module parameter was rejected"},
 		{unix.EBUSY, "dmesg"},
 	}
 	for _, tt := range tests {
