@@ -29,7 +29,8 @@ func populate(t *testing.T, k *osrlab.Kit, fs string, tree *sharedroot.Tree, img
 	t.Logf("populated %s in %v", img, pop.Wall.Round(time.Millisecond))
 }
 
-// Two nodes boot a GFS2 lock_nolock root one after the other, each as itself.
+// Two nodes boot a GFS2 lock_nolock root one after the other, each as itself, on
+// qemu's default CPU model (gfs2 needs libcrc32c, which wants a crc32c provider).
 func TestGFS2LockNolock(t *testing.T) {
 	k := getKit(t)
 	ctx := context.Background()
@@ -61,7 +62,7 @@ func TestGFS2LockNolock(t *testing.T) {
 
 // Two nodes mount one OCFS2 image read-write at once through the o2cb stack that
 // the ocfs2 driver configures through configfs (heartbeat region found on the
-// device), and each reads what the other wrote.
+// device), and each reads what the other wrote. On -cpu max.
 func TestOCFS2TwoNodes(t *testing.T) {
 	k := getKit(t)
 	ctx := context.Background()
@@ -99,6 +100,7 @@ func TestOCFS2TwoNodes(t *testing.T) {
 	var boots []qemu.Boot
 	for id := 1; id <= 2; id++ {
 		m := machine(t, k, fmt.Sprintf("ocfs2-node%d", id), initrd, sharedroot.PeersParams(2, run)...)
+		m.CPU = cpuMax.model
 		m.NetNS = lab.NS
 		m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: lab.Tap(id)}}
 		m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Shared}}

@@ -108,6 +108,21 @@ func machine(t testing.TB, k *osrlab.Kit, name, initrd string, params ...string)
 	return k.Machine(name, initrd, dir, params...)
 }
 
+// A CPU model the boot matrix runs on.
+type cpuModel struct {
+	// name is the subtest's name; model is qemu's -cpu ("" for its default).
+	name, model string
+}
+
+// The boot matrix's CPU models: qemu's default (qemu64: no SSE4.2, AES-NI or
+// AVX, so accelerated crypto modules refuse to load) and every feature TCG
+// emulates. Every test boots on at least one of them; ext3 and NFS on both.
+var (
+	cpuDefault = cpuModel{"cpu=default", ""}
+	cpuMax     = cpuModel{"cpu=max", qemu.CPUMax}
+	cpuModels  = []cpuModel{cpuDefault, cpuMax}
+)
+
 func logTimes(t testing.TB, results []*qemu.Result) {
 	t.Helper()
 	for _, r := range results {

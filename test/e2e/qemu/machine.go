@@ -88,7 +88,15 @@ type Machine struct {
 	StopAfter string
 	// Binary is the qemu executable; empty means "qemu-system-x86_64".
 	Binary string
+	// CPU is the guest's CPU model (qemu's -cpu, e.g. CPUMax or
+	// "qemu64,+sse4.2"). Empty means qemu's default model, qemu64 under
+	// TCG: no SSE4.2, AES-NI or AVX, like many older or restricted
+	// virtual machines.
+	CPU string
 }
+
+// CPUMax is the CPU model with every feature qemu can emulate.
+const CPUMax = "max"
 
 // Defaults for the fields of Machine left zero.
 const (
@@ -130,6 +138,9 @@ func (m *Machine) validate() error {
 			errs = append(errs, fmt.Errorf("NIC %d: bad tap name %q", i, n.Tap))
 		}
 	}
+	if strings.ContainsAny(m.CPU, " \t\n") {
+		errs = append(errs, fmt.Errorf("bad CPU model %q: qemu's -cpu takes one word, e.g. %q or \"qemu64,+sse4.2\"", m.CPU, CPUMax))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("machine %q: %w", m.Name, err)
 	}
@@ -152,15 +163,18 @@ func (m *Machine) Command() ([]string, error) {
 		mem = DefaultMemoryMB
 	}
 	cmdline := append([]string{"console=ttyS0", "panic=-1"}, m.Append...)
-	args := []string{bin,
-		"-machine", "q35", "-accel", "tcg", "-cpu", "max",
+	args := []string{bin, "-machine", "q35", "-accel", "tcg"}
+	if m.CPU != "" {
+		args = append(args, "-cpu", m.CPU)
+	}
+	args = append(args,
 		"-m", fmt.Sprint(mem),
 		"-nodefaults", "-no-user-config", "-display", "none",
 		"-serial", "stdio", "-monitor", "none",
 		"-no-reboot",
 		"-kernel", m.Kernel,
 		"-append", strings.Join(cmdline, " "),
-	}
+	)
 	if m.Initrd != "" {
 		args = append(args, "-initrd", m.Initrd)
 	}

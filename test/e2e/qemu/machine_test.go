@@ -16,11 +16,21 @@ func TestCommand(t *testing.T) {
 		{
 			name: "basics",
 			want: []string{
-				"qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 512",
+				"qemu-system-x86_64 -machine q35 -accel tcg -m 512",
 				"-no-reboot -kernel /k/vmlinuz -append console=ttyS0 panic=-1 osr.node=1 quiet",
 				"-initrd /k/initrd",
 			},
-			absent: []string{"-netdev", "-drive", "ip netns"},
+			absent: []string{"-netdev", "-drive", "ip netns", "-cpu"},
+		},
+		{
+			name: "cpu max",
+			edit: func(m *Machine) { m.CPU = CPUMax },
+			want: []string{"qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 512"},
+		},
+		{
+			name: "cpu model with features",
+			edit: func(m *Machine) { m.CPU = "qemu64,+sse4.2" },
+			want: []string{"-accel tcg -cpu qemu64,+sse4.2 -m 512"},
 		},
 		{
 			name: "disk modes",
@@ -83,6 +93,7 @@ func TestCommandRejectsBadMachines(t *testing.T) {
 		"comma in disk": {Name: "n", Kernel: "k", LogPath: "l", Disks: []Disk{{Path: "/a,b.img"}}},
 		"bad mac":       {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: "52:54:00"}}},
 		"bad tap":       {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: NodeMAC(1), Tap: "tap1,x=y"}}},
+		"bad cpu":       {Name: "n", Kernel: "k", LogPath: "l", CPU: "max -S"},
 	}
 	for name, m := range tests {
 		if _, err := m.Command(); err == nil {
