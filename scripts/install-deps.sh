@@ -8,6 +8,7 @@ pkgs=(
 	qemu-system-x86 qemu-utils busybox-static e2fsprogs gfs2-utils ocfs2-tools
 	nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 dnsmasq-base
 	squashfs-tools mount
+	openipmi
 )
 missing=()
 for p in "${pkgs[@]}"; do
