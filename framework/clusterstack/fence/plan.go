@@ -91,14 +91,12 @@ func (d Device) Param(name string) (string, bool) {
 func (d Device) Secrets() []string {
 	var out []string
 	for _, p := range d.Params {
-		if secretParams[p.Name] && p.Value != "" {
+		if cluster.IsSecretAttr(p.Name) && p.Value != "" {
 			out = append(out, p.Value)
 		}
 	}
 	return out
 }
-
-var secretParams = map[string]bool{"passwd": true, "password": true}
 
 // Plan resolves the fence methods of the node with the given id.
 func Plan(c *cluster.Cluster, nodeID int) (Victim, []Method, error) {
