@@ -144,7 +144,11 @@ func writeFencePlan(w io.Writer, v fence.Victim, methods []fence.Method) {
 				}
 				params = append(params, p.Name+"="+strconv.Quote(val))
 			}
-			fmt.Fprintf(w, "    device %q: %s (%s) %s\n", d.Name, d.Agent, d.Kind, strings.Join(params, " "))
+			fmt.Fprintf(w, "    device %q: %s (%s)", d.Name, d.Agent, d.Kind)
+			if len(params) > 0 {
+				fmt.Fprintf(w, " %s", strings.Join(params, " "))
+			}
+			fmt.Fprintln(w)
 		}
 	}
 }

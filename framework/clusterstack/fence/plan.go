@@ -215,3 +215,40 @@ func bindDevice(n *cluster.Node, fd *cluster.FenceDevice, ref cluster.FenceDevic
 	}
 	return d, nil
 }
+
+// Files lists the files the fence devices of c read when they act: ssh keys and
+// known_hosts files (KnownHostsPath for an ssh device that names none) and password
+// scripts. The paths are absolute and the same on the build host and inside the
+// chroot: the build copies each into the chroot, secret ones 0600. Sorted, without
+// duplicates. It fails when the fence configuration is not valid.
+func Files(c *cluster.Cluster) ([]string, error) {
+	if off, _, err := Disabled(c); err != nil || off {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, n := range c.Nodes {
+		ms, err := planNode(c, n)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			for _, d := range m.Devices {
+				switch {
+				case d.ssh != nil:
+					seen[d.ssh.knownHosts] = true
+					if d.ssh.identityFile != "" {
+						seen[d.ssh.identityFile] = true
+					}
+				case d.ipmi != nil && d.ipmi.passwdScript != "":
+					seen[d.ipmi.passwdScript] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out, nil
+}

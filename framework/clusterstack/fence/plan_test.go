@@ -290,3 +290,34 @@ func TestDLMConfDisabledOnlyByTheConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func TestFiles(t *testing.T) {
+	got, err := Files(load(t, "two-node.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pdu-a names a key and relies on the default known_hosts; pdu-b logs in by password.
+	if want := []string{KnownHostsPath, "/etc/osr/pdu_id"}; !cmp.Equal(got, want) {
+		t.Errorf("Files = %q, want %q", got, want)
+	}
+	c := load(t, "two-node.conf")
+	for i, a := range c.FenceDevices[0].Attrs {
+		if a.Name == "passwd" {
+			c.FenceDevices[0].Attrs[i] = cluster.Attr{Name: "passwd_script", Value: "/usr/local/sbin/ipmi-pw"}
+		}
+	}
+	if got, err := Files(c); err != nil || !cmp.Equal(got, []string{KnownHostsPath, "/etc/osr/pdu_id", "/usr/local/sbin/ipmi-pw"}) {
+		t.Errorf("Files with a passwd_script = %q, %v", got, err)
+	}
+	c.FenceDevices[0].Attrs = c.FenceDevices[0].Attrs[1:] // ipaddr dropped: invalid
+	if _, err := Files(c); err == nil {
+		t.Error("Files accepted an invalid fence configuration")
+	}
+	off, err := cluster.Parse("t.conf", []byte(`<cluster name="t"><dlm enable_fencing="0"/><clusternodes><clusternode name="a" nodeid="1"/></clusternodes></cluster>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Files(off); err != nil || len(got) != 0 {
+		t.Errorf("Files with fencing disabled = %q, %v", got, err)
+	}
+}
