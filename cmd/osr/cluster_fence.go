@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -31,7 +32,9 @@ not checked: a node that still writes corrupts the shared filesystem.
 The fence agent waiting in the manual method on this node takes the acknowledge
 and reports the node fenced; when none takes it within --wait (default 3s) it is
 sent to dlm_controld with 'dlm_tool fence_ack ID' inside the chroot (default
-/run/initramfs), which ends the fencing on every node.`
+/run/initramfs), which ends the fencing on every node. Node names come from the
+chroot's /etc/osr/cluster.conf (the file the fence agent reads) unless --config
+or $OSR_CLUSTER_CONF names another.`
 
 func runClusterFenceAck(e *env, args []string) error {
 	fs := e.flagSet("cluster fence-ack")
@@ -46,6 +49,12 @@ func runClusterFenceAck(e *env, args []string) error {
 	}
 	if len(pos) != 1 {
 		return usagef("want one NODE (a name or a node id)")
+	}
+	// Name nodes as the agent does: from the chroot's cluster file, unless one is named.
+	if cf.file == "" && e.global.configFile == "" && os.Getenv("OSR_CLUSTER_CONF") == "" {
+		if p := filepath.Join(*chroot, fence.ClusterConfigPath); fileExists(p) {
+			cf.file = p
+		}
 	}
 	id, name, err := resolveFenceNode(e, &cf, pos[0])
 	if err != nil {

@@ -268,3 +268,16 @@ func TestIPMIRunnerFailures(t *testing.T) {
 		t.Error("the node died although the chassis ignored the power off")
 	}
 }
+
+// lanplus=0 speaks IPMI 1.5 (for old BMCs) to the same simulator.
+func TestIPMIRunnerIPMI15(t *testing.T) {
+	b := startBMC(t)
+	var log bytes.Buffer
+	d := ipmiDevice(t, b, "passwd", "bmc-s3cret", "lanplus", "0")
+	if err := (IPMIRunner{}).Fence(context.Background(), Job{Victim: Victim{2, "node2"}, Log: NewLog(&log)}, d); err != nil {
+		t.Fatalf("Fence = %v\n%s", err, log.String())
+	}
+	if !b.nodeDead() || b.requests() != "off" {
+		t.Errorf("node dead %v, requests %q", b.nodeDead(), b.requests())
+	}
+}
