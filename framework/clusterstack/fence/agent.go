@@ -126,13 +126,13 @@ func Fence(ctx context.Context, job Job, methods []Method, runners map[Kind]Runn
 	if !job.FailTime.IsZero() {
 		failed = job.FailTime.UTC().Format(time.RFC3339)
 	}
-	log.Printf("fencing node %s (id %d), failed at %s: %d fence method(s)", job.Victim.Name, job.Victim.ID, failed, len(methods))
+	log.Alertf("fencing node %s (id %d), failed at %s: %d fence method(s)", job.Victim.Name, job.Victim.ID, failed, len(methods))
 	var errs []string
 	for _, m := range methods {
 		start := time.Now()
 		err := runMethod(ctx, job, m, runners)
 		if err == nil {
-			log.Printf("node %s (id %d) is fenced: method %q succeeded in %.1fs", job.Victim.Name, job.Victim.ID, m.Name, time.Since(start).Seconds())
+			log.Alertf("node %s (id %d) is fenced: method %q succeeded in %.1fs", job.Victim.Name, job.Victim.ID, m.Name, time.Since(start).Seconds())
 			return nil
 		}
 		log.Printf("method %q failed after %.1fs: %v", m.Name, time.Since(start).Seconds(), err)
@@ -142,7 +142,7 @@ func Fence(ctx context.Context, job Job, methods []Method, runners map[Kind]Runn
 		}
 	}
 	err := fmt.Errorf("node %s (id %d) is not fenced: %s", job.Victim.Name, job.Victim.ID, strings.Join(errs, "; "))
-	log.Printf("%v; dlm_controld will run the agent again", err)
+	log.Alertf("%v; dlm_controld will run the agent again", err)
 	return err
 }
 

@@ -38,7 +38,16 @@ func (l *Log) Secret(values ...string) {
 }
 
 // Printf writes one line.
-func (l *Log) Printf(format string, args ...any) {
+func (l *Log) Printf(format string, args ...any) { l.write(AgentName, format, args...) }
+
+// Alertf writes one line an administrator must see: in the kernel log it has
+// critical priority, so the console shows it even when booted with "quiet".
+func (l *Log) Alertf(format string, args ...any) { l.write(alertTag, format, args...) }
+
+// alertTag marks alert lines; kmsgWriter turns it into a priority.
+const alertTag = AgentName + "[alert]"
+
+func (l *Log) write(tag, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -46,17 +55,19 @@ func (l *Log) Printf(format string, args ...any) {
 		msg = strings.ReplaceAll(msg, s, "***")
 	}
 	msg = strings.ReplaceAll(strings.TrimRight(msg, "\n"), "\n", " | ")
-	fmt.Fprintf(l.w, "%s %s: %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), AgentName, msg)
+	fmt.Fprintf(l.w, "%s %s: %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), tag, msg)
 }
 
 // SystemLog opens where the agent logs when dlm_controld runs it: the kernel log
 // (/dev/kmsg: the console and dmesg, where an administrator sees a manual fencing
 // request) and the file logPath (created 0600, appended). What cannot be opened is
 // left out; the returned closer closes what was opened.
-func SystemLog(logPath string) io.WriteCloser {
+func SystemLog(logPath string) io.WriteCloser { return systemLog("/dev/kmsg", logPath) }
+
+func systemLog(kmsgPath, logPath string) io.WriteCloser {
 	var sinks multiSink
-	if f, err := os.OpenFile("/dev/kmsg", os.O_WRONLY, 0); err == nil {
-		sinks = append(sinks, kmsgWriter{f})
+	if f, err := os.OpenFile(kmsgPath, os.O_WRONLY, 0); err == nil {
+		sinks = append(sinks, kmsgWriter{w: f})
 	}
 	if logPath != "" {
 		if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err == nil {
@@ -87,23 +98,34 @@ func (m multiSink) Close() error {
 	return first
 }
 
-// kmsgWriter writes each line as one kernel log record at warning level, without the
-// time stamp (the kernel adds its own).
-type kmsgWriter struct{ f *os.File }
+// kmsgWriter writes each line as one kernel log record without the time stamp (the
+// kernel adds its own): alert lines at critical priority, the others at notice.
+type kmsgWriter struct{ w io.Writer }
 
 func (k kmsgWriter) Write(p []byte) (int, error) {
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		if _, rest, ok := strings.Cut(line, " "); ok && strings.HasPrefix(rest, AgentName+":") {
-			line = rest
+		prio := "<5>"
+		if _, rest, ok := strings.Cut(line, " "); ok {
+			switch {
+			case strings.HasPrefix(rest, alertTag+":"):
+				prio, line = "<2>", AgentName+strings.TrimPrefix(rest, alertTag)
+			case strings.HasPrefix(rest, AgentName+":"):
+				line = rest
+			}
 		}
 		if len(line) > 900 {
 			line = line[:900]
 		}
-		if _, err := k.f.Write([]byte("<4>" + line + "\n")); err != nil {
+		if _, err := k.w.Write([]byte(prio + line + "\n")); err != nil {
 			return 0, err
 		}
 	}
 	return len(p), nil
 }
 
-func (k kmsgWriter) Close() error { return k.f.Close() }
+func (k kmsgWriter) Close() error {
+	if c, ok := k.w.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}

@@ -31,7 +31,7 @@ func (ManualRunner) Fence(ctx context.Context, job Job, d Device) error {
 		wait = d.manual.wait
 	}
 	v := job.Victim
-	job.Log.Printf("MANUAL FENCING of node %s (id %d): make sure the node is powered off or cut off from the shared storage, "+
+	job.Log.Alertf("MANUAL FENCING of node %s (id %d): make sure the node is powered off or cut off from the shared storage, "+
 		"then run 'osr cluster fence-ack %s' on this node (or 'dlm_tool fence_ack %d' in the cluster chroot of any node); "+
 		"the cluster's shared filesystems stay blocked until then", v.Name, v.ID, v.Name, v.ID)
 	ctx, cancel := context.WithTimeout(ctx, wait)
@@ -44,7 +44,7 @@ func (ManualRunner) Fence(ctx context.Context, job Job, d Device) error {
 			job.Log.Printf("%v", err)
 		}
 		if ok {
-			job.Log.Printf("node %s (id %d): fencing acknowledged by the administrator", v.Name, v.ID)
+			job.Log.Alertf("node %s (id %d): fencing acknowledged by the administrator", v.Name, v.ID)
 			return nil
 		}
 		select {
