@@ -210,6 +210,7 @@ func rootLinks(res netconf.Result) []shutdown.Link {
 			MAC:     c.Interface.MAC,
 			Bond:    masters[c.Link] || masters[c.Interface.Name] || c.Interface.BondOpts != "",
 			Slave:   c.Via == "slave",
+			DHCP:    c.Via == "dhcp",
 			Addr:    c.Addr,
 			Gateway: c.Gateway,
 			DNS:     c.DNS,

@@ -22,6 +22,8 @@ type Link struct {
 	Bond bool
 	// Slave is set for a bond's slave: it carries no address of its own.
 	Slave bool
+	// DHCP is set when a DHCP server gave the address.
+	DHCP bool
 	// Addr is the address set on it, if any.
 	Addr netip.Prefix
 	// Gateway is the default gateway set through it, if any.
@@ -62,10 +64,11 @@ const header = "# Written by the osr init at boot (docs/shutdown.md): "
 //     systemd-shutdown;
 //   - systemd/network/00-osr-<link>.network for every link with an
 //     address: systemd-networkd takes the initrd's configuration over as
-//     its own (the same address, gateway and name servers, no DHCP, no
-//     link-local addresses) with KeepConfiguration=yes, so it never removes
-//     it, and the link counts as configured for systemd-networkd-wait-online;
-//     slaves and links without an address are marked Unmanaged=yes;
+//     its own (the same static address, gateway and name servers, or DHCP
+//     for an address a DHCP server gave; no link-local addresses) with
+//     KeepConfiguration=yes, so it never removes the address, and the link
+//     counts as configured for systemd-networkd-wait-online; slaves and
+//     links without an address are marked Unmanaged=yes;
 //   - udev/rules.d/90-osr-shared-root.rules: NM_UNMANAGED=1 on those links,
 //     so NetworkManager leaves them alone;
 //   - systemd/system/networking.service.d/50-osr-shared-root.conf:
@@ -119,6 +122,15 @@ func networkdFile(l Link) []byte {
 		b.WriteString("# root and has no address of its own: systemd-networkd leaves it alone.\n[Match]\n")
 		writeMatch(&b, l)
 		b.WriteString("\n[Link]\nUnmanaged=yes\n")
+		return b.Bytes()
+	}
+	if l.DHCP {
+		// networkd renews the lease the initrd took (the server offers the
+		// same address to the same MAC) and, with KeepConfiguration=yes,
+		// never drops the address, not even when a lease expires.
+		b.WriteString("# root: systemd-networkd renews its DHCP lease and never removes its address.\n[Match]\n")
+		writeMatch(&b, l)
+		b.WriteString("\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\nIPv6AcceptRA=no\nKeepConfiguration=yes\n")
 		return b.Bytes()
 	}
 	b.WriteString("# root: systemd-networkd keeps what the initrd configured and never removes it.\n[Match]\n")

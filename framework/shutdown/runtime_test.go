@@ -57,8 +57,15 @@ func TestRuntimeFiles(t *testing.T) {
 		name: "nfs-dhcp",
 		rt: Runtime{
 			Mounts: []string{"/.cdsl.local", "/", "/var/run", "/.cdsl.local"},
-			Links: []Link{{Name: "eth0", MAC: "52:54:00:AA:00:01", Addr: netip.MustParsePrefix("10.0.2.15/24"),
+			Links: []Link{{Name: "eth0", MAC: "52:54:00:AA:00:01", DHCP: true, Addr: netip.MustParsePrefix("10.0.2.15/24"),
 				Gateway: netip.MustParseAddr("10.0.2.2"), DNS: []netip.Addr{netip.MustParseAddr("10.0.2.3")}}},
+		},
+	}, {
+		name: "nfs-static",
+		rt: Runtime{
+			Mounts: []string{"/.cdsl.local"},
+			Links: []Link{{Name: "eth0", MAC: "52:54:00:aa:00:01", Addr: netip.MustParsePrefix("192.168.7.11/24"),
+				Gateway: netip.MustParseAddr("192.168.7.1")}},
 		},
 	}, {
 		name: "bond",
