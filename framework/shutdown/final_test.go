@@ -46,20 +46,31 @@ type behaviour struct {
 }
 
 // fakeSystem is a mount table, the unmount, sync and reboot calls, and a
-// clock that runs a thousand times faster, all recording what happens.
+// clock, all recording what happens. The clock is driven by the calls: a
+// call that hangs makes the time limit it is waited for expire, and no
+// other call ever does, so a slow machine cannot turn a quick call into a
+// timeout. The calls under a time limit come one after the other, so the
+// one waiting is the one stuck.
 type fakeSystem struct {
 	mu        sync.Mutex
 	mounts    []string
 	how       map[string]behaviour
 	events    []string
 	asked     []time.Duration
-	reboots   []int
 	rebootErr map[int]error
-	hang      chan struct{} // never closed: calls that hang wait on it
+	hang      chan struct{}    // never closed: calls that hang wait on it
+	ticks     chan time.Time   // the expiry of the limit a stuck call is waited for
+	budget    <-chan time.Time // the unmount budget; nil never expires
 }
 
 func newFake(mounts []string, how map[string]behaviour) *fakeSystem {
-	return &fakeSystem{mounts: mounts, how: how, hang: make(chan struct{}), rebootErr: map[int]error{}}
+	return &fakeSystem{mounts: mounts, how: how, hang: make(chan struct{}), ticks: make(chan time.Time), rebootErr: map[int]error{}}
+}
+
+// stuck is what a hanging call does: its time limit expires, it never returns.
+func (f *fakeSystem) stuck() {
+	go func() { f.ticks <- time.Now() }()
+	<-f.hang
 }
 
 func (f *fakeSystem) event(format string, args ...any) {
@@ -87,7 +98,7 @@ func (f *fakeSystem) config() Config {
 			case "busy":
 				return unix.EBUSY
 			case "hang":
-				<-f.hang
+				f.stuck()
 			case "gone":
 				return unix.EINVAL
 			}
@@ -111,9 +122,12 @@ func (f *fakeSystem) config() Config {
 		},
 		After: func(d time.Duration) <-chan time.Time {
 			f.mu.Lock()
+			defer f.mu.Unlock()
 			f.asked = append(f.asked, d)
-			f.mu.Unlock()
-			return time.After(d / 1000)
+			if d == 45*time.Second { // the default UnmountBudget
+				return f.budget
+			}
+			return f.ticks
 		},
 		BeforeUnmount: func(ctx context.Context) error { f.event("before"); return nil },
 		AfterUnmount:  func(ctx context.Context) error { f.event("leave"); return nil },
@@ -203,14 +217,14 @@ func TestRunSequence(t *testing.T) {
 func TestRunBounds(t *testing.T) {
 	f := newFake([]string{"/oldroot"}, map[string]behaviour{"/oldroot": {force: "hang", detach: "ok"}})
 	c := f.config()
-	c.Sync = func() { f.event("sync"); <-f.hang }
-	c.AfterUnmount = func(ctx context.Context) error { <-ctx.Done(); f.event("leave canceled"); return ctx.Err() }
+	c.Sync = func() { f.event("sync"); f.stuck() }
+	c.AfterUnmount = func(ctx context.Context) error { f.stuck(); return nil }
 	c.BeforeUnmount = func(ctx context.Context) error { return errors.New("refused") }
 	start := time.Now()
 	if err := Run(context.Background(), c, []string{"reboot"}); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("Run took %s with a hanging unmount, sync and hook", d)
 	}
 	f.mu.Lock()
@@ -247,5 +261,19 @@ func TestRunRebootFails(t *testing.T) {
 	err := Run(context.Background(), f.config(), []string{"poweroff"})
 	if !errors.Is(err, unix.EPERM) {
 		t.Errorf("error %v, want EPERM", err)
+	}
+}
+
+func TestRunBudgetSpent(t *testing.T) {
+	f := newFake([]string{"/oldroot", "/oldroot/a"}, nil)
+	spent := make(chan time.Time)
+	close(spent)
+	f.budget = spent
+	if err := Run(context.Background(), f.config(), []string{"poweroff"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"before", "sync", "leave", "reboot 0x4321fedc"}
+	if diff := cmp.Diff(want, f.events); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
 	}
 }
