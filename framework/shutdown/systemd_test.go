@@ -1,6 +1,7 @@
 package shutdown
 
 import (
+	"bytes"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -49,11 +50,14 @@ func TestDropinsLoadInSystemd(t *testing.T) {
 	cmd := exec.Command(analyze, append([]string{"verify", "--man=no", "--recursive-errors=no"}, args...)...)
 	// Only the stand-ins: the host's own networking.service must not win.
 	cmd.Env = append(os.Environ(), "SYSTEMD_LOG_LEVEL=debug", "SYSTEMD_UNIT_PATH="+dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	// The unit dump goes to stdout, the log to stderr; read apart, so their
+	// lines cannot interleave.
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("systemd-analyze verify: %v\n%s%s", err, stdout.Bytes(), stderr.Bytes())
 	}
-	text := string(out)
+	text := stdout.String() + "\n" + stderr.String()
 	for _, p := range dropins {
 		if !strings.Contains(text, "DropIn Path: "+p) {
 			t.Errorf("systemd did not load %s:\n%s", p, text)
