@@ -56,7 +56,8 @@ type Config struct {
 	// the place to leave the cluster (clusterstack.Leave), once no cluster
 	// filesystem needs the lock manager any more.
 	AfterUnmount Hook
-	// HookTimeout bounds each hook; 0 is 30 s.
+	// HookTimeout bounds each hook, whose context ends then; 0 is 60 s (the
+	// cluster stack's leave waits up to 20 s for each of two daemons).
 	HookTimeout time.Duration
 	// UnmountTimeout bounds each unmount call; 0 is 5 s.
 	UnmountTimeout time.Duration
@@ -86,7 +87,7 @@ func (c *Config) defaults() {
 		c.OldRoot = "/" + OldRootDir
 	}
 	if c.HookTimeout == 0 {
-		c.HookTimeout = 30 * time.Second
+		c.HookTimeout = 60 * time.Second
 	}
 	if c.UnmountTimeout == 0 {
 		c.UnmountTimeout = 5 * time.Second
@@ -157,6 +158,7 @@ func (c *Config) runHook(ctx context.Context, name string, h Hook) {
 			c.Logf("osr shutdown: %s hook: %v; going on", name, err)
 		}
 	case <-c.After(c.HookTimeout):
+		cancel() // the hook's context ends with its time limit
 		c.Logf("osr shutdown: %s hook still running after %s; going on without it", name, c.HookTimeout)
 	}
 }

@@ -218,7 +218,13 @@ func TestRunBounds(t *testing.T) {
 	f := newFake([]string{"/oldroot"}, map[string]behaviour{"/oldroot": {force: "hang", detach: "ok"}})
 	c := f.config()
 	c.Sync = func() { f.event("sync"); f.stuck() }
-	c.AfterUnmount = func(ctx context.Context) error { f.stuck(); return nil }
+	canceled := make(chan struct{})
+	c.AfterUnmount = func(ctx context.Context) error {
+		go func() { f.ticks <- time.Now() }() // its time limit expires
+		<-ctx.Done()
+		close(canceled)
+		return ctx.Err()
+	}
 	c.BeforeUnmount = func(ctx context.Context) error { return errors.New("refused") }
 	start := time.Now()
 	if err := Run(context.Background(), c, []string{"reboot"}); err != nil {
@@ -227,9 +233,14 @@ func TestRunBounds(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("Run took %s with a hanging unmount, sync and hook", d)
 	}
+	select {
+	case <-canceled:
+	case <-time.After(10 * time.Second):
+		t.Error("the hook's context did not end with its time limit")
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, d := range []time.Duration{5 * time.Second, 45 * time.Second, 10 * time.Second, 30 * time.Second} {
+	for _, d := range []time.Duration{5 * time.Second, 45 * time.Second, 10 * time.Second, 60 * time.Second} {
 		found := false
 		for _, a := range f.asked {
 			found = found || a == d
