@@ -12,14 +12,22 @@ listfile {
   on_request  = true
 }
 
+# osr starts the daemons in a chroot on a tmpfs (/run/initramfs) built from this
+# listfile's items, their libraries and the configuration osr writes from the
+# cluster configuration (corosync.conf, dlm.conf, the authkey).
 binary "corosync" {
   provided_by = "corosync"
 }
 binary "corosync-cfgtool" {
-  optional    = true
   provided_by = "corosync"
 }
 binary "corosync-quorumtool" {
+  provided_by = "corosync"
+}
+binary "corosync-cmapctl" {
+  provided_by = "corosync"
+}
+binary "corosync-cpgtool" {
   optional    = true
   provided_by = "corosync"
 }
@@ -30,19 +38,8 @@ binary "dlm_tool" {
   provided_by = { debian = "dlm-controld", fedora = "dlm" }
 }
 
-# corosync's configuration, when the root keeps one (the driver may generate it
-# from the cluster configuration instead).
-file "/etc/corosync/corosync.conf" {
-  optional = true
-}
-file "/etc/corosync/authkey" {
-  optional = true
-}
 directory "/etc/corosync/uidgid.d" {
   contents = true
-  optional = true
-}
-file "/etc/dlm/dlm.conf" {
   optional = true
 }
 # corosync keeps its runtime state here.
@@ -51,18 +48,22 @@ directory "/var/lib/corosync" {
 }
 directory "/var/log/cluster" {}
 
-# kronosnet, corosync's transport, loads its crypto and compression plugins with
-# dlopen, so they are not in any binary's library closure; NSS, which the default
-# crypto plugin uses, loads its soft token the same way.
+# kronosnet, corosync's transport, loads its crypto plugin with dlopen, so it is
+# in no binary's library closure; NSS, which that plugin uses, loads its soft token
+# the same way (with the .chk files it checks), and glibc loads libgcc_s for thread
+# cancellation. osr's corosync.conf uses crypto_model nss and no compression, so
+# the other plugins stay out.
 when {
   distro = "debian"
 
   package "libknet1" {
-    include = ["/usr/lib/**/kronosnet/*.so"]
+    include = ["/usr/lib/**/kronosnet/crypto_nss.so"]
   }
   package "libnss3" {
-    include  = ["/usr/lib/**/nss/*.so", "/usr/lib/**/nss/*.chk"]
-    optional = true
+    include = ["/usr/lib/**/libsoftokn3.*", "/usr/lib/**/libfreeblpriv3.*", "/usr/lib/**/libfreebl3.*"]
+  }
+  package "libgcc-s1" {
+    include = ["/lib/**/libgcc_s.so.1", "/usr/lib/**/libgcc_s.so.1"]
   }
 }
 when {

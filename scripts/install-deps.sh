@@ -9,6 +9,7 @@ pkgs=(
 	nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 dnsmasq-base
 	squashfs-tools mount
 	openipmi
+	corosync dlm-controld
 )
 missing=()
 for p in "${pkgs[@]}"; do

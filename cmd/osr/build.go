@@ -11,6 +11,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/config"
 	"github.com/open-sharedroot/osr/framework/driver"
 	"github.com/open-sharedroot/osr/framework/initrd"
@@ -102,6 +103,8 @@ func runBuild(e *env, args []string) error {
 	}
 	req.Target.KernelVersion = req.Kernel.Version()
 	req.ExtraModules = cfg.Initrd.Modules
+	cs := cfg.ClusterStack
+	req.ClusterStack = clusterstack.Settings{AuthKey: cs.AuthKey, TokenMS: cs.TokenMS, PostJoinDelay: cs.PostJoinDelay, Extra: cs.Files}
 
 	// The driver and its configuration.
 	host := e.driverHost(cfg)

@@ -19,6 +19,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/cdsl/cdsltab"
 	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
 	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/driver"
 	"github.com/open-sharedroot/osr/framework/kmod/loader"
 	"github.com/open-sharedroot/osr/framework/manifest"
@@ -47,6 +48,9 @@ func runInit(args []string) int {
 				log.Printf("cluster configuration %s: %v", m.Cluster, err)
 			} else {
 				cfg.Nodes = clusterNodes{c}
+				if m.ClusterStack != "" {
+					cfg.Cluster = &clusterstack.Stack{Cluster: c, Image: m.ClusterStack, Runner: r, Logf: log.Infof}
+				}
 			}
 		}
 	}

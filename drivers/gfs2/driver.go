@@ -100,13 +100,8 @@ func (d *gfs2Driver) Plan(ctx context.Context, req driver.PlanRequest) (*driver.
 		if req.Config.String("dlm_protocol") == "sctp" {
 			p.Modules = append(p.Modules, driver.Module{Name: "sctp", Reason: "DLM over SCTP"})
 		}
-		p.Binaries = append(p.Binaries,
-			driver.Binary{Name: "corosync", Reason: "cluster membership and quorum for lock_dlm"},
-			driver.Binary{Name: "dlm_controld", Reason: "joins the DLM lockspaces for lock_dlm"},
-			driver.Binary{Name: "corosync-cmapctl", Optional: true, Reason: "cluster diagnostics in the rescue shell"},
-			driver.Binary{Name: "corosync-quorumtool", Optional: true, Reason: "quorum diagnostics in the rescue shell"},
-			driver.Binary{Name: "dlm_tool", Optional: true, Reason: "DLM diagnostics in the rescue shell"})
-		p.Directories = append(p.Directories, "/etc/corosync", "/var/lib/corosync", "/var/log/cluster", "/run/dlm")
+		// corosync, dlm_controld and their tools come with the listfile, which
+		// osr lays out as the chroot the daemons run in.
 		p.Listfiles = append(p.Listfiles, "gfs2-dlm")
 	}
 	return p, ds, nil

@@ -54,8 +54,8 @@ func TestPlan(t *testing.T) {
 			t.Errorf("lock_dlm plan modules = %v; missing %s", dt.ModuleNames(dlm), m)
 		}
 	}
-	if got := dt.RequiredBinaries(dlm); !slices.Equal(got, []string{"corosync", "dlm_controld"}) {
-		t.Errorf("lock_dlm required binaries = %v; want corosync, dlm_controld", got)
+	if !slices.Equal(dlm.Listfiles, []string{"gfs2-dlm"}) {
+		t.Errorf("lock_dlm plan listfiles = %v; want gfs2-dlm (corosync, dlm_controld)", dlm.Listfiles)
 	}
 	sctp := dt.Plan(t, newDriver(hclog.NewNullLogger()), "gfs2", map[string]cty.Value{"dlm_protocol": cty.StringVal("sctp")})
 	if !slices.Contains(dt.ModuleNames(sctp), "sctp") {

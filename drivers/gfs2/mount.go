@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/open-sharedroot/osr/framework/driver"
@@ -13,16 +13,12 @@ import (
 // defaultWait is the pause between mount attempts when mountwait= does not set one.
 const defaultWait = 2 * time.Second
 
-// errLockDLM is returned for lock_protocol "lock_dlm".
-var errLockDLM = errors.New(`lock_protocol "lock_dlm" is not supported by this version of the gfs2 driver: ` +
-	`lock_dlm needs corosync and dlm_controld started in the initrd and kept running across switch_root, which a later release adds. ` +
-	`To boot now, set lock_protocol = "lock_nolock" in the driver "gfs2" block and boot ONE node only: ` +
-	`with lock_nolock nothing stops a second node from mounting the root, and two nodes corrupt it`)
-
-// Mount mounts the GFS2 root with lock_nolock, trying mounttimes= times (else
-// mount_attempts), mountwait= apart (else 2 s). lock_dlm is refused with what it
-// needs. The superblock is read first so that a filesystem whose lock protocol
-// differs from the configuration gets a clear message.
+// Mount mounts the GFS2 root, trying mounttimes= times (else mount_attempts),
+// mountwait= apart (else 2 s). With lock_dlm, osr has started corosync and
+// dlm_controld before (the boot's cluster step); the lock table's cluster part must
+// be the cluster's name, or the kernel DLM refuses the lockspace. The superblock is
+// read first so that a filesystem whose lock protocol or table differs from the
+// configuration gets a clear message.
 func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*driver.MountResult, error) {
 	res := &driver.MountResult{}
 	cfg := req.Config
@@ -30,14 +26,7 @@ func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*drive
 	if req.Source == "" || req.Target == "" {
 		return res, fmt.Errorf("mount gfs2: source %q and target %q must both be set (rootvolume in the cluster configuration or root= on the command line)", req.Source, req.Target)
 	}
-	if proto == "lock_dlm" {
-		// Say what the filesystem itself records when the device is already there.
-		if sb, err := readDevice(req.Source); err == nil && sb.LockProto == "lock_nolock" {
-			return res, fmt.Errorf("%w (the filesystem on %s was made with lock_nolock, table %q, so lock_protocol = \"lock_nolock\" matches it)", errLockDLM, req.Source, sb.LockTable)
-		}
-		return res, errLockDLM
-	}
-	if proto != "lock_nolock" {
+	if proto != "lock_nolock" && proto != "lock_dlm" {
 		return res, fmt.Errorf("lock_protocol %q: want lock_dlm or lock_nolock", proto)
 	}
 	if err := d.mounter.WaitForDevice(ctx, req.Source); err != nil {
@@ -48,21 +37,31 @@ func (d *gfs2Driver) Mount(ctx context.Context, req driver.MountRequest) (*drive
 		return res, err
 	}
 	d.log.Info("gfs2 superblock", "device", req.Source, "uuid", sb.UUIDString(), "lock_protocol", sb.LockProto, "lock_table", sb.LockTable)
-	switch sb.LockProto {
-	case "lock_nolock":
-	case "lock_dlm":
-		w := driver.Warnf([]string{"lock_protocol"}, "the filesystem on %s is made for lock_dlm (table %q) and is mounted with lock_nolock", req.Source, sb.LockTable)
-		w.Detail = "no other node may mount it while this node runs, or the filesystem is corrupted"
-		res.Diagnostics = append(res.Diagnostics, w)
-	default:
-		return res, fmt.Errorf("the filesystem on %s records lock protocol %q, which the gfs2 kernel module does not know: set it with tunegfs2 -o lockproto=lock_dlm (or lock_nolock) %s while no node mounts it", req.Source, sb.LockProto, req.Source)
-	}
-	forced := []string{"lockproto=lock_nolock"}
+	forced := []string{"lockproto=" + proto}
+	table := sb.LockTable
 	if lt := cfg.String("lock_table"); lt != "" {
 		forced = append(forced, "locktable="+lt)
 		if lt != sb.LockTable {
 			d.log.Info("the configured lock table overrides the superblock's", "lock_table", lt, "superblock", sb.LockTable)
 		}
+		table = lt
+	}
+	switch {
+	case proto == "lock_dlm" && sb.LockProto == "lock_nolock":
+		return res, fmt.Errorf("the filesystem on %s was made with lock_nolock (table %q), so only one node may mount it: "+
+			"set lock_protocol = \"lock_nolock\" in the driver \"gfs2\" block and boot ONE node, or make it shareable with "+
+			"tunegfs2 -o lockproto=lock_dlm -o locktable=%s:NAME %s while no node mounts it", req.Source, sb.LockTable, orName(req.ClusterName), req.Source)
+	case proto == "lock_dlm":
+		if err := checkLockTable(table, req.ClusterName, req.Source); err != nil {
+			return res, err
+		}
+	case sb.LockProto == "lock_nolock":
+	case sb.LockProto == "lock_dlm":
+		w := driver.Warnf([]string{"lock_protocol"}, "the filesystem on %s is made for lock_dlm (table %q) and is mounted with lock_nolock", req.Source, sb.LockTable)
+		w.Detail = "no other node may mount it while this node runs, or the filesystem is corrupted"
+		res.Diagnostics = append(res.Diagnostics, w)
+	default:
+		return res, fmt.Errorf("the filesystem on %s records lock protocol %q, which the gfs2 kernel module does not know: set it with tunegfs2 -o lockproto=lock_dlm (or lock_nolock) %s while no node mounts it", req.Source, sb.LockProto, req.Source)
 	}
 	flags, data, replaced := driver.MountOptions(cfg.Strings("mount_options"), req.Options, req.ReadOnly, forced...)
 	for _, o := range replaced {
@@ -88,4 +87,29 @@ func readDevice(path string) (*superblock, error) {
 		return nil, fmt.Errorf("read the GFS2 superblock of %s: %w; is root= the right device and does it hold GFS2 (mkfs.gfs2)?", path, err)
 	}
 	return sb, nil
+}
+
+// checkLockTable makes sure the lock table's cluster part is the cluster's name: the
+// kernel DLM joins lockspaces only of the cluster corosync runs.
+func checkLockTable(table, clusterName, source string) error {
+	cl, fs, ok := strings.Cut(table, ":")
+	if !ok || cl == "" || fs == "" {
+		return fmt.Errorf("the lock table %q of %s is not of the form cluster:filesystem: set it with tunegfs2 -o locktable=%s:NAME %s while no node mounts it", table, source, orName(clusterName), source)
+	}
+	if clusterName == "" {
+		return fmt.Errorf("lock_dlm needs the cluster configuration in the image (its name must be %q, the lock table's cluster part): rebuild the image with --cluster FILE", cl)
+	}
+	if cl != clusterName {
+		return fmt.Errorf("the lock table %q of %s names cluster %q, but this node belongs to cluster %q: the kernel DLM would refuse the lockspace. "+
+			"Rename the cluster in its configuration to %q, or change the table with tunegfs2 -o locktable=%s:%s %s while no node mounts it (or set lock_table in the driver \"gfs2\" block)",
+			table, source, cl, clusterName, cl, clusterName, fs, source)
+	}
+	return nil
+}
+
+func orName(s string) string {
+	if s == "" {
+		return "CLUSTER"
+	}
+	return s
 }

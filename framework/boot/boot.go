@@ -134,6 +134,9 @@ type Config struct {
 	Root RootMounter
 	// CDSL binds the CDSL tree; nil skips the cdsl and cdsltab steps.
 	CDSL CDSLBinder
+	// Cluster starts the cluster stack before the mount; nil skips step
+	// cluster (the root needs none).
+	Cluster ClusterStarter
 
 	// Sysroot is where the root is mounted; "" means /sysroot.
 	Sysroot string
@@ -168,4 +171,4 @@ type Config struct {
 }
 
 // StepNames are the boot's steps in order; each is a valid break point.
-var StepNames = []string{"api-mounts", "cmdline", "modules", "identify", "network", "mount", "cdsl", "cdsltab", "switch-root"}
+var StepNames = []string{"api-mounts", "cmdline", "modules", "identify", "network", "cluster", "mount", "cdsl", "cdsltab", "switch-root"}

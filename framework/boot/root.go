@@ -11,6 +11,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/pid1"
 	"github.com/open-sharedroot/osr/framework/boot/steps"
 	"github.com/open-sharedroot/osr/framework/boot/switchroot"
+	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
@@ -110,6 +111,7 @@ func (s *state) mountRoot(ctx context.Context) error {
 		return steps.Fail(fmt.Errorf("the driver reported success but nothing is mounted on %s", spec.Target), "mount the root filesystem",
 			[]string{what}, "this is a driver bug: report it with the boot log")
 	}
+	s.log.Infof("root mounted (uptime %s)", clusterstack.Uptime())
 	return nil
 }
 

@@ -57,6 +57,7 @@ func Run(ctx context.Context, cfg Config) error {
 		{Name: "modules", Doc: "load drivers for the hardware and the root filesystem", Run: s.loadModules},
 		{Name: "identify", Doc: "find this node in the cluster configuration", Run: s.identify},
 		{Name: "network", Doc: "bring up the node's network", Run: s.network},
+		{Name: "cluster", Doc: "start corosync and dlm_controld and wait for quorum", Run: s.startCluster},
 		{Name: "mount", Doc: "mount the shared root on " + cfg.Sysroot, Run: s.mountRoot},
 		{Name: "cdsl", Doc: "bind the node's CDSL tree", Run: s.bindCDSL},
 		{Name: "cdsltab", Doc: "mount the cdsltab entries for the initrd", Run: s.cdsltab},

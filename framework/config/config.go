@@ -37,6 +37,9 @@ type Config struct {
 	ClusterConfig string
 	// Initrd holds the defaults of `osr build`.
 	Initrd Initrd
+	// ClusterStack holds the cluster_stack block: the corosync/dlm_controld chroot
+	// of a root that needs it (GFS2 with lock_dlm).
+	ClusterStack ClusterStack
 	// Drivers are the driver "<name>" {} blocks.
 	Drivers []*DriverBlock
 	// Files are the files that were read, in order.
@@ -54,6 +57,21 @@ type Initrd struct {
 	ModulesDir  string
 }
 
+// ClusterStack holds the cluster_stack block's settings; zero values mean the
+// defaults.
+type ClusterStack struct {
+	// AuthKey is the build host's corosync key (default /etc/corosync/authkey).
+	AuthKey string
+	// TokenMS is corosync's token timeout in milliseconds.
+	TokenMS int
+	// PostJoinDelay is dlm_controld's post_join_delay in seconds.
+	PostJoinDelay int
+	// Files are more files for the chroot: chroot path → build host path.
+	Files map[string]string
+	// DefRange is where the block starts, for messages.
+	DefRange hcl.Range
+}
+
 // DriverBlock is one driver "<name>" { … } block.
 type DriverBlock struct {
 	Name string
@@ -67,11 +85,12 @@ type DriverBlock struct {
 
 // file is what one HCL file may hold.
 type file struct {
-	DriverDirs    *[]string     `hcl:"driver_dirs,optional"`
-	ListfileDirs  *[]string     `hcl:"listfile_dirs,optional"`
-	ClusterConfig *string       `hcl:"cluster_config,optional"`
-	Initrd        *initrdBlock  `hcl:"initrd,block"`
-	Drivers       []driverBlock `hcl:"driver,block"`
+	DriverDirs    *[]string          `hcl:"driver_dirs,optional"`
+	ListfileDirs  *[]string          `hcl:"listfile_dirs,optional"`
+	ClusterConfig *string            `hcl:"cluster_config,optional"`
+	Initrd        *initrdBlock       `hcl:"initrd,block"`
+	ClusterStack  *clusterStackBlock `hcl:"cluster_stack,block"`
+	Drivers       []driverBlock      `hcl:"driver,block"`
 }
 
 type initrdBlock struct {
@@ -83,6 +102,14 @@ type initrdBlock struct {
 	Kernel      *string   `hcl:"kernel,optional"`
 	ModulesDir  *string   `hcl:"modules_dir,optional"`
 	DefRange    hcl.Range `hcl:",def_range"`
+}
+
+type clusterStackBlock struct {
+	AuthKey       *string            `hcl:"authkey,optional"`
+	Token         *int               `hcl:"token,optional"`
+	PostJoinDelay *int               `hcl:"post_join_delay,optional"`
+	Files         *map[string]string `hcl:"files,optional"`
+	DefRange      hcl.Range          `hcl:",def_range"`
 }
 
 type driverBlock struct {
@@ -180,6 +207,9 @@ func (l *Loader) loadFile(cfg *Config, path string) hcl.Diagnostics {
 	if b := raw.Initrd; b != nil {
 		diags = append(diags, mergeInitrd(&cfg.Initrd, b)...)
 	}
+	if b := raw.ClusterStack; b != nil {
+		diags = append(diags, mergeClusterStack(&cfg.ClusterStack, b)...)
+	}
 	for _, d := range raw.Drivers {
 		if prev := cfg.Driver(d.Name); prev != nil {
 			diags = append(diags, &hcl.Diagnostic{
@@ -226,6 +256,37 @@ func mergeInitrd(dst *Initrd, b *initrdBlock) hcl.Diagnostics {
 	}
 	if b.Modules != nil {
 		dst.Modules = *b.Modules
+	}
+	return diags
+}
+
+func mergeClusterStack(dst *ClusterStack, b *clusterStackBlock) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	dst.DefRange = b.DefRange
+	if b.AuthKey != nil {
+		dst.AuthKey = *b.AuthKey
+	}
+	if b.Token != nil {
+		if *b.Token < 100 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Token timeout too short",
+				Detail: fmt.Sprintf("cluster_stack token = %d: corosync's token timeout is in milliseconds; give at least 100 (corosync's default is 3000).", *b.Token), Subject: b.DefRange.Ptr()})
+		}
+		dst.TokenMS = *b.Token
+	}
+	if b.PostJoinDelay != nil {
+		if *b.PostJoinDelay < 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Negative post_join_delay",
+				Detail: "cluster_stack post_join_delay is in seconds and cannot be negative.", Subject: b.DefRange.Ptr()})
+		}
+		dst.PostJoinDelay = *b.PostJoinDelay
+	}
+	if b.Files != nil {
+		if dst.Files == nil {
+			dst.Files = map[string]string{}
+		}
+		for k, v := range *b.Files {
+			dst.Files[k] = v
+		}
 	}
 	return diags
 }

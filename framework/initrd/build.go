@@ -77,6 +77,7 @@ func Build(ctx context.Context, req *Request) (*Plan, error) {
 	}
 	items = append(items, driverItems...)
 	p.Items = items
+	items, stack := splitClusterStack(items)
 	if err := p.addSkeleton(req, items); err != nil {
 		return nil, err
 	}
@@ -84,6 +85,12 @@ func Build(ctx context.Context, req *Request) (*Plan, error) {
 	req.progress("resolving ELF libraries")
 	if err := p.addItems(ctx, req, items); err != nil {
 		return nil, err
+	}
+	if len(stack) > 0 {
+		req.progress("laying out the cluster stack's chroot")
+		if err := p.addClusterStack(ctx, req, stack); err != nil {
+			return nil, err
+		}
 	}
 	req.progress("resolving kernel modules for %s", req.Kernel.Version())
 	if err := p.addModules(ctx, req, dplan); err != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/driver"
 	"github.com/open-sharedroot/osr/framework/kmod"
 	"github.com/open-sharedroot/osr/framework/listfile"
@@ -47,6 +48,9 @@ type Request struct {
 	// Cluster and ClusterFile are the cluster configuration embedded in the image.
 	Cluster     *cluster.Cluster
 	ClusterFile string
+	// ClusterStack holds the settings of the cluster stack's chroot (osr.hcl's
+	// cluster_stack block), used when the driver asks for the stack's listfile.
+	ClusterStack clusterstack.Settings
 
 	// InitBinary is osr itself, installed as /init (and /usr/bin/osr).
 	InitBinary string

@@ -37,6 +37,9 @@ type Manifest struct {
 	Modules []string `json:"modules"`
 	// Listfiles are the listfiles the image was built from.
 	Listfiles []string `json:"listfiles,omitempty"`
+	// ClusterStack is the image path of the cluster stack's chroot tree (corosync
+	// and dlm_controld, started before the mount), "" when the root needs none.
+	ClusterStack string `json:"cluster_stack,omitempty"`
 }
 
 // Driver describes the driver in the image.

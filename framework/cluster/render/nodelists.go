@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 )
@@ -36,15 +37,46 @@ func OCFS2Conf(c *cluster.Cluster) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// CorosyncConf writes a corosync.conf (totem, nodelist, quorum) for GFS2 on a
-// corosync/dlm cluster: ring0_addr is the node's first static address, or its name
-// when it uses DHCP only; votes other than 1 become quorum_votes.
+// DefaultTokenMS is corosync's token timeout when the configuration names none
+// (<totem token="…"/> in cluster.conf).
+const DefaultTokenMS = 3000
+
+// CorosyncOptions tune the corosync.conf that CorosyncConfWith writes.
+type CorosyncOptions struct {
+	// TokenMS is totem's token timeout in milliseconds; 0 takes the cluster
+	// configuration's <totem token="…"/>, else DefaultTokenMS.
+	TokenMS int
+}
+
+// CorosyncConf writes a corosync.conf for GFS2 on a corosync/dlm cluster with the
+// default options; see CorosyncConfWith.
 func CorosyncConf(c *cluster.Cluster) ([]byte, error) {
+	return CorosyncConfWith(c, CorosyncOptions{})
+}
+
+// CorosyncConfWith writes a corosync.conf (totem, nodelist, quorum) for GFS2 on a
+// corosync/dlm cluster: knet transport with aes256/sha256 crypto through NSS (every
+// node needs the same /etc/corosync/authkey), the token timeout, and a node entry
+// per node whose ring0_addr is the node's first static address, or its name when it
+// uses DHCP only; votes other than 1 become quorum_votes. Quorum is votequorum with
+// two_node for two nodes (which implies wait_for_all: a cold start waits for both),
+// expected_votes (the sum of the votes) otherwise.
+func CorosyncConfWith(c *cluster.Cluster, o CorosyncOptions) ([]byte, error) {
 	if c.Name == "" {
 		return nil, fmt.Errorf("the cluster has no name; corosync needs cluster_name")
 	}
+	token := o.TokenMS
+	if token == 0 {
+		t, err := TotemToken(c)
+		if err != nil {
+			return nil, err
+		}
+		token = t
+	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "totem {\n\tversion: 2\n\tcluster_name: %s\n\ttransport: knet\n}\n\nnodelist {\n", c.Name)
+	fmt.Fprintf(&b, "totem {\n\tversion: 2\n\tcluster_name: %s\n\ttransport: knet\n\ttoken: %d\n", c.Name, token)
+	b.WriteString("\tcrypto_model: nss\n\tcrypto_cipher: aes256\n\tcrypto_hash: sha256\n}\n\nnodelist {\n")
+	votes := 0
 	for _, n := range c.Nodes {
 		addr := firstStaticIP(n)
 		if addr == "" {
@@ -54,7 +86,9 @@ func CorosyncConf(c *cluster.Cluster) ([]byte, error) {
 			return nil, fmt.Errorf("%s: node #%d has neither a static address nor a name", n.Pos, n.ID)
 		}
 		fmt.Fprintf(&b, "\tnode {\n\t\tring0_addr: %s\n\t\tname: %s\n\t\tnodeid: %d\n", addr, n.Name, n.ID)
-		if v := n.EffectiveVotes(); v != 1 {
+		v := n.EffectiveVotes()
+		votes += v
+		if v != 1 {
 			fmt.Fprintf(&b, "\t\tquorum_votes: %s\n", strconv.Itoa(v))
 		}
 		b.WriteString("\t}\n")
@@ -62,7 +96,30 @@ func CorosyncConf(c *cluster.Cluster) ([]byte, error) {
 	b.WriteString("}\n\nquorum {\n\tprovider: corosync_votequorum\n")
 	if len(c.Nodes) == 2 {
 		b.WriteString("\ttwo_node: 1\n")
+	} else {
+		fmt.Fprintf(&b, "\texpected_votes: %d\n", votes)
 	}
 	b.WriteString("}\n")
 	return b.Bytes(), nil
+}
+
+// TotemToken is the token timeout the cluster configuration gives in
+// <totem token="…"/> (milliseconds), or DefaultTokenMS when it gives none.
+func TotemToken(c *cluster.Cluster) (int, error) {
+	for _, e := range c.Extra {
+		if e.Name != "totem" {
+			continue
+		}
+		for _, a := range e.Attrs {
+			if a.Name != "token" {
+				continue
+			}
+			v, err := strconv.Atoi(strings.TrimSpace(a.Value))
+			if err != nil || v < 100 {
+				return 0, fmt.Errorf("%s: <totem token=%q>: want the token timeout in milliseconds (at least 100)", e.Pos, a.Value)
+			}
+			return v, nil
+		}
+	}
+	return DefaultTokenMS, nil
 }
