@@ -34,6 +34,8 @@ Subcommands:
   convert --to FORMAT [-o OUT] [FILE]     write it as hcl, clusterconf, ocfs2 or corosync
   fence NODE [--dry-run]                  fence NODE now with its fence methods (or show them)
   fence-ack NODE [--chroot DIR]           acknowledge that NODE is dead (manual fencing)
+  status [--root DIR]                     this node's corosync, dlm_controld, quorum and lockspaces
+  watch [--root DIR]                      wait until corosync or dlm_controld ends (the systemd unit runs it)
 
 The cluster file is --config FILE (also -c, --clusterconf, -f, --filename), else
 $OSR_CLUSTER_CONF, else /etc/cluster/cluster.conf.

@@ -42,6 +42,10 @@ type Stack struct {
 	Logf func(format string, args ...any)
 	// Poll is the pause between status checks; 0 means 250 ms.
 	Poll time.Duration
+	// SystemdDir receives the unit that watches the daemons on the running
+	// system; "" means /run/systemd/system (the init's /run becomes the new
+	// root's).
+	SystemdDir string
 }
 
 // StartRequest names the node being booted and the bounds of the waits.
@@ -70,6 +74,9 @@ func (s *Stack) defaults() {
 	}
 	if s.Poll == 0 {
 		s.Poll = 250 * time.Millisecond
+	}
+	if s.SystemdDir == "" {
+		s.SystemdDir = "/run/systemd/system"
 	}
 }
 
@@ -113,6 +120,9 @@ func (s *Stack) Start(ctx context.Context, req StartRequest) error {
 		return err
 	}
 	s.Logf("dlm_controld ready in %s (uptime %s)", since(t1), Uptime())
+	if err := WriteUnit(s.SystemdDir, s.Root); err != nil {
+		s.Logf("%v; systemd will not show the cluster stack", err)
+	}
 	return nil
 }
 
