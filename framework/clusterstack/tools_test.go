@@ -62,7 +62,7 @@ Membership information
 func TestParseDLMStatus(t *testing.T) {
 	for out, want := range map[string]bool{
 		"cluster nodeid 1 quorate 1 ring seq 8 8\ndaemon now 12 fence_pid 0\n": true,
-		"cluster nodeid 1 quorate 0 ring seq 4 4\n":                             false,
+		"cluster nodeid 1 quorate 0 ring seq 4 4\n":                            false,
 		"": false,
 	} {
 		if got := ParseDLMStatus(out).Quorate; got != want {
