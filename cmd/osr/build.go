@@ -124,6 +124,9 @@ func runBuild(e *env, args []string) error {
 	if req.DriverConfig, err = decodeDriverConfig(e, cfg, block, d.Info, req.FSType, d); err != nil {
 		return err
 	}
+	if err := checkLockTable(e, cfg, block, d.Info, req.DriverConfig, req.Cluster); err != nil {
+		return err
+	}
 
 	// Listfiles.
 	// Directories given on the command line are host paths; the installed ones lie

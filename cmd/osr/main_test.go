@@ -79,6 +79,8 @@ func TestScript(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("OSR_LOG_LEVEL", "warn")
 			env.Setenv("DRIVERS", drivers)
+			_, file, _, _ := runtime.Caller(0)
+			env.Setenv("LISTFILES", filepath.Join(filepath.Dir(file), "..", "..", "listfiles"))
 			// An empty osr.hcl, so the host's /etc/osr never leaks into a script.
 			empty := filepath.Join(env.WorkDir, ".osr-empty.hcl")
 			if err := os.WriteFile(empty, nil, 0o644); err != nil {

@@ -228,3 +228,14 @@ func Check(c *cluster.Cluster) error {
 	}
 	return errors.Join(errs...)
 }
+
+// CheckLockTable makes sure a GFS2 lock table ("cluster:filesystem") names the
+// cluster corosync runs: the kernel DLM refuses lockspaces of another cluster.
+func CheckLockTable(table string, c *cluster.Cluster) error {
+	cl, _, ok := strings.Cut(table, ":")
+	if !ok || c == nil || cl == c.Name {
+		return nil
+	}
+	return fmt.Errorf("lock table %q names cluster %q, but the cluster configuration %s names it %q: the kernel DLM would refuse the lockspace; "+
+		"use %s:%s (and tunegfs2 -o locktable=… on the filesystem), or rename the cluster", table, cl, c.Pos.File, c.Name, c.Name, table[len(cl)+1:])
+}

@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/driver"
 	"github.com/open-sharedroot/osr/framework/initrd/image"
 	"github.com/open-sharedroot/osr/framework/kmod"
@@ -65,6 +67,13 @@ func Build(ctx context.Context, req *Request) (*Plan, error) {
 	if err := checkContext(ctx); err != nil {
 		return nil, err
 	}
+	var stackFiles []clusterstack.File
+	if slices.Contains(dplan.Listfiles, clusterstack.Listfile) {
+		// Refuse a cluster stack that cannot start before anything else.
+		if stackFiles, err = clusterStackFiles(req); err != nil {
+			return nil, err
+		}
+	}
 
 	req.progress("resolving listfiles")
 	items, err := p.listfileItems(ctx, req, dplan)
@@ -88,7 +97,7 @@ func Build(ctx context.Context, req *Request) (*Plan, error) {
 	}
 	if len(stack) > 0 {
 		req.progress("laying out the cluster stack's chroot")
-		if err := p.addClusterStack(ctx, req, stack); err != nil {
+		if err := p.addClusterStack(ctx, req, stackFiles, stack); err != nil {
 			return nil, err
 		}
 	}

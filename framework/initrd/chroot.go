@@ -34,17 +34,12 @@ func splitClusterStack(items []listfile.Item) (rest, stack []listfile.Item) {
 // directories), the listfile's items, the ELF closure of every ELF file among them
 // (the dlopen'ed plugins' libraries included) and the dynamic linker's cache. The
 // init copies the tree to a tmpfs at boot.
-func (p *Plan) addClusterStack(ctx context.Context, req *Request, items []listfile.Item) error {
-	if req.Cluster == nil {
-		return fmt.Errorf("the root needs the cluster stack (listfile %s: corosync and dlm_controld), which needs the cluster configuration: give it with --cluster FILE or cluster_config in osr.hcl", clusterstack.Listfile)
-	}
-	settings := req.ClusterStack
-	if req.ClusterFile != "" && settings.ClusterFile == "" {
-		settings.ClusterFile, settings.ClusterFileDest = req.ClusterFile, clusterstack.ClusterConfigPath
-	}
-	files, err := clusterstack.Files(req.Cluster, settings)
-	if err != nil {
-		return fmt.Errorf("cluster stack: %w", err)
+func (p *Plan) addClusterStack(ctx context.Context, req *Request, files []clusterstack.File, items []listfile.Item) error {
+	if files == nil {
+		var err error
+		if files, err = clusterStackFiles(req); err != nil {
+			return err
+		}
 	}
 	a := p.Archive
 	in := func(p string) string { return path.Join(clusterstack.ImageDir, p) }
@@ -131,6 +126,23 @@ func (p *Plan) addClusterStack(ctx context.Context, req *Request, items []listfi
 	}
 	p.Manifest.ClusterStack = clusterstack.ImageDir
 	return nil
+}
+
+// clusterStackFiles renders the chroot's own files, refusing a cluster stack that
+// cannot start (no cluster configuration, no authkey, …).
+func clusterStackFiles(req *Request) ([]clusterstack.File, error) {
+	if req.Cluster == nil {
+		return nil, fmt.Errorf("the root needs the cluster stack (listfile %s: corosync and dlm_controld), which needs the cluster configuration: give it with --cluster FILE or cluster_config in osr.hcl", clusterstack.Listfile)
+	}
+	settings := req.ClusterStack
+	if req.ClusterFile != "" && settings.ClusterFile == "" {
+		settings.ClusterFile, settings.ClusterFileDest = req.ClusterFile, clusterstack.ClusterConfigPath
+	}
+	files, err := clusterstack.Files(req.Cluster, settings)
+	if err != nil {
+		return nil, fmt.Errorf("cluster stack: %w", err)
+	}
+	return files, nil
 }
 
 // isELF reports whether the file starts with the ELF magic.
