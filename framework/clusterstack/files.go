@@ -13,6 +13,7 @@ import (
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/cluster/render"
+	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
 )
 
 // DefaultPostJoinDelay is dlm_controld's post_join_delay osr writes (seconds):
@@ -34,8 +35,8 @@ type Settings struct {
 	// Extra are more files for the chroot: chroot path → build host path (keys and
 	// known_hosts files the fence methods name).
 	Extra map[string]string
-	// FenceConf renders the fencing lines of dlm.conf; nil writes none, which
-	// leaves dlm_controld's own default.
+	// FenceConf renders the fencing lines of dlm.conf; nil means fence.DLMConf
+	// with osr's agent at FenceAgentPath.
 	FenceConf func(c *cluster.Cluster) (string, error)
 	// ClusterFile is the cluster configuration to install in the chroot for the
 	// fence agent ("" installs none).
@@ -145,13 +146,15 @@ func DLMConf(c *cluster.Cluster, s Settings) (string, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# written by osr build for cluster %s\npost_join_delay=%d\n", c.Name, delay)
-	if s.FenceConf != nil {
-		f, err := s.FenceConf(c)
-		if err != nil {
-			return "", fmt.Errorf("dlm.conf: %w", err)
-		}
-		b.WriteString(f)
+	fenceConf := s.FenceConf
+	if fenceConf == nil {
+		fenceConf = func(c *cluster.Cluster) (string, error) { return fence.DLMConf(c, FenceAgentPath) }
 	}
+	f, err := fenceConf(c)
+	if err != nil {
+		return "", fmt.Errorf("dlm.conf: %w", err)
+	}
+	b.WriteString(f)
 	return b.String(), nil
 }
 

@@ -29,9 +29,11 @@ func loadCluster(t *testing.T, text string) *cluster.Cluster {
 
 func clusterConf(extra string, nodes int) string {
 	var b strings.Builder
-	b.WriteString("<?xml version=\"1.0\"?>\n<cluster name=\"osrc\" config_version=\"1\">\n" + extra + " <clusternodes>\n")
+	b.WriteString("<?xml version=\"1.0\"?>\n<cluster name=\"osrc\" config_version=\"1\">\n" + extra)
+	b.WriteString(" <fencedevices><fencedevice name=\"admin\" agent=\"fence_manual\"/></fencedevices>\n <clusternodes>\n")
 	for id := 1; id <= nodes; id++ {
 		b.WriteString("  <clusternode name=\"node" + string(rune('0'+id)) + "\" nodeid=\"" + string(rune('0'+id)) + "\" votes=\"1\">\n")
+		b.WriteString("   <fence><method name=\"1\"><device name=\"admin\"/></method></fence>\n")
 		b.WriteString("   <com_info><rootvolume name=\"/dev/vda\" fstype=\"gfs2\"/>")
 		b.WriteString("<eth name=\"eth0\" mac=\"52:54:00:00:01:0" + string(rune('0'+id)) + "\" ip=\"10.0.0." + string(rune('0'+id)) + "\" mask=\"255.255.255.0\"/></com_info>\n  </clusternode>\n")
 	}
@@ -114,6 +116,8 @@ func TestFilesErrors(t *testing.T) {
 			`cluster.conf:3: <cman two_node="0"> in a two-node cluster`},
 		{"bad token", clusterConf(" <totem token=\"fast\"/>\n", 2), func(t *testing.T) string { return writeKey(t, 256, 0o600) },
 			`cluster.conf:3: <totem token="fast">`},
+		{"a node without fencing", strings.Replace(two, `<fence><method name="1"><device name="admin"/></method></fence>`, "", 1), func(t *testing.T) string { return writeKey(t, 256, 0o600) },
+			`node "node1" has no fence method`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
