@@ -65,12 +65,15 @@ demo: deps build
 
 # Benchmarks, each against its anchor on this machine in one run: initrd builds
 # (osr vs dracut and initramfs-tools), CDSL creation (vs cp -a), a cluster query on
-# 1000 nodes, the boot to switch_root (osr vs dracut, NFS root under qemu).
+# 1000 nodes, the boot to switch_root (osr vs dracut, NFS root under qemu), and a
+# two-node GFS2 lock_dlm cluster: per node kernel start to quorum and to the mount,
+# the survivor's recovery after a node is killed.
 bench: deps build
 	scripts/bench-build.sh
 	scripts/bench-cdsl.sh
 	$(GO) test -run '^$$' -bench 'Query1000' -benchtime 20x ./framework/cluster/query
 	$(GO) test -run '^$$' -bench 'BootNFS' -benchtime 3x -timeout 30m ./test/e2e/osrboot
+	$(GO) test -run '^$$' -bench 'GFS2Cluster' -benchtime 1x -timeout 40m ./test/e2e/osrboot
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)/osr/drivers \

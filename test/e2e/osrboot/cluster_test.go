@@ -14,7 +14,7 @@ import (
 )
 
 // populate fills img from the tree with the lab's populate boot.
-func populate(t *testing.T, k *osrlab.Kit, fs string, tree *sharedroot.Tree, img string, params ...string) {
+func populate(t testing.TB, k *osrlab.Kit, fs string, tree *sharedroot.Tree, img string, params ...string) {
 	t.Helper()
 	ctx := context.Background()
 	initrd, err := k.PopulateInitrd(ctx, t.TempDir(), fs)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ type dlmCluster struct {
 // lab's initrd, a network lab with a tap per node, a fence host on its bridge, a
 // fresh corosync authkey, and the initrd for the nodes: fenced by the fence host,
 // corosync's token 5 s (two TCG guests on a busy host miss 3 s tokens).
-func newDLMCluster(t *testing.T, k *osrlab.Kit) *dlmCluster {
+func newDLMCluster(t testing.TB, k *osrlab.Kit) *dlmCluster {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -106,7 +107,7 @@ func newDLMCluster(t *testing.T, k *osrlab.Kit) *dlmCluster {
 // machine is node id of the cluster.
 // Its console shows the kernel's informational messages (DLM and GFS2
 // recovery).
-func (c *dlmCluster) machine(t *testing.T, k *osrlab.Kit, name string, id int, params ...string) qemu.Machine {
+func (c *dlmCluster) machine(t testing.TB, k *osrlab.Kit, name string, id int, params ...string) qemu.Machine {
 	m := machine(t, k, name, c.initrd, append([]string{"loglevel=6"}, params...)...)
 	m.NetNS = c.lab.NS
 	m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: c.lab.Tap(id)}}
@@ -115,7 +116,7 @@ func (c *dlmCluster) machine(t *testing.T, k *osrlab.Kit, name string, id int, p
 }
 
 // start boots node id and registers its qemu with the fence host.
-func (c *dlmCluster) start(t *testing.T, ctx context.Context, m qemu.Machine, id int) *qemu.Instance {
+func (c *dlmCluster) start(t testing.TB, ctx context.Context, m qemu.Machine, id int) *qemu.Instance {
 	t.Helper()
 	in, err := qemu.Start(ctx, m)
 	if err != nil {
@@ -178,26 +179,7 @@ func TestGFS2LockDLMKillAndRecover(t *testing.T) {
 		logClusterTimes(t, in)
 	}
 
-	victim.Kill()
-	killed := time.Now()
-	if err := survivor.Send("write node2\n"); err != nil {
-		t.Fatal(err)
-	}
-	line, err := survivor.Console.WaitFor(ctx, sharedroot.MarkerWrote+"node2")
-	if err != nil {
-		t.Fatalf("the survivor did not write after node 2 died: %v", err)
-	}
-	recovery := time.Since(killed)
-	ev, err := c.fence.WaitFenced(ctx, "node2")
-	if err != nil {
-		t.Fatalf("node 2 was not fenced: %v", err)
-	}
-	t.Logf("recovery: node 2 killed → fenced by the survivor's agent (%+v) → the survivor's write done %.1fs after the kill (%s)", ev, recovery.Seconds(), line.Text)
-	for _, want := range []string{"result success", "dlm: root: dlm_recover"} {
-		if _, ok := survivor.Console.Find(want); !ok {
-			t.Errorf("the survivor's console lacks %q", want)
-		}
-	}
+	killAndRecover(t, ctx, c, survivor, victim)
 
 	m := c.machine(t, k, "kill-node2-rejoin", 2, params...)
 	rejoin := c.start(t, ctx, m, 2)
@@ -217,8 +199,57 @@ func TestGFS2LockDLMKillAndRecover(t *testing.T) {
 	}
 }
 
+// killAndRecover kills node 2 (victim), has node 1 (survivor) write into node
+// 2's file, and checks that node 2 was fenced and its journal replayed. It
+// returns the time from the kill to the end of that write.
+func killAndRecover(t testing.TB, ctx context.Context, c *dlmCluster, survivor, victim *qemu.Instance) time.Duration {
+	t.Helper()
+	before := len(survivor.Console.Lines())
+	victim.Kill()
+	killed := time.Now()
+	if err := survivor.Send("write node2\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := survivor.Console.WaitFor(ctx, sharedroot.MarkerWrote+"node2")
+	if err != nil {
+		t.Fatalf("the survivor did not write after node 2 died: %v", err)
+	}
+	recovery := time.Since(killed)
+	ev, err := c.fence.WaitFenced(ctx, "node2")
+	if err != nil {
+		t.Fatalf("node 2 was not fenced: %v", err)
+	}
+	t.Logf("recovery: node 2 killed, fenced by the survivor's agent (%q, pid %d), the survivor's write done %.1fs after the kill (%s)",
+		ev.Command, ev.PID, recovery.Seconds(), line.Text)
+	lines := survivor.Console.Lines()
+	for _, want := range []string{"result success", "dlm_recover"} {
+		found := false
+		for _, l := range lines[min(before, len(lines)):] {
+			found = found || strings.Contains(l.Text, want)
+		}
+		if !found {
+			t.Errorf("the survivor's console shows no %q after the kill", want)
+		}
+	}
+	return recovery
+}
+
+// uptime is the "(uptime N s)" of the first console line with text, in seconds.
+func uptime(in *qemu.Instance, text string) (float64, bool) {
+	l, ok := in.Console.Find(text)
+	if !ok {
+		return 0, false
+	}
+	i := strings.Index(l.Text, "(uptime ")
+	if i < 0 {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSuffix(l.Text[i+len("(uptime "):], ")"), "s"), 64)
+	return v, err == nil
+}
+
 // waitAll waits until the console shows every text.
-func waitAll(t *testing.T, ctx context.Context, in *qemu.Instance, texts ...string) {
+func waitAll(t testing.TB, ctx context.Context, in *qemu.Instance, texts ...string) {
 	t.Helper()
 	for _, text := range texts {
 		if _, err := in.WaitFor(ctx, text); err != nil {
@@ -229,7 +260,7 @@ func waitAll(t *testing.T, ctx context.Context, in *qemu.Instance, texts ...stri
 
 // command sends a command to the cluster init and returns what it printed up to
 // the end of its status output.
-func command(t *testing.T, ctx context.Context, in *qemu.Instance, cmd string) string {
+func command(t testing.TB, ctx context.Context, in *qemu.Instance, cmd string) string {
 	t.Helper()
 	before := len(in.Console.Lines())
 	if err := in.Send(cmd + "\n"); err != nil {
@@ -256,7 +287,7 @@ func command(t *testing.T, ctx context.Context, in *qemu.Instance, cmd string) s
 
 // logClusterTimes prints when a node became quorate and mounted its root
 // (seconds since its kernel started).
-func logClusterTimes(t *testing.T, in *qemu.Instance) {
+func logClusterTimes(t testing.TB, in *qemu.Instance) {
 	t.Helper()
 	var parts []string
 	for _, what := range []string{"cluster: quorate", "cluster: dlm_controld ready", "mount: root mounted"} {

@@ -34,8 +34,8 @@ func WriteFencedClusterConf(path, name string, nodes []Node, f SSHFence) error {
 		if ip == "" {
 			ip = "dhcp"
 		}
-		fmt.Fprintf(&b, "  <clusternode name=%q nodeid=\"%d\" votes=\"1\">\n", NodeName(n.ID), n.ID)
-		fmt.Fprintf(&b, "   <fence><method name=\"1\"><device name=\"host\" port=%q/></method></fence>\n", NodeName(n.ID))
+		fmt.Fprintf(&b, "  <clusternode name=%q nodeid=\"%d\" votes=\"1\">\n", n.NodeName(), n.ID)
+		fmt.Fprintf(&b, "   <fence><method name=\"1\"><device name=\"host\" port=%q/></method></fence>\n", n.NodeName())
 		fmt.Fprintf(&b, "   <com_info>\n    <rootvolume name=%q fstype=%q/>\n", n.Root, n.RootFS)
 		fmt.Fprintf(&b, "    <eth name=\"eth0\" mac=%q ip=%q mask=%q/>\n", strings.ToUpper(n.MAC), ip, n.Mask)
 		b.WriteString("   </com_info>\n  </clusternode>\n")

@@ -90,8 +90,18 @@ func NodeName(id int) string { return fmt.Sprintf("node%d", id) }
 func Marker(id int) string { return fmt.Sprintf("marker of node %d", id) }
 
 // SharedRoot makes a busybox shared root in dir whose /etc/hostname and
-// /etc/osr-marker are made hostdependent by osr cdsl, one copy per node.
+// /etc/osr-marker are made hostdependent by osr cdsl, one copy per node 1…nodes.
 func (k *Kit) SharedRoot(ctx context.Context, dir string, nodes int) (*sharedroot.Tree, error) {
+	var ns []Node
+	for id := 1; id <= nodes; id++ {
+		ns = append(ns, Node{ID: id})
+	}
+	return k.SharedRootFor(ctx, dir, ns)
+}
+
+// SharedRootFor is SharedRoot for the given nodes: node n's hostname is
+// n.NodeName() and its marker Marker(n.ID).
+func (k *Kit) SharedRootFor(ctx context.Context, dir string, nodes []Node) (*sharedroot.Tree, error) {
 	tree, err := sharedroot.NewTree(ctx, dir, k.Busybox)
 	if err != nil {
 		return nil, err
@@ -106,15 +116,19 @@ func (k *Kit) SharedRoot(ctx context.Context, dir string, nodes int) (*sharedroo
 	if err := tree.WriteFile("etc/os-release", []byte("ID=osrtest\nNAME=\"osr test root\"\n"), 0o644); err != nil {
 		return nil, err
 	}
-	if _, err := k.OSR(ctx, "cdsl", "init", "-r", dir, "--nodes", fmt.Sprint(nodes)); err != nil {
+	maxID := 0
+	for _, n := range nodes {
+		maxID = max(maxID, n.ID)
+	}
+	if _, err := k.OSR(ctx, "cdsl", "init", "-r", dir, "--nodes", fmt.Sprint(maxID)); err != nil {
 		return nil, err
 	}
 	if _, err := k.OSR(ctx, "cdsl", "add", "-r", dir, "-a", "/"+sharedroot.HostnameFile, "/"+sharedroot.MarkerPath); err != nil {
 		return nil, err
 	}
-	for id := 1; id <= nodes; id++ {
-		for rel, content := range map[string]string{sharedroot.HostnameFile: NodeName(id), sharedroot.MarkerPath: Marker(id)} {
-			p := filepath.Join(dir, sharedroot.CDSLTree, fmt.Sprint(id), rel)
+	for _, n := range nodes {
+		for rel, content := range map[string]string{sharedroot.HostnameFile: n.NodeName(), sharedroot.MarkerPath: Marker(n.ID)} {
+			p := filepath.Join(dir, sharedroot.CDSLTree, fmt.Sprint(n.ID), rel)
 			if err := os.WriteFile(p, []byte(content+"\n"), 0o644); err != nil {
 				return nil, err
 			}
@@ -125,11 +139,21 @@ func (k *Kit) SharedRoot(ctx context.Context, dir string, nodes int) (*sharedroo
 
 // Node is one cluster member of a generated cluster.conf.
 type Node struct {
-	ID      int
+	ID int
+	// Name is the node's name; "" means NodeName(ID).
+	Name    string
 	MAC, IP string
 	Mask    string
 	// RootFS and Root are the rootvolume's fstype and name.
 	RootFS, Root string
+}
+
+// NodeName is the node's name: Name, else NodeName(ID).
+func (n Node) NodeName() string {
+	if n.Name != "" {
+		return n.Name
+	}
+	return NodeName(n.ID)
 }
 
 // WriteClusterConf writes a cluster.conf with com_info for the nodes to path.
@@ -141,7 +165,7 @@ func WriteClusterConf(path, name string, nodes []Node) error {
 		if ip == "" {
 			ip = "dhcp"
 		}
-		fmt.Fprintf(&b, "  <clusternode name=%q nodeid=\"%d\" votes=\"1\">\n   <com_info>\n", NodeName(n.ID), n.ID)
+		fmt.Fprintf(&b, "  <clusternode name=%q nodeid=\"%d\" votes=\"1\">\n   <com_info>\n", n.NodeName(), n.ID)
 		fmt.Fprintf(&b, "    <rootvolume name=%q fstype=%q/>\n", n.Root, n.RootFS)
 		fmt.Fprintf(&b, "    <eth name=\"eth0\" mac=%q ip=%q mask=%q/>\n", strings.ToUpper(n.MAC), ip, n.Mask)
 		b.WriteString("   </com_info>\n  </clusternode>\n")

@@ -33,7 +33,7 @@ done
 OSR=/run/initramfs/usr/sbin/osr
 up() { cut -d' ' -f1 /proc/uptime; }
 status() {
-	$OSR cluster status 2>&1 | sed 's/^/OSR-STATUS: /'
+	[ -x $OSR ] && $OSR cluster status 2>&1 | sed "s/^/OSR-STATUS: /"
 	echo "OSR-STATUS-END"
 }
 status

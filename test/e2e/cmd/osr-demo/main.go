@@ -33,7 +33,14 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the work directory (shared root, initrd, console logs)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, *keep)
+	var err error
+	if d, custom, derr := demoFromEnv(*keep); derr != nil {
+		err = derr
+	} else if custom {
+		err = d.run(ctx)
+	} else {
+		err = run(ctx, *keep)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "osr-demo: %v\n", err)
