@@ -134,7 +134,9 @@ func (c *dlmCluster) start(t testing.TB, ctx context.Context, m qemu.Machine, id
 
 // Two nodes start corosync and dlm_controld from osr's initrd, wait for quorum
 // and mount one GFS2 lock_dlm disk at once; each writes to the shared root and
-// reads what the other wrote.
+// sees the other's file. The daemons outlive switch_root (osr cluster status on
+// the running node). Then both shut down cleanly, one after the other: the peer
+// sees a leave, and nobody is fenced.
 func TestGFS2LockDLMTwoNodes(t *testing.T) {
 	k := getKit(t)
 	c := newDLMCluster(t, k)
@@ -151,15 +153,41 @@ func TestGFS2LockDLMTwoNodes(t *testing.T) {
 			sharedroot.MarkerStatus+"quorate:      yes", "OSR-PEERS: node1 node2")...)
 		logClusterTimes(t, in)
 	}
+	// Node 2 shuts down cleanly; node 1 sees it leave, then shuts down too.
+	leave(t, ctx, ins[1])
+	status := command(t, ctx, ins[0], "status")
+	if !strings.Contains(status, "lockspace root: members 1 (last change: member 1 joined 0 remove 1 failed 0") {
+		t.Errorf("node 1 did not see node 2 leave cleanly:\n%s", status)
+	}
+	leave(t, ctx, ins[0])
 	if ev := c.fence.Fenced(); len(ev) > 0 {
 		t.Errorf("a node was fenced in a clean run: %+v", ev)
+	}
+}
+
+// leave has the node shut down the way systemd-shutdown ends: back into the
+// cluster stack's chroot, /shutdown unmounts the root and leaves the cluster.
+// The node powers off.
+func leave(t testing.TB, ctx context.Context, in *qemu.Instance) {
+	t.Helper()
+	if err := in.Send("leave\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitAll(t, ctx, in, sharedroot.MarkerLeaving, "dlm_controld (pid", "the node left the cluster")
+	select {
+	case <-in.Done():
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("%s did not power off after leaving the cluster", in.Machine.Name)
+	case <-ctx.Done():
+		t.Fatal(ctx.Err())
 	}
 }
 
 // Two nodes write to one GFS2 lock_dlm disk; the host kills node 2's qemu. The
 // survivor's dlm_controld runs osr's fence agent, which has the fence host make
 // sure node 2 is dead; the survivor replays node 2's journal and writes into the
-// file whose lock node 2 held. Node 2 reboots and rejoins while node 1 runs on.
+// file whose lock node 2 held. Node 2 reboots and rejoins while node 1 runs on,
+// and finally leaves cleanly.
 func TestGFS2LockDLMKillAndRecover(t *testing.T) {
 	k := getKit(t)
 	c := newDLMCluster(t, k)
@@ -193,6 +221,12 @@ func TestGFS2LockDLMKillAndRecover(t *testing.T) {
 	status := command(t, ctx, survivor, "status")
 	if !strings.Contains(status, "lockspace root: members 1 2") {
 		t.Errorf("after the rejoin the survivor's lockspace is not back to two members:\n%s", status)
+	}
+	// The rejoined node 2 leaves cleanly: no fencing, the survivor sees a leave.
+	leave(t, ctx, rejoin)
+	status = command(t, ctx, survivor, "status")
+	if !strings.Contains(status, "lockspace root: members 1 (last change: member 1 joined 0 remove 1 failed 0") {
+		t.Errorf("the survivor did not see node 2 leave cleanly:\n%s", status)
 	}
 	if n := len(c.fence.Fenced()); n != 1 {
 		t.Errorf("%d fencings; want exactly one (node 2, once): %+v", n, c.fence.Fenced())
