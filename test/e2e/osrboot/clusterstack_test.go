@@ -173,7 +173,7 @@ func leave(t testing.TB, ctx context.Context, in *qemu.Instance) {
 	if err := in.Send("leave\n"); err != nil {
 		t.Fatal(err)
 	}
-	waitAll(t, ctx, in, sharedroot.MarkerLeaving, "dlm_controld (pid", "the node left the cluster")
+	waitAll(t, ctx, in, sharedroot.MarkerLeaving, "osr shutdown: cluster: dlm_controld (pid", "the node left the cluster")
 	select {
 	case <-in.Done():
 	case <-time.After(2 * time.Minute):
