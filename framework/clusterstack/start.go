@@ -89,20 +89,21 @@ func (s *Stack) Start(ctx context.Context, req StartRequest) error {
 		return errors.New("no cluster configuration in this image; corosync needs one (osr build --cluster FILE)")
 	}
 	t0 := time.Now()
-	n, err := makeChroot(s.Image, s.Root, s.Self)
-	if err != nil {
-		return fmt.Errorf("cluster chroot: %w", err)
-	}
-	s.Logf("cluster chroot on %s: %.1f MB copied in %s", s.Root, float64(n)/(1<<20), since(t0))
-	if s.Output == nil {
-		con, err := os.OpenFile("/dev/console", os.O_WRONLY|syscall.O_NOCTTY, 0)
+	// A retry after the rescue shell finds the chroot and corosync in place.
+	if pid, err := runningPID(s.Root, "corosync"); err == nil {
+		s.Logf("corosync runs already (pid %d) in %s", pid, s.Root)
+	} else {
+		n, err := makeChroot(s.Image, s.Root, s.Self)
 		if err != nil {
-			return fmt.Errorf("open the console for the daemons' output: %w", err)
+			return fmt.Errorf("cluster chroot: %w", err)
 		}
-		s.Output = con
-	}
-	if err := s.startDaemon(ctx, "corosync", corosyncBin, "-f"); err != nil {
-		return err
+		s.Logf("cluster chroot on %s: %.1f MB copied in %s", s.Root, float64(n)/(1<<20), since(t0))
+		if err := s.openOutput(); err != nil {
+			return err
+		}
+		if err := s.startDaemon(ctx, "corosync", corosyncBin, "-f"); err != nil {
+			return err
+		}
 	}
 	wait := req.QuorumWait
 	if wait <= 0 {
@@ -111,10 +112,17 @@ func (s *Stack) Start(ctx context.Context, req StartRequest) error {
 	if err := s.waitQuorum(ctx, req, wait); err != nil {
 		return err
 	}
-	s.Logf("quorate %s after corosync started (uptime %s)", since(t0), Uptime())
+	s.Logf("quorate %s into the step (uptime %s)", since(t0), Uptime())
 	t1 := time.Now()
-	if err := s.startDaemon(ctx, "dlm_controld", dlmControldBin, "--foreground"); err != nil {
-		return err
+	if pid, err := runningPID(s.Root, "dlm_controld"); err == nil {
+		s.Logf("dlm_controld runs already (pid %d)", pid)
+	} else {
+		if err := s.openOutput(); err != nil {
+			return err
+		}
+		if err := s.startDaemon(ctx, "dlm_controld", dlmControldBin, "--foreground"); err != nil {
+			return err
+		}
 	}
 	if err := s.waitDLM(ctx); err != nil {
 		return err
@@ -123,6 +131,19 @@ func (s *Stack) Start(ctx context.Context, req StartRequest) error {
 	if err := WriteUnit(s.SystemdDir, s.Root); err != nil {
 		s.Logf("%v; systemd will not show the cluster stack", err)
 	}
+	return nil
+}
+
+// openOutput opens the console for the daemons' output unless Output is set.
+func (s *Stack) openOutput() error {
+	if s.Output != nil {
+		return nil
+	}
+	con, err := os.OpenFile("/dev/console", os.O_WRONLY|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return fmt.Errorf("open the console for the daemons' output: %w", err)
+	}
+	s.Output = con
 	return nil
 }
 
