@@ -82,6 +82,11 @@ func (*ocfs2Driver) ValidateConfig(_ context.Context, req driver.ValidateRequest
 	} else if keep >= idle {
 		ds = append(ds, driver.Errorf([]string{"keepalive_delay_ms"}, "keepalive_delay_ms (%d) must be less than idle_timeout_ms (%d), or o2net refuses the configuration", keep, idle))
 	}
+	if cfg.String("cluster_stack") == "user" {
+		d := driver.Errorf([]string{"cluster_stack"}, "cluster_stack \"user\" cannot boot: this ocfs2 driver cannot start the user-space stack (ocfs2_stack_user with corosync and dlm_controld)")
+		d.Detail = `use cluster_stack = "o2cb" (the in-kernel stack, for a filesystem made with mkfs.ocfs2 --cluster-stack=o2cb) or "local" on one node (mkfs.ocfs2 -M local); GFS2 with lock_dlm runs on corosync and dlm_controld`
+		ds = append(ds, d)
+	}
 	if cfg.String("heartbeat") == "global" && cfg.String("cluster_stack") != "o2cb" {
 		ds = append(ds, driver.Errorf([]string{"heartbeat"}, "global heartbeat exists only with the o2cb stack"))
 	}

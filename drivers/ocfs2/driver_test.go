@@ -33,6 +33,7 @@ func TestValidateConfig(t *testing.T) {
 		{"keepalive above idle", map[string]cty.Value{"keepalive_delay_ms": cty.NumberIntVal(40000)}, "keepalive_delay_ms"},
 		{"global heartbeat on user stack", map[string]cty.Value{"heartbeat": cty.StringVal("global"), "cluster_stack": cty.StringVal("user")}, "heartbeat"},
 		{"heartbeat option", map[string]cty.Value{"mount_options": dt.Strings("heartbeat=none")}, "mount_options"},
+		{"user stack", map[string]cty.Value{"cluster_stack": cty.StringVal("user")}, "cluster_stack"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +53,6 @@ func TestPlan(t *testing.T) {
 		required []string
 	}{
 		{"o2cb", []string{"ocfs2", "ocfs2_stack_o2cb", "ocfs2_nodemanager", "ocfs2_dlm", "configfs"}, "dlm", nil},
-		{"user", []string{"ocfs2", "ocfs2_stack_user", "dlm", "configfs"}, "ocfs2_stack_o2cb", []string{"corosync", "dlm_controld"}},
 		{"local", []string{"ocfs2", "ocfs2_stackglue"}, "ocfs2_nodemanager", nil},
 	}
 	for _, tt := range tests {
