@@ -68,4 +68,3 @@ func TestRunClusterStackFailureStopsBeforeTheMount(t *testing.T) {
 		t.Errorf("the root was mounted although the cluster stack failed")
 	}
 }
-
