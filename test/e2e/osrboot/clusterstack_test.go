@@ -105,10 +105,10 @@ func newDLMCluster(t testing.TB, k *osrlab.Kit) *dlmCluster {
 }
 
 // machine is node id of the cluster.
-// Its console shows the kernel's informational messages (DLM and GFS2
-// recovery).
+// Its console shows the kernel's informational messages (KERN_INFO: DLM and
+// GFS2 recovery).
 func (c *dlmCluster) machine(t testing.TB, k *osrlab.Kit, name string, id int, params ...string) qemu.Machine {
-	m := machine(t, k, name, c.initrd, append([]string{"loglevel=6"}, params...)...)
+	m := machine(t, k, name, c.initrd, append([]string{"loglevel=7"}, params...)...)
 	m.NetNS = c.lab.NS
 	m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: c.lab.Tap(id)}}
 	m.Disks = []qemu.Disk{{Path: c.img, Mode: qemu.Shared}}
@@ -244,11 +244,11 @@ func killAndRecover(t testing.TB, ctx context.Context, c *dlmCluster, survivor, 
 	if err := survivor.Send("write node2\n"); err != nil {
 		t.Fatal(err)
 	}
-	line, err := survivor.Console.WaitFor(ctx, sharedroot.MarkerWrote+"node2")
-	if err != nil {
+	if _, err := survivor.Console.WaitFor(ctx, sharedroot.MarkerWrote+"node2"); err != nil {
 		t.Fatalf("the survivor did not write after node 2 died: %v", err)
 	}
 	recovery := time.Since(killed)
+	line := wholeLine(ctx, survivor, sharedroot.MarkerWrote+"node2", "s)")
 	ev, err := c.fence.WaitFenced(ctx, "node2")
 	if err != nil {
 		t.Fatalf("node 2 was not fenced: %v", err)
@@ -266,6 +266,21 @@ func killAndRecover(t testing.TB, ctx context.Context, c *dlmCluster, survivor, 
 		}
 	}
 	return recovery
+}
+
+// wholeLine returns the first console line with text once it ends in end (the
+// console's last line may still be arriving).
+func wholeLine(ctx context.Context, in *qemu.Instance, text, end string) qemu.Line {
+	for {
+		l, ok := in.Console.Find(text)
+		if ok && strings.HasSuffix(l.Text, end) || ctx.Err() != nil {
+			return l
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // uptime is the "(uptime N s)" of the first console line with text, in seconds.

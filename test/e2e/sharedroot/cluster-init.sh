@@ -12,7 +12,7 @@
 #   OSR-HOSTNAME: / OSR-MARKER: / OSR-ROOT:   as the standard test init
 #   OSR-STATUS: …        osr cluster status, line by line; OSR-STATUS-END after it
 #   OSR-PEERS: …         once osr.e2e.peers=N nodes of osr.e2e.run=ID write
-#   OSR-WROTE: NODE in SECONDS
+#   OSR-WROTE: NODE (in SECONDS s)
 #   OSR-INIT-DONE        after the peers line: the node is up and writing
 export PATH=/bin:/sbin
 mount -t proc proc /proc 2>/dev/null
@@ -60,7 +60,7 @@ while read -r cmd arg; do
 		t0=$(up)
 		echo "written by $HOST" >>"/osr-shared/$RUN.$arg" && sync
 		t1=$(up)
-		echo "OSR-WROTE: $arg in $(awk "BEGIN { print $t1 - $t0 }")"
+		echo "OSR-WROTE: $arg (in $(awk "BEGIN { print $t1 - $t0 }")s)"
 		;;
 	status) status ;;
 	leave)

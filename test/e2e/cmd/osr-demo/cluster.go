@@ -361,7 +361,7 @@ func (b *demoBoot) boot(ctx context.Context) error {
 	ins := make([]*qemu.Instance, len(b.nodes))
 	start := time.Now()
 	for i, n := range b.nodes {
-		m := b.kit.Machine(n.NodeName(), b.initrd, b.work, append([]string{"loglevel=6"}, sharedroot.PeersParams(peers, demoRun)...)...)
+		m := b.kit.Machine(n.NodeName(), b.initrd, b.work, append([]string{"loglevel=7"}, sharedroot.PeersParams(peers, demoRun)...)...)
 		m.Timeout = 30 * time.Minute
 		m.NetNS = b.lab.NS
 		m.NICs = []qemu.NIC{{MAC: n.MAC, Tap: b.lab.Tap(i + 1)}}
@@ -432,11 +432,19 @@ func (b *demoBoot) killOne(ctx context.Context, ins []*qemu.Instance) error {
 	if err := survivor.Send("write " + b.d.kill + "\n"); err != nil {
 		return err
 	}
-	wrote, err := survivor.Console.WaitFor(ctx, sharedroot.MarkerWrote+b.d.kill)
-	if err != nil {
+	if _, err := survivor.Console.WaitFor(ctx, sharedroot.MarkerWrote+b.d.kill); err != nil {
 		return fmt.Errorf("%s did not write after %s died: %w", survivorName, b.d.kill, err)
 	}
 	took := time.Since(killed)
+	// The line may still be arriving: wait for its end.
+	wrote, err := survivor.Console.WaitFor(ctx, sharedroot.MarkerWrote+b.d.kill+" (in ")
+	for err == nil && !strings.HasSuffix(wrote.Text, "s)") {
+		time.Sleep(100 * time.Millisecond)
+		wrote, _ = survivor.Console.Find(sharedroot.MarkerWrote + b.d.kill)
+	}
+	if err != nil {
+		return err
+	}
 	fmt.Printf("    what %s's console said meanwhile:\n", survivorName)
 	lines := survivor.Console.Lines()
 	for _, l := range lines[min(before, len(lines)):] {
