@@ -438,7 +438,7 @@ func (b *demoBoot) killOne(ctx context.Context, ins []*qemu.Instance) error {
 	took := time.Since(killed)
 	// The line may still be arriving: wait for its end.
 	wrote, err := survivor.Console.WaitFor(ctx, sharedroot.MarkerWrote+b.d.kill+" (in ")
-	for err == nil && !strings.HasSuffix(wrote.Text, "s)") {
+	for err == nil && !strings.HasSuffix(wrote.Text, "s)") && ctx.Err() == nil {
 		time.Sleep(100 * time.Millisecond)
 		wrote, _ = survivor.Console.Find(sharedroot.MarkerWrote + b.d.kill)
 	}
