@@ -108,19 +108,35 @@ func Files(c *cluster.Cluster, s Settings) ([]File, error) {
 	if s.ClusterFile != "" {
 		files = append(files, File{Path: s.ClusterFileDest, Source: s.ClusterFile, Mode: 0o600, Secret: true})
 	}
-	var extra []string
-	for dst := range s.Extra {
-		extra = append(extra, dst)
+	extra := map[string]string{}
+	for dst, src := range s.Extra {
+		extra[dst] = src
 	}
-	sort.Strings(extra)
-	for _, dst := range extra {
-		src := s.Extra[dst]
+	// The fence devices' keys, known_hosts and password scripts, from the build
+	// host at the same paths unless the files setting names another source.
+	fenceFiles, err := fence.Files(c)
+	if err != nil {
+		return nil, fmt.Errorf("fencing: %w", err)
+	}
+	for _, p := range fenceFiles {
+		if _, ok := extra[p]; !ok {
+			extra[p] = p
+		}
+	}
+	var dsts []string
+	for dst := range extra {
+		dsts = append(dsts, dst)
+	}
+	sort.Strings(dsts)
+	for _, dst := range dsts {
+		src := extra[dst]
 		if !path.IsAbs(dst) {
 			return nil, fmt.Errorf("cluster_stack files: %q: the chroot path must be absolute", dst)
 		}
 		st, err := os.Stat(src)
 		if err != nil {
-			return nil, fmt.Errorf("cluster_stack files: %s for %s: %w", src, dst, err)
+			return nil, fmt.Errorf("file %s for the cluster stack's chroot (a fence device reads it, or cluster_stack files names it): %w; "+
+				"create it, or name where it is on this host with cluster_stack { files = { %q = \"PATH\" } } in osr.hcl", dst, err, dst)
 		}
 		files = append(files, File{Path: dst, Source: src, Mode: st.Mode().Perm(), Secret: st.Mode().Perm()&0o077 == 0})
 	}

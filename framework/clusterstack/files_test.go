@@ -116,6 +116,9 @@ func TestFilesErrors(t *testing.T) {
 			`cluster.conf:3: <cman two_node="0"> in a two-node cluster`},
 		{"bad token", clusterConf(" <totem token=\"fast\"/>\n", 2), func(t *testing.T) string { return writeKey(t, 256, 0o600) },
 			`cluster.conf:3: <totem token="fast">`},
+		{"a fence key missing on the build host", strings.ReplaceAll(two, `<fencedevice name="admin" agent="fence_manual"/>`,
+			`<fencedevice name="admin" agent="fence_osr_ssh" ipaddr="10.0.0.9" login="fence" identity_file="/nonexistent/fence_id" known_hosts="/nonexistent/known_hosts" command="off {node}"/>`),
+			func(t *testing.T) string { return writeKey(t, 256, 0o600) }, "file /nonexistent/fence_id for the cluster stack's chroot (a fence device reads it"},
 		{"a node without fencing", strings.Replace(two, `<fence><method name="1"><device name="admin"/></method></fence>`, "", 1), func(t *testing.T) string { return writeKey(t, 256, 0o600) },
 			`node "node1" has no fence method`},
 	}
