@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
 )
 
@@ -20,8 +21,8 @@ func init() {
 	clusterSubs["fence"] = clusterSub{summary: "fence a node with its fence methods now (or show them)", run: runClusterFence}
 }
 
-// defaultChroot is the cluster-services chroot on a running node (clusterstack.RunDir).
-const defaultChroot = "/run/initramfs"
+// defaultChroot is the cluster-services chroot on a running node.
+const defaultChroot = clusterstack.RunDir
 
 const fenceAckUsage = `osr cluster fence-ack NODE [--chroot DIR] [--wait DURATION] [--config FILE]
 

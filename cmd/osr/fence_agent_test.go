@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
 	"github.com/open-sharedroot/osr/test/e2e/fencehost"
 )
@@ -159,5 +160,18 @@ func TestFenceAgentProcess(t *testing.T) {
 	// A node the configuration does not know.
 	if code := run(fmt.Sprintf("config=%s\nnode=9\n", conf)); code != fence.ExitConfig {
 		t.Errorf("node 9: exit %d, want %d", code, fence.ExitConfig)
+	}
+}
+
+// The chroot the cluster stack builds and the agent agree on where things are.
+func TestFencePathsMatchTheChroot(t *testing.T) {
+	if fence.ClusterConfigPath != clusterstack.ClusterConfigPath {
+		t.Errorf("the agent reads %s, the chroot has the cluster file at %s", fence.ClusterConfigPath, clusterstack.ClusterConfigPath)
+	}
+	if filepath.Base(clusterstack.FenceAgentPath) != fence.AgentName {
+		t.Errorf("the chroot's agent %s is not named %s, so osr would not act as the agent", clusterstack.FenceAgentPath, fence.AgentName)
+	}
+	if defaultChroot != clusterstack.RunDir {
+		t.Errorf("fence-ack looks for the chroot at %s, the stack runs in %s", defaultChroot, clusterstack.RunDir)
 	}
 }
