@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -15,51 +14,40 @@ import (
 
 // TestMain lets the test binary act as the osr command inside testscripts.
 func TestMain(m *testing.M) {
+	if os.Getenv(exitrdChildEnv) != "" {
+		// TestShutdownFromExitrd's child ends in an exec of /shutdown and
+		// never returns: testscript.Main would leave its temporary copy of
+		// this binary behind.
+		os.Exit(m.Run())
+	}
 	testscript.Main(m, map[string]func(){
 		"osr": func() { os.Exit(Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
 
-var (
-	driversOnce sync.Once
-	driversDir  string
-	driversErr  error
-)
-
 // builtDrivers builds the four drivers and the example third-party driver (from its
-// own module) once per test run, into a directory scripts find as $DRIVERS.
+// own module) into a temporary directory of t, which scripts find as $DRIVERS.
 func builtDrivers(t *testing.T) string {
 	t.Helper()
-	driversOnce.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
-		repo := filepath.Join(filepath.Dir(file), "..", "..")
-		dir, err := os.MkdirTemp("", "osr-drivers-")
-		if err != nil {
-			driversErr = err
-			return
-		}
-		driversDir = dir
-		builds := []struct{ dir, pkg, out string }{
-			{repo, "./drivers/nfs", "osr-driver-nfs"},
-			{repo, "./drivers/gfs2", "osr-driver-gfs2"},
-			{repo, "./drivers/ocfs2", "osr-driver-ocfs2"},
-			{repo, "./drivers/ext3", "osr-driver-ext3"},
-			{filepath.Join(repo, "examples", "osr-driver-squashfs"), ".", filepath.Join("third-party", "osr-driver-squashfs")},
-		}
-		for _, b := range builds {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b.out), b.pkg)
-			cmd.Dir = b.dir
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				driversErr = &buildError{b.pkg, string(out), err}
-				return
-			}
-		}
-	})
-	if driversErr != nil {
-		t.Fatal(driversErr)
+	_, file, _, _ := runtime.Caller(0)
+	repo := filepath.Join(filepath.Dir(file), "..", "..")
+	dir := t.TempDir()
+	builds := []struct{ dir, pkg, out string }{
+		{repo, "./drivers/nfs", "osr-driver-nfs"},
+		{repo, "./drivers/gfs2", "osr-driver-gfs2"},
+		{repo, "./drivers/ocfs2", "osr-driver-ocfs2"},
+		{repo, "./drivers/ext3", "osr-driver-ext3"},
+		{filepath.Join(repo, "examples", "osr-driver-squashfs"), ".", filepath.Join("third-party", "osr-driver-squashfs")},
 	}
-	return driversDir
+	for _, b := range builds {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b.out), b.pkg)
+		cmd.Dir = b.dir
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatal(&buildError{b.pkg, string(out), err})
+		}
+	}
+	return dir
 }
 
 type buildError struct {
