@@ -72,7 +72,9 @@ func Launch(ctx context.Context, path string, opts LaunchOptions) (*Process, err
 		SyncStderr:       nil,
 	}
 	if opts.SocketDir != "" {
-		cfg.UnixSocketConfig = &plugin.UnixSocketConfig{TempDir: opts.SocketDir}
+		// The driver reads the directory from its environment; go-plugin's
+		// UnixSocketConfig.TempDir reaches a plugin only through a RunnerFunc.
+		cmd.Env = append(cmd.Env, plugin.EnvUnixSocketDir+"="+opts.SocketDir)
 	}
 	if len(opts.SHA256) > 0 {
 		cfg.SecureConfig = &plugin.SecureConfig{Checksum: opts.SHA256, Hash: sha256.New()}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,10 @@ func launchSelf(t *testing.T, mode string, opts driver.LaunchOptions) (*driver.P
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = 5 * time.Second
 	}
+	if opts.SocketDir == "" {
+		// A driver that crashes or is killed leaves its socket behind.
+		opts.SocketDir = t.TempDir()
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +74,21 @@ func gone(pid int) bool {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return false
+}
+
+// The driver's socket lies in LaunchOptions.SocketDir (at boot a directory
+// that exists in the initrd).
+func TestLaunchSocketDir(t *testing.T) {
+	dir := t.TempDir()
+	p, err := launchSelf(t, "serve", driver.LaunchOptions{SocketDir: dir})
+	if err != nil {
+		t.Fatalf("Launch() error = %v", err)
+	}
+	defer p.Kill()
+	socks, _ := filepath.Glob(filepath.Join(dir, "plugin*"))
+	if len(socks) != 1 {
+		t.Errorf("sockets in the socket dir %s: %v, want one", dir, socks)
+	}
 }
 
 func TestLaunchRealProcess(t *testing.T) {

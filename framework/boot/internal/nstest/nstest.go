@@ -40,6 +40,9 @@ func RequireRoot(t *testing.T) {
 // with flags as clone flags), copies its output to the test log, fails the
 // test when the child fails, and returns false. With CLONE_NEWNS the child
 // first makes every mount private, so nothing it mounts reaches the host.
+// The child's temporary directory ($TMPDIR, so its t.TempDir too) lies in
+// one of the parent's, removed when the test ends: a child that ends by
+// exec'ing another program never cleans up itself.
 func InChild(t *testing.T, flags uintptr) bool {
 	t.Helper()
 	RequireRoot(t)
@@ -56,7 +59,7 @@ func InChild(t *testing.T, flags uintptr) bool {
 		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
 	}
 	cmd := exec.Command(os.Args[0], "-test.run="+strings.Join(parts, "/"), "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), envKey+"="+t.Name())
+	cmd.Env = append(os.Environ(), envKey+"="+t.Name(), "TMPDIR="+t.TempDir())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.CombinedOutput()
 	t.Logf("namespaced child:\n%s", out)
