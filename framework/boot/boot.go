@@ -163,10 +163,11 @@ type Config struct {
 	NetworkUp func(ctx context.Context, ifaces []netconf.Interface, o netconf.Options) (netconf.Result, error)
 	// SwitchRoot switches to the new root; nil is switchroot.Switch.
 	SwitchRoot func(o switchroot.Options) error
-	// Handover prepares the running system's shutdown right before the
-	// switch (the exitrd in /run/initramfs, systemd's runtime configuration
-	// in /run); nil is shutdown.Handover when SwitchRoot is the real switch,
-	// else nothing.
+	// Handover prepares the running system right before the switch: the
+	// exitrd in /run/initramfs and systemd's runtime configuration in /run
+	// (shutdown.Handover), and systemd-tmpfiles' lines for CDSL links
+	// (cdsltmpfiles); nil does that when SwitchRoot is the real switch, else
+	// nothing.
 	Handover func(o shutdown.HandoverOptions) (shutdown.Runtime, error)
 }
 

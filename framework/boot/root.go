@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/open-sharedroot/osr/framework/boot/cdsltmpfiles"
 	"github.com/open-sharedroot/osr/framework/boot/netconf"
 	"github.com/open-sharedroot/osr/framework/boot/pid1"
 	"github.com/open-sharedroot/osr/framework/boot/steps"
 	"github.com/open-sharedroot/osr/framework/boot/switchroot"
+	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
 	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/shutdown"
 )
@@ -219,4 +221,31 @@ func rootLinks(res netconf.Result) []shutdown.Link {
 		})
 	}
 	return out
+}
+
+// handover is the real Handover: the shutdown's, then the tmpfiles.d
+// overrides for the root's CDSL links (none when the root has no CDSL
+// inventory).
+func handover(o shutdown.HandoverOptions) (shutdown.Runtime, error) {
+	rt, err := shutdown.Handover(o)
+	if err != nil {
+		return rt, err
+	}
+	l, lerr := inventory.FindLayout(o.Sysroot, "")
+	if lerr != nil {
+		return rt, nil
+	}
+	files, err := cdsltmpfiles.Overrides(o.Sysroot, l.LinkDir())
+	if err != nil {
+		return rt, err
+	}
+	var out []shutdown.File
+	for _, f := range files {
+		out = append(out, shutdown.File{Path: f.Name, Data: f.Data})
+	}
+	run := o.RunDir
+	if run == "" {
+		run = "/run"
+	}
+	return rt, shutdown.WriteRuntime(run, out)
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/steps"
 	"github.com/open-sharedroot/osr/framework/boot/switchroot"
 	"github.com/open-sharedroot/osr/framework/kmod/loader"
-	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
 // state is what the steps hand on to each other.
@@ -88,7 +87,7 @@ func (c *Config) defaults() {
 	if c.SwitchRoot == nil {
 		c.SwitchRoot = switchroot.Switch
 		if c.Handover == nil {
-			c.Handover = shutdown.Handover
+			c.Handover = handover
 		}
 	}
 	if c.Reaper == nil {
