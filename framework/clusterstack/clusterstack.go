@@ -24,12 +24,17 @@
 //
 // at boot:
 //
-//	s := &clusterstack.Stack{Cluster: c, Starter: reaper, Logf: log.Infof}
+//	s := &clusterstack.Stack{Cluster: c, Runner: reaper, Logf: log.Infof}
 //	err := s.Start(ctx, clusterstack.StartRequest{NodeID: 1, NodeName: "node1"})
 //
 // on a running node:
 //
-//	st, err := clusterstack.ReadStatus(ctx, clusterstack.RunDir)
+//	st := clusterstack.ReadStatus(ctx, clusterstack.RunDir, nil)
+//	err = st.Write(os.Stdout)
+//
+// and at shutdown, from /shutdown inside the chroot once the root is unmounted:
+//
+//	err := clusterstack.Leave(ctx, clusterstack.LeaveOptions{})
 package clusterstack
 
 // ImageDir is where an image keeps the chroot's files; the init copies them to
