@@ -1,8 +1,10 @@
 package clusterstack
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,5 +63,45 @@ func TestUnit(t *testing.T) {
 	}
 	if err := WriteUnit(dir, RunDir); err != nil {
 		t.Errorf("writing the unit twice: %v", err)
+	}
+}
+
+// TestUnitLoadsInSystemd hands the unit to systemd-analyze verify: systemd loads
+// it without complaint and without default dependencies.
+func TestUnitLoadsInSystemd(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze is not installed")
+	}
+	root, units := t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "usr/sbin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, OSRPath), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteUnit(units, root); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(analyze, "verify", "--man=no", "--recursive-errors=no", filepath.Join(units, UnitName))
+	cmd.Env = append(os.Environ(), "SYSTEMD_LOG_LEVEL=debug", "SYSTEMD_UNIT_PATH="+units)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("systemd-analyze verify: %v\n%s%s", err, stdout.Bytes(), stderr.Bytes())
+	}
+	text := stdout.String() + "\n" + stderr.String()
+	if !strings.Contains(text, "DefaultDependencies: no") {
+		t.Errorf("the unit keeps its default dependencies:\n%s", text)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.Contains(line, units) {
+			continue
+		}
+		for _, bad := range []string{"Unknown key", "Unknown section", "Failed to parse", "Invalid", "not executable"} {
+			if strings.Contains(line, bad) {
+				t.Errorf("systemd complains: %s", line)
+			}
+		}
 	}
 }
