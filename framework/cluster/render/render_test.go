@@ -166,3 +166,35 @@ func TestParseFormat(t *testing.T) {
 		t.Errorf("Convert = %q, %v", s, err)
 	}
 }
+
+func TestCorosyncToken(t *testing.T) {
+	c := load(t, "large.conf")
+	tests := []struct {
+		name  string
+		totem []cluster.Attr
+		opt   int
+		want  string
+	}{
+		{"default", nil, 0, "\ttoken: 3000\n"},
+		{"from <totem token>", []cluster.Attr{{Name: "token", Value: "8000"}}, 0, "\ttoken: 8000\n"},
+		{"the option wins", []cluster.Attr{{Name: "token", Value: "8000"}}, 5000, "\ttoken: 5000\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cc := *c
+			cc.Extra = nil
+			if tt.totem != nil {
+				cc.Extra = []cluster.Element{{Name: "totem", Attrs: tt.totem}}
+			}
+			out, err := CorosyncConfWith(&cc, CorosyncOptions{TokenMS: tt.opt})
+			if err != nil || !strings.Contains(string(out), tt.want) {
+				t.Errorf("CorosyncConfWith = %v\n%s; want %q", err, out, tt.want)
+			}
+		})
+	}
+	cc := *c
+	cc.Extra = []cluster.Element{{Name: "totem", Attrs: []cluster.Attr{{Name: "token", Value: "soon"}}, Pos: cluster.Pos{File: "c.conf", Line: 4}}}
+	if _, err := CorosyncConf(&cc); err == nil || !strings.Contains(err.Error(), `c.conf:4: <totem token="soon">`) {
+		t.Errorf("bad token: %v", err)
+	}
+}
