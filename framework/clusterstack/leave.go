@@ -49,9 +49,12 @@ func Leave(ctx context.Context, o LeaveOptions) error {
 	if pid, err := runningPID(o.Root, "dlm_controld"); err != nil {
 		o.Logf("dlm_controld: %v; nothing to stop", err)
 	} else {
+		// dlm_controld ignores SIGTERM while a lockspace is active; a root
+		// that was detached lazily leaves its lockspace a moment later, so the
+		// signal is repeated until the daemon ends.
 		if err := unix.Kill(pid, unix.SIGTERM); err != nil && !errors.Is(err, unix.ESRCH) {
 			errs = append(errs, fmt.Errorf("stop dlm_controld (pid %d): %w", pid, err))
-		} else if err := waitGone(ctx, pid, o.StopWait); err != nil {
+		} else if err := waitGone(ctx, pid, o.StopWait, unix.SIGTERM); err != nil {
 			errs = append(errs, fmt.Errorf("dlm_controld (pid %d) did not end: %w (a lockspace is still in use: is a cluster filesystem still mounted?)", pid, err))
 		} else {
 			o.Logf("dlm_controld (pid %d) stopped", pid)
@@ -66,7 +69,7 @@ func Leave(ctx context.Context, o LeaveOptions) error {
 				errs = append(errs, fmt.Errorf("stop corosync (pid %d): %w", pid, err))
 			}
 		}
-		if err := waitGone(ctx, pid, o.StopWait); err != nil {
+		if err := waitGone(ctx, pid, o.StopWait, 0); err != nil {
 			errs = append(errs, fmt.Errorf("corosync (pid %d) did not end: %w", pid, err))
 		} else {
 			o.Logf("corosync (pid %d) stopped: the node left the cluster", pid)
@@ -109,12 +112,18 @@ func alive(pid int) bool {
 	return true
 }
 
-// waitGone waits until pid has ended, at most wait.
-func waitGone(ctx context.Context, pid int, wait time.Duration) error {
+// waitGone waits until pid has ended, at most wait, sending it sig (unless 0)
+// every second.
+func waitGone(ctx context.Context, pid int, wait time.Duration, sig unix.Signal) error {
 	deadline := time.Now().Add(wait)
+	nextSig := time.Now().Add(time.Second)
 	for alive(pid) {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("still running after %s", wait)
+		}
+		if sig != 0 && time.Now().After(nextSig) {
+			unix.Kill(pid, sig)
+			nextSig = time.Now().Add(time.Second)
 		}
 		select {
 		case <-ctx.Done():
