@@ -66,6 +66,7 @@ while read -r cmd arg; do
 	leave)
 		kill $WRITER
 		wait $WRITER 2>/dev/null
+		sleep 0.5 # the writer's last sleep, which keeps the root busy
 		sync
 		echo "OSR-LEAVING"
 		# What systemd-shutdown does at the end: back into /run/initramfs,
