@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/open-sharedroot/osr/framework/cdsl"
@@ -131,7 +130,7 @@ func (f *cdslFlags) options(e *env) (cdsl.Options, error) {
 			return o, err
 		}
 		for _, n := range c.Nodes {
-			o.Cluster = append(o.Cluster, cdsl.ClusterNode{ID: strconv.Itoa(n.ID), Name: n.Name})
+			o.Cluster = append(o.Cluster, cdsl.ClusterNode{ID: n.ID, Name: n.Name})
 		}
 		if len(o.Cluster) == 0 {
 			return o, fmt.Errorf("%s names no nodes", f.cluster)

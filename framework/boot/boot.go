@@ -10,20 +10,18 @@
 //
 // The cluster model, module loading, the driver and the CDSL layout come in
 // through small interfaces (NodeFinder, ModuleLoader, RootMounter,
-// CDSLBinder), so this package needs nothing of their implementations.
+// CDSLBinder), so this package needs nothing of their implementations;
+// package wiring builds them from the image.
 //
 // Usage, in the osr binary when it runs as PID 1:
 //
-//	err := boot.Run(ctx, boot.Config{
-//		Args:    os.Args[1:],
-//		Modules: kmodLoader, Nodes: clusterNodes, Root: driverMount, CDSL: cdslBinder,
-//		DriverModules: manifest.Modules,
-//	})
+//	err := boot.Run(ctx, wiring.Image(wiring.Options{Args: os.Args[1:]}))
 package boot
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/open-sharedroot/osr/framework/boot/bootlog"
@@ -37,8 +35,8 @@ import (
 
 // Node is what the init needs to know of its cluster node.
 type Node struct {
-	// ID is the cluster node id (nodeid).
-	ID string
+	// ID is the cluster node id (nodeid); 0 when unknown.
+	ID int
 	// Name is the node name.
 	Name string
 	// NICs are the node's network interfaces (com_info/eth).
@@ -49,6 +47,17 @@ type Node struct {
 	Root, RootFS, MountOpts string
 }
 
+// String names the node for messages: "node 2 (n2)", or what is known of it.
+func (n Node) String() string {
+	switch {
+	case n.ID != 0 && n.Name != "":
+		return fmt.Sprintf("node %d (%s)", n.ID, n.Name)
+	case n.ID != 0:
+		return fmt.Sprintf("node %d", n.ID)
+	}
+	return "node " + n.Name
+}
+
 // ErrNoNode is what a NodeFinder returns (wrapped) when no node matches.
 var ErrNoNode = errors.New("no such node in the cluster configuration")
 
@@ -56,7 +65,7 @@ var ErrNoNode = errors.New("no such node in the cluster configuration")
 // the image.
 type NodeFinder interface {
 	// NodeByID returns the node with that node id.
-	NodeByID(id string) (Node, error)
+	NodeByID(id int) (Node, error)
 	// NodeByName returns the node with that name.
 	NodeByName(name string) (Node, error)
 	// NodeByMAC returns the node that owns a NIC with one of the MACs,
@@ -146,7 +155,8 @@ type Config struct {
 	LogPath string
 	// Log is the boot log; nil starts one on stderr.
 	Log *bootlog.Log
-	// Reaper reaps orphans; nil starts one.
+	// Reaper reaps orphans; nil makes one. Run runs its loop when it is
+	// PID 1 (whoever made the reaper).
 	Reaper *reaper.Reaper
 	// Shell is the break and rescue shell; nil looks for one in the image.
 	Shell steps.Shell

@@ -24,13 +24,13 @@ import (
 // fakeNodes is a two-node cluster configuration.
 type fakeNodes struct{ nodes []Node }
 
-func (f fakeNodes) NodeByID(id string) (Node, error) {
+func (f fakeNodes) NodeByID(id int) (Node, error) {
 	for _, n := range f.nodes {
 		if n.ID == id {
 			return n, nil
 		}
 	}
-	return Node{}, fmt.Errorf("node id %s: %w", id, ErrNoNode)
+	return Node{}, fmt.Errorf("node id %d: %w", id, ErrNoNode)
 }
 
 func (f fakeNodes) NodeByName(name string) (Node, error) {
@@ -58,9 +58,9 @@ func (f fakeNodes) NodeByMAC(macs []string) (Node, error) {
 func (f fakeNodes) All() []Node { return f.nodes }
 
 var cluster = fakeNodes{nodes: []Node{
-	{ID: "1", Name: "n1", Root: "/dev/vg/sr", RootFS: "gfs2", MountOpts: "noatime",
+	{ID: 1, Name: "n1", Root: "/dev/vg/sr", RootFS: "gfs2", MountOpts: "noatime",
 		NICs: []netconf.Interface{{Name: "eth0", MAC: "52:54:00:00:01:71", IP: "10.0.0.1", OnBoot: true}}},
-	{ID: "2", Name: "n2", Root: "/dev/vg/sr", RootFS: "gfs2", MountOpts: "noatime",
+	{ID: 2, Name: "n2", Root: "/dev/vg/sr", RootFS: "gfs2", MountOpts: "noatime",
 		NICs: []netconf.Interface{{Name: "eth0", MAC: "52:54:00:00:01:72", IP: "10.0.0.2", OnBoot: true},
 			{Name: "eth1", MAC: "52:54:00:00:02:72", OnBoot: false}}},
 }}
@@ -99,12 +99,12 @@ func (f *fakeRoot) MountRoot(ctx context.Context, spec MountSpec) error {
 type fakeCDSL struct{ calls []string }
 
 func (f *fakeCDSL) Bind(ctx context.Context, root string, n Node) (string, error) {
-	f.calls = append(f.calls, "bind "+n.ID)
-	return "bound " + root + "/.cluster/cdsl/" + n.ID + " on " + root + "/.cdsl.local", nil
+	f.calls = append(f.calls, fmt.Sprintf("bind %d", n.ID))
+	return fmt.Sprintf("bound %s/.cluster/cdsl/%d on %s/.cdsl.local", root, n.ID, root), nil
 }
 
 func (f *fakeCDSL) MountTab(ctx context.Context, root string, n Node) ([]string, error) {
-	f.calls = append(f.calls, "tab "+n.ID)
+	f.calls = append(f.calls, fmt.Sprintf("tab %d", n.ID))
 	return []string{"bound /var/run"}, nil
 }
 
@@ -241,7 +241,7 @@ func TestRunHappyPath(t *testing.T) {
 		t.Errorf("network (-want +got):\n%s", diff)
 	}
 	spec := h.root.spec
-	if spec.Source != "/dev/vg/sr" || spec.FSType != "ocfs2" || spec.Options != "noatime,localflocks,ro" || !spec.ReadOnly || spec.Node.ID != "2" {
+	if spec.Source != "/dev/vg/sr" || spec.FSType != "ocfs2" || spec.Options != "noatime,localflocks,ro" || !spec.ReadOnly || spec.Node.ID != 2 {
 		t.Errorf("mount spec %+v", spec)
 	}
 	if diff := cmp.Diff([]string{"bind 2", "tab 2"}, h.cdsl.calls); diff != "" {
@@ -297,7 +297,7 @@ func TestRunNodeIDAndRetryAfterRescue(t *testing.T) {
 	if err := Run(context.Background(), h.cfg); err != nil {
 		t.Fatal(err)
 	}
-	if h.root.spec.Node.ID != "1" || h.root.spec.Source != "server:/export" {
+	if h.root.spec.Node.ID != 1 || h.root.spec.Source != "server:/export" {
 		t.Errorf("mount spec %+v", h.root.spec)
 	}
 	if len(h.shell.banners) != 1 || !strings.Contains(h.shell.banners[0], `step "mount" failed`) {
@@ -316,7 +316,7 @@ func TestRunSingleNodeCluster(t *testing.T) {
 	if err := Run(context.Background(), h.cfg); err != nil {
 		t.Fatal(err)
 	}
-	if h.root.spec.Node.ID != "1" {
+	if h.root.spec.Node.ID != 1 {
 		t.Errorf("single node cluster: node %+v", h.root.spec.Node)
 	}
 }

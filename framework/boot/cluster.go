@@ -27,10 +27,7 @@ func (s *state) startCluster(ctx context.Context) error {
 		s.log.Infof("no cluster stack in this image")
 		return nil
 	}
-	req := clusterstack.StartRequest{NodeName: s.node.Name}
-	if id, err := strconv.Atoi(s.node.ID); err == nil {
-		req.NodeID = id
-	}
+	req := clusterstack.StartRequest{NodeID: s.node.ID, NodeName: s.node.Name}
 	if v, ok := s.params.Value(QuorumWaitParam); ok {
 		d, err := parseSeconds(v)
 		if err != nil {

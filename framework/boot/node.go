@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,20 +18,21 @@ func (s *state) identify(ctx context.Context) error {
 	p, nodes := s.params, s.cfg.Nodes
 	if nodes == nil {
 		s.node = Node{ID: p.NodeID, Name: p.NodeName}
-		s.log.Infof("no cluster configuration in this image; node id %q from the command line", p.NodeID)
+		s.log.Infof("no cluster configuration in this image; node id %d and name %q from the command line", p.NodeID, p.NodeName)
 		s.nics, _ = identity.ListNICs(s.cfg.Sysfs)
 		return nil
 	}
 	switch {
-	case p.NodeID != "":
+	case p.NodeID != 0:
 		n, err := nodes.NodeByID(p.NodeID)
 		if err != nil {
-			return steps.Fail(err, "find node "+p.NodeID+" given by nodeid=", []string{"nodeid=" + p.NodeID},
+			id := strconv.Itoa(p.NodeID)
+			return steps.Fail(err, "find node "+id+" given by nodeid=", []string{"nodeid=" + id},
 				"check the node id against the cluster configuration (osr cluster nodes) and fix nodeid=")
 		}
 		s.node = n
 		s.nics, _ = identity.ListNICs(s.cfg.Sysfs)
-		s.log.Infof("node %s (%s), from nodeid=", n.ID, n.Name)
+		s.log.Infof("node %d (%s), from nodeid=", n.ID, n.Name)
 		return nil
 	case p.NodeName != "":
 		n, err := nodes.NodeByName(p.NodeName)
@@ -40,7 +42,7 @@ func (s *state) identify(ctx context.Context) error {
 		}
 		s.node = n
 		s.nics, _ = identity.ListNICs(s.cfg.Sysfs)
-		s.log.Infof("node %s (%s), from nodename=", n.ID, n.Name)
+		s.log.Infof("node %d (%s), from nodename=", n.ID, n.Name)
 		return nil
 	}
 	deadline := time.Now().Add(s.cfg.NICWait)
@@ -53,7 +55,7 @@ func (s *state) identify(ctx context.Context) error {
 		n, err := nodes.NodeByMAC(identity.MACs(nics))
 		if err == nil {
 			s.node = n
-			s.log.Infof("node %s (%s), found by MAC among %s", n.ID, n.Name, describeNICs(nics))
+			s.log.Infof("node %d (%s), found by MAC among %s", n.ID, n.Name, describeNICs(nics))
 			return nil
 		}
 		if !errors.Is(err, ErrNoNode) {
@@ -61,7 +63,7 @@ func (s *state) identify(ctx context.Context) error {
 		}
 		if all := nodes.All(); len(all) == 1 {
 			s.node = all[0]
-			s.log.Infof("node %s (%s): the only node of the cluster (no MAC matched)", all[0].ID, all[0].Name)
+			s.log.Infof("node %d (%s): the only node of the cluster (no MAC matched)", all[0].ID, all[0].Name)
 			return nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {

@@ -129,12 +129,12 @@ func (s *state) bindCDSL(ctx context.Context) error {
 		s.log.Infof("no CDSL support in this image")
 		return nil
 	}
-	if s.node.ID == "" {
+	if s.node.ID == 0 && s.node.Name == "" {
 		return steps.Fail(fmt.Errorf("the node is unknown"), "choose the node's CDSL tree", nil, "boot with nodeid=<id> or add the node to the cluster configuration")
 	}
 	did, err := s.cfg.CDSL.Bind(ctx, s.cfg.Sysroot, s.node)
 	if err != nil {
-		return steps.Fail(err, "bind node "+s.node.ID+"'s CDSL tree", nil,
+		return steps.Fail(err, "bind the CDSL tree of "+s.node.String(), nil,
 			"check the root's CDSL inventory and that the node's tree exists (osr cdsl check on a running node)")
 	}
 	s.log.Infof("%s", did)

@@ -38,6 +38,11 @@ func Run(ctx context.Context, cfg Config) error {
 	cfg.defaults()
 	s := &state{cfg: cfg, log: cfg.Log}
 	s.log.Infof("osr init starting (pid %d)", os.Getpid())
+	if os.Getpid() == 1 {
+		// Only PID 1 inherits orphans; elsewhere reaping would take other
+		// code's children.
+		go cfg.Reaper.Loop(ctx, 2*time.Second)
+	}
 	if cfg.Shell == nil {
 		cfg.Shell = &rescue.Shell{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Starter: cfg.Reaper}
 	}
@@ -92,11 +97,6 @@ func (c *Config) defaults() {
 	}
 	if c.Reaper == nil {
 		c.Reaper = reaper.New(c.Log.Debugf)
-		if os.Getpid() == 1 {
-			// Only PID 1 inherits orphans; elsewhere reaping would take
-			// other code's children.
-			go c.Reaper.Loop(context.Background(), 2*time.Second)
-		}
 	}
 }
 

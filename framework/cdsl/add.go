@@ -188,7 +188,7 @@ func (r *Repo) movable(from, to string) bool {
 func (r *Repo) planShared(p *planner, m Model, c inventory.CDSL, parent *inventory.CDSL, o AddOptions) ([]string, error) {
 	from := o.From
 	if from == "" {
-		from = nodeFromDir(m.Settings, r.viewDir())
+		from = m.Settings.NodeOfDir(r.viewDir())
 	}
 	tail := strings.TrimPrefix(c.Src, parent.Src+"/")
 	fromLoc := r.at(m.tree(m.NodeDir(from), m.Expand(parent.Src, parent.Type), tail))

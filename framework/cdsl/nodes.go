@@ -31,11 +31,7 @@ func (r *Repo) nodesFor(s inventory.Settings) ([]string, error) {
 	switch {
 	case len(r.opts.Cluster) > 0:
 		for _, n := range r.opts.Cluster {
-			if s.UseNodeIDs {
-				nodes = append(nodes, n.ID)
-			} else {
-				nodes = append(nodes, n.Name)
-			}
+			nodes = append(nodes, s.NodeKey(n.ID, n.Name))
 		}
 	case s.MaxNodeIDNum > 0:
 		for i := 1; i <= s.MaxNodeIDNum; i++ {
@@ -48,7 +44,7 @@ func (r *Repo) nodesFor(s inventory.Settings) ([]string, error) {
 			return nil, err
 		}
 		for _, d := range dirs {
-			nodes = append(nodes, nodeFromDir(s, d))
+			nodes = append(nodes, s.NodeOfDir(d))
 		}
 	}
 	nodes = uniq(nodes)
@@ -59,14 +55,6 @@ func (r *Repo) nodesFor(s inventory.Settings) ([]string, error) {
 	}
 	sortNodes(nodes)
 	return nodes, nil
-}
-
-// nodeFromDir maps a node directory name back to the node it belongs to.
-func nodeFromDir(s inventory.Settings, dir string) string {
-	if s.UseNodeIDs && s.NodePrefix != "" {
-		return strings.TrimPrefix(dir, s.NodePrefix)
-	}
-	return dir
 }
 
 func checkNodeName(n string) error {

@@ -71,12 +71,7 @@ func (m Model) Unexpand(name string) string {
 
 // NodeDir is the name of a node's directory in the tree (the prefix applies in
 // node id mode only).
-func (m Model) NodeDir(node string) string {
-	if node == m.Settings.DefaultDir || !m.Settings.UseNodeIDs {
-		return node
-	}
-	return m.Settings.NodePrefix + node
-}
+func (m Model) NodeDir(node string) string { return m.Settings.NodeDirName(node) }
 
 // Dirs returns the node directory names of nodes followed by the default dir.
 func (m Model) Dirs(nodes []string) []string {

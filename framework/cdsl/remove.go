@@ -167,7 +167,7 @@ func (r *Repo) planRestoreHostdependent(p *planner, m Model, c inventory.CDSL, o
 			trash = append(trash, p.trash(data))
 			continue
 		}
-		keep := link + "." + nodeFromDir(m.Settings, d)
+		keep := link + "." + m.Settings.NodeOfDir(d)
 		if p.exists(keep) {
 			return nil, nil, fmt.Errorf("%s %w (node %s's copy of %s differs and would be kept there); move it away first", r.fs.HostPath(keep), ErrOccupied, d, c.Src)
 		}

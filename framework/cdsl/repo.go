@@ -25,7 +25,7 @@ const (
 
 // ClusterNode is a node of the cluster configuration: its id and name.
 type ClusterNode struct {
-	ID   string
+	ID   int
 	Name string
 }
 

@@ -76,7 +76,7 @@ func (r *Repo) Scan() ([]inventory.CDSL, error) {
 			continue
 		}
 		for _, d := range dirs {
-			probe := inventory.CDSL{Src: c.Src, Type: c.Type, Nodes: []string{nodeFromDir(s, d)}}
+			probe := inventory.CDSL{Src: c.Src, Type: c.Type, Nodes: []string{s.NodeOfDir(d)}}
 			where := m.NodeData(probe, d)
 			if c.Type == inventory.Shared {
 				where = m.LinkLocations(probe)[0]

@@ -46,11 +46,11 @@ func TestParse(t *testing.T) {
 	}{
 		{"nothing of ours", "console=ttyS0 quiet BOOT_IMAGE=/vmlinuz", Params{}},
 		{"originals' names", "nodeid=2 nodename=n2 root=/dev/vg/lv rootfs=gfs2 mountopts=noatime ro ip=dhcp init=/bin/bash",
-			Params{NodeID: "2", NodeName: "n2", Root: "/dev/vg/lv", RootFS: "gfs2", MountOpts: "noatime",
+			Params{NodeID: 2, NodeName: "n2", Root: "/dev/vg/lv", RootFS: "gfs2", MountOpts: "noatime",
 				Access: "ro", IP: []string{"dhcp"}, Init: "/bin/bash"}},
-		{"osr beats plain beats com", "com-nodeid=3 nodeid=2 osr.nodeid=1 com-rootfs=nfs", Params{NodeID: "1", RootFS: "nfs"}},
-		{"plain beats com regardless of order", "nodeid=2 com-nodeid=3", Params{NodeID: "2"}},
-		{"last of one spelling wins", "nodeid=2 nodeid=5", Params{NodeID: "5"}},
+		{"osr beats plain beats com", "com-nodeid=3 nodeid=2 osr.nodeid=1 com-rootfs=nfs", Params{NodeID: 1, RootFS: "nfs"}},
+		{"plain beats com regardless of order", "nodeid=2 com-nodeid=3", Params{NodeID: 2}},
+		{"last of one spelling wins", "nodeid=2 nodeid=5", Params{NodeID: 5}},
 		{"rootvolume and old mountopt", "rootvolume=/dev/sda2 mountopt=noatime", Params{Root: "/dev/sda2", MountOpts: "noatime"}},
 		{"ro then rw", "ro rw", Params{Access: "rw"}},
 		{"several ip=", "ip=10.0.0.1::10.0.0.254:255.255.255.0::eth0:off ip=eth1:dhcp",
@@ -71,6 +71,10 @@ func TestParse(t *testing.T) {
 				"osr.debug=maybe: want yes or no; taken as yes",
 				"mounttimes=many: want a whole number of tries ≥ 1",
 				"osr.mountwait=soon: want seconds (e.g. 10) or a duration (e.g. 1m30s)"}}},
+		{"node id that is no number", "nodeid=n2 nodename=n2", Params{NodeName: "n2", Problems: []string{
+			"nodeid=n2: want a node id, a whole number ≥ 1 (osr cluster nodes lists them)"}}},
+		{"node id zero", "osr.nodeid=0", Params{Problems: []string{
+			"osr.nodeid=0: want a node id, a whole number ≥ 1 (osr cluster nodes lists them)"}}},
 		{"init args after -- are not ours", "init=/sbin/init -- nodeid=4", Params{Init: "/sbin/init"}},
 	}
 	for _, tt := range tests {

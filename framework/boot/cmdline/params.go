@@ -11,8 +11,8 @@ import (
 // cluster configuration or the image's manifest.
 type Params struct {
 	// NodeID forces the node identity (osr.nodeid, nodeid, com-nodeid) and
-	// skips MAC detection.
-	NodeID string
+	// skips MAC detection; 0 means not given (node ids start at 1).
+	NodeID int
 	// NodeName forces the node identity by name (osr.nodename, nodename,
 	// com-nodename) when NodeID is not given.
 	NodeName string
@@ -97,7 +97,14 @@ func Parse(line string) Params {
 			*dst = v.Value
 		}
 	}
-	str(&p.NodeID, spellings("nodeid"))
+	if v, ok := lookup(ps, spellings("nodeid")...); ok && v.HasValue {
+		n, err := strconv.Atoi(v.Value)
+		if err != nil || n < 1 {
+			p.Problems = append(p.Problems, v.Name+"="+v.Value+": want a node id, a whole number ≥ 1 (osr cluster nodes lists them)")
+		} else {
+			p.NodeID = n
+		}
+	}
 	str(&p.NodeName, spellings("nodename"))
 	str(&p.Root, spellings("root", "rootvolume"))
 	str(&p.RootFS, spellings("rootfs"))

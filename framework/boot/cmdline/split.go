@@ -8,7 +8,7 @@
 //
 //	raw, _ := os.ReadFile("/proc/cmdline")
 //	p := cmdline.Parse(string(raw))
-//	if p.NodeID != "" { … }
+//	if p.NodeID != 0 { … }
 //
 // Precedence, for every setting that can be spelled more than one way: the
 // osr.<name> spelling wins over the plain <name>, which wins over com-<name>

@@ -1,8 +1,7 @@
-package main
+package wiring
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/open-sharedroot/osr/framework/boot"
@@ -11,25 +10,29 @@ import (
 	"github.com/open-sharedroot/osr/framework/driver"
 )
 
-// clusterNodes answers the init's questions from the cluster configuration embedded
-// in the image.
-type clusterNodes struct {
-	c *cluster.Cluster
+// nodes answers the init's questions from the cluster configuration embedded
+// in the image. err, when set, is why that configuration could not be loaded:
+// every lookup then fails with it.
+type nodes struct {
+	c   *cluster.Cluster
+	err error
 }
 
-func (f clusterNodes) NodeByID(id string) (boot.Node, error) {
-	n, err := strconv.Atoi(id)
-	if err != nil {
-		return boot.Node{}, fmt.Errorf("nodeid %q is not a number: %w", id, boot.ErrNoNode)
+func (f nodes) NodeByID(id int) (boot.Node, error) {
+	if f.err != nil {
+		return boot.Node{}, f.err
 	}
-	node, ok := f.c.NodeByID(n)
+	node, ok := f.c.NodeByID(id)
 	if !ok {
-		return boot.Node{}, fmt.Errorf("nodeid %d (the cluster has %v): %w", n, f.c.NodeIDs(), boot.ErrNoNode)
+		return boot.Node{}, fmt.Errorf("nodeid %d (the cluster has %v): %w", id, f.c.NodeIDs(), boot.ErrNoNode)
 	}
 	return bootNode(node), nil
 }
 
-func (f clusterNodes) NodeByName(name string) (boot.Node, error) {
+func (f nodes) NodeByName(name string) (boot.Node, error) {
+	if f.err != nil {
+		return boot.Node{}, f.err
+	}
 	node, ok := f.c.NodeByName(name)
 	if !ok {
 		return boot.Node{}, fmt.Errorf("node name %q: %w", name, boot.ErrNoNode)
@@ -37,7 +40,10 @@ func (f clusterNodes) NodeByName(name string) (boot.Node, error) {
 	return bootNode(node), nil
 }
 
-func (f clusterNodes) NodeByMAC(macs []string) (boot.Node, error) {
+func (f nodes) NodeByMAC(macs []string) (boot.Node, error) {
+	if f.err != nil {
+		return boot.Node{}, f.err
+	}
 	for _, m := range macs {
 		if node, _, ok := f.c.NodeByMAC(m); ok {
 			return bootNode(node), nil
@@ -46,7 +52,10 @@ func (f clusterNodes) NodeByMAC(macs []string) (boot.Node, error) {
 	return boot.Node{}, fmt.Errorf("none of the MACs %s: %w", strings.Join(macs, ", "), boot.ErrNoNode)
 }
 
-func (f clusterNodes) All() []boot.Node {
+func (f nodes) All() []boot.Node {
+	if f.err != nil {
+		return nil
+	}
 	out := make([]boot.Node, 0, len(f.c.Nodes))
 	for _, n := range f.c.Nodes {
 		out = append(out, bootNode(n))
@@ -56,7 +65,7 @@ func (f clusterNodes) All() []boot.Node {
 
 // bootNode turns a cluster node into what the init needs.
 func bootNode(n *cluster.Node) boot.Node {
-	b := boot.Node{ID: strconv.Itoa(n.ID), Name: n.Name, Root: n.RootVolumeName(), MountOpts: n.MountOpts()}
+	b := boot.Node{ID: n.ID, Name: n.Name, Root: n.RootVolumeName(), MountOpts: n.MountOpts()}
 	if n.RootVolume != nil {
 		b.RootFS = n.RootVolume.FSType
 	}
@@ -77,12 +86,9 @@ func bootNode(n *cluster.Node) boot.Node {
 	return b
 }
 
-// driverNodes lists the cluster's members for the driver (o2cb needs every node's
-// address and number).
+// driverNodes lists the cluster's members for the driver (o2cb needs every
+// node's address and number).
 func driverNodes(c *cluster.Cluster) []driver.ClusterNode {
-	if c == nil {
-		return nil
-	}
 	var out []driver.ClusterNode
 	for _, n := range c.Nodes {
 		dn := driver.ClusterNode{ID: n.ID, Name: n.Name}
