@@ -62,7 +62,7 @@ func runBuild(e *env, args []string) error {
 	fs.StringVar(&f.compress, "compress", "", "compression: zstd (default), gzip, xz, lz4, none")
 	fs.IntVar(&f.level, "level", 0, "compression `LEVEL` (0: the compressor's default)")
 	fs.BoolVar(&f.hostOnly, "host-only", false, "only this machine's network and block drivers")
-	fs.StringVar(&f.cluster, "cluster", "", "cluster configuration `FILE` (default: osr.hcl's, then /etc/cluster/cluster.conf)")
+	bindClusterFlag(fs, &f.cluster)
 	fs.StringVar(&f.fstype, "fstype", "", "root filesystem `TYPE` when there is no cluster configuration")
 	fs.StringVar(&f.root, "root", "/", "build from the system in `DIR`")
 	fs.Var(&f.listfileDirs, "listfile-dir", "listfile `DIR` (repeatable; default the installed ones)")
@@ -191,7 +191,6 @@ func mergeBuildDefaults(f *buildFlags, cfg *config.Config) {
 	def(&f.compress, cfg.Initrd.Compression)
 	def(&f.kernel, cfg.Initrd.Kernel)
 	def(&f.modules, cfg.Initrd.ModulesDir)
-	def(&f.cluster, cfg.ClusterConfig)
 	def(&f.output, "/boot/initrd_sr-{kernel}.img")
 	def(&f.compress, string(image.DefaultCompression))
 	f.hostOnly = f.hostOnly || cfg.Initrd.HostOnly
@@ -200,13 +199,14 @@ func mergeBuildDefaults(f *buildFlags, cfg *config.Config) {
 // loadBuildCluster reads and validates the cluster configuration, when there is one,
 // and takes the root filesystem type from it.
 func loadBuildCluster(e *env, cfg *loadedConfig, f *buildFlags, req *initrd.Request) error {
-	path, explicit := f.cluster, f.cluster != ""
-	if path == "" {
-		path = defaultClusterFile()
+	cf, err := e.clusterFile(f.cluster, cfg.Config)
+	if err != nil {
+		return err
 	}
+	path := cf.Path
 	if !fileExists(path) {
-		if explicit {
-			return fmt.Errorf("cluster configuration %s does not exist; give an existing file with --cluster", path)
+		if cf.Explicit {
+			return fmt.Errorf("cluster configuration %s (named by %s) does not exist; give an existing file with --cluster", path, cf.From)
 		}
 		e.log.Info("no cluster configuration; the image identifies nodes by nodeid= only", "looked", path)
 		return nil

@@ -55,7 +55,9 @@ Flags every subcommand takes:
   -m, --mountpoint MP     a CDSL-enabled filesystem mounted at MP below the root
   -i, --inventory FILE    the inventory, relative to that filesystem
                           (default .cdsl_inventory.xml, then var/lib/cdsl/cdsl_inventory.xml)
-  -c, --cluster FILE      the cluster configuration that gives the node set
+  -c, --cluster FILE      the cluster configuration that gives the node set (default
+                          $OSR_CLUSTER_CONF, then osr.hcl's cluster_config, then
+                          /etc/cluster/cluster.conf when it exists)
   -n, --dry-run           print the filesystem operations, change nothing
 
 Paths may be spelled any way that leads to the CDSL: /var/log, var/log,
@@ -112,9 +114,7 @@ func (f *cdslFlags) bind(fs *flag.FlagSet) {
 	for _, n := range []string{"i", "inventory", "inventoryfile"} {
 		fs.StringVar(&f.inventory, n, "", "inventory `FILE` relative to the CDSL filesystem")
 	}
-	for _, n := range []string{"c", "cluster", "clusterconf"} {
-		fs.StringVar(&f.cluster, n, "", "cluster configuration `FILE` giving the nodes")
-	}
+	bindClusterFlag(fs, &f.cluster, "c", "clusterconf")
 	for _, n := range []string{"n", "dry-run", "noexecute"} {
 		fs.BoolVar(&f.dryRun, n, false, "print the filesystem operations, change nothing")
 	}
@@ -124,17 +124,22 @@ func (f *cdslFlags) bind(fs *flag.FlagSet) {
 func (f *cdslFlags) options(e *env) (cdsl.Options, error) {
 	o := cdsl.Options{Root: f.root, Mountpoint: f.mountpoint, Inventory: f.inventory,
 		DryRun: f.dryRun, Out: e.stdout, Notes: e.stderr, Hook: cdslHook}
-	if f.cluster != "" {
-		c, err := cluster.Load(f.cluster)
-		if err != nil {
-			return o, err
-		}
-		for _, n := range c.Nodes {
-			o.Cluster = append(o.Cluster, cdsl.ClusterNode{ID: n.ID, Name: n.Name})
-		}
-		if len(o.Cluster) == 0 {
-			return o, fmt.Errorf("%s names no nodes", f.cluster)
-		}
+	cf, err := e.clusterFile(f.cluster, nil)
+	if err != nil {
+		return o, err
+	}
+	if !cf.Explicit && !fileExists(cf.Path) {
+		return o, nil // no cluster configuration: the inventory's maxnodeidnum and the node dirs give the nodes
+	}
+	c, err := cluster.Load(cf.Path)
+	if err != nil {
+		return o, fmt.Errorf("the cluster configuration named by %s: %w", cf.From, err)
+	}
+	for _, n := range c.Nodes {
+		o.Cluster = append(o.Cluster, cdsl.ClusterNode{ID: n.ID, Name: n.Name})
+	}
+	if len(o.Cluster) == 0 {
+		return o, fmt.Errorf("%s names no nodes", cf.Path)
 	}
 	return o, nil
 }

@@ -5,11 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/framework/config"
 )
 
 func init() {
@@ -21,7 +21,7 @@ func init() {
 	})
 }
 
-const clusterUsage = `osr cluster SUBCOMMAND [--config FILE] [ARGS…]
+const clusterUsage = `osr cluster SUBCOMMAND [--cluster FILE] [ARGS…]
 
 Reads the cluster configuration: a cluster.conf with <com_info> elements or osr's
 HCL cluster file (told apart by content).
@@ -37,8 +37,10 @@ Subcommands:
   status [--root DIR]                     this node's corosync, dlm_controld, quorum and lockspaces
   watch [--root DIR]                      wait until corosync or dlm_controld ends (the systemd unit runs it)
 
-The cluster file is --config FILE (also -c, --clusterconf, -f, --filename), else
-$OSR_CLUSTER_CONF, else /etc/cluster/cluster.conf.
+The cluster file is --cluster FILE (also -c, --clusterconf, -f, --filename), else
+$OSR_CLUSTER_CONF, else cluster_config in osr.hcl, else /etc/cluster/cluster.conf.
+--config names osr.hcl, as for every command; given a cluster file instead (a
+cluster.conf, or HCL with a cluster block), it is read as --cluster, with a warning.
 
 Run 'osr cluster query --list' for the queries.`
 
@@ -74,50 +76,42 @@ func clusterSubNames() []string {
 	return names
 }
 
-// clusterFileFlags binds the originals' spellings of the cluster file option next to
-// the global --config, which osr cluster takes as the cluster file.
+// clusterFileFlags is osr cluster's cluster file option: --cluster, and the
+// originals' spellings -c, --clusterconf, -f and --filename.
 type clusterFileFlags struct{ file string }
 
 func (f *clusterFileFlags) bind(fs *flag.FlagSet) {
-	for _, name := range []string{"c", "clusterconf", "f", "filename"} {
-		fs.StringVar(&f.file, name, "", "cluster configuration `FILE` (same as --config)")
-	}
+	bindClusterFlag(fs, &f.file, "c", "clusterconf", "f", "filename")
 }
 
-// path picks the cluster file: an explicit argument, the flags, then the default.
-func (f *clusterFileFlags) path(e *env, explicit string) string {
+// loadCluster reads the cluster file: explicit (a file argument) when given,
+// else the one the flags, $OSR_CLUSTER_CONF or osr.hcl name, else the
+// default. A --config that names a cluster file rather than osr.hcl still
+// works, with a warning.
+func loadCluster(e *env, f *clusterFileFlags, explicit string) (*cluster.Cluster, error) {
+	var cf config.ClusterFile
 	switch {
 	case explicit != "":
-		return explicit
-	case f.file != "":
-		return f.file
-	case e.global.configFile != "":
-		return e.global.configFile
+		cf = config.ClusterFile{Path: explicit, From: "the argument", Explicit: true}
+	default:
+		flagValue := f.file
+		if flagValue == "" {
+			v, err := e.clusterFileFromConfigFlag()
+			if err != nil {
+				return nil, err
+			}
+			flagValue = v
+		}
+		var err error
+		if cf, err = e.clusterFile(flagValue, nil); err != nil {
+			return nil, err
+		}
 	}
-	return defaultClusterFile()
-}
-
-// defaultClusterFile is the cluster configuration used when none is named:
-// $OSR_CLUSTER_CONF, else cluster_config in osr.hcl ($OSR_CONFIG or
-// /etc/osr/osr.hcl), else /etc/cluster/cluster.conf.
-func defaultClusterFile() string {
-	if p := os.Getenv("OSR_CLUSTER_CONF"); p != "" {
-		return p
-	}
-	if p := configuredClusterFile(); p != "" {
-		return p
-	}
-	return "/etc/cluster/cluster.conf"
-}
-
-// loadCluster reads the cluster file chosen by the flags.
-func loadCluster(e *env, f *clusterFileFlags, explicit string) (*cluster.Cluster, error) {
-	p := f.path(e, explicit)
-	e.log.Debug("reading cluster configuration", "path", p)
-	c, err := cluster.Load(p)
+	e.log.Debug("reading cluster configuration", "path", cf.Path, "from", cf.From)
+	c, err := cluster.Load(cf.Path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w; name the cluster file with --config FILE or set OSR_CLUSTER_CONF", err)
+			return nil, fmt.Errorf("%w (the cluster file named by %s); name the cluster file with --cluster FILE or set %s", err, cf.From, config.EnvClusterPath)
 		}
 		return nil, err
 	}

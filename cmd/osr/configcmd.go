@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/config"
 	"github.com/open-sharedroot/osr/framework/driver"
 )
@@ -13,11 +14,14 @@ func init() {
 	register(&command{
 		name:    "config",
 		summary: "check osr's configuration (osr.hcl and conf.d)",
-		usage: `osr config validate [--config FILE]
+		usage: `osr config validate [--config FILE] [--cluster FILE]
 
 Loads osr.hcl and conf.d/*.hcl, decodes every driver "<name>" { … } block against
 the schema its driver reports, asks the driver to validate it, and prints every
-diagnostic with file, line and snippet. Exits 1 when there are errors.`,
+diagnostic with file, line and snippet. Then it checks the cluster configuration
+the other commands would read (--cluster, $OSR_CLUSTER_CONF, cluster_config in
+osr.hcl, else /etc/cluster/cluster.conf when it exists). Exits 1 when there are
+errors.`,
 		run: runConfig,
 	})
 }
@@ -27,6 +31,8 @@ func runConfig(e *env, args []string) error {
 		return usagef("config takes a subcommand: validate")
 	}
 	fs := e.flagSet("config validate")
+	var clusterFlag string
+	bindClusterFlag(fs, &clusterFlag)
 	pos, err := e.parse(fs, args[1:])
 	if err != nil {
 		return err
@@ -49,6 +55,24 @@ func runConfig(e *env, args []string) error {
 		return fmt.Errorf("%d error(s) in the configuration", countErrors(diags))
 	}
 	fmt.Fprintf(e.stdout, "configuration is valid: %d file(s), %d driver block(s)\n", len(cfg.Files), len(cfg.Drivers))
+	return validateClusterFile(e, config.ResolveCluster(clusterFlag, cfg))
+}
+
+// validateClusterFile checks the cluster configuration cf names; a missing
+// default is no cluster configuration.
+func validateClusterFile(e *env, cf config.ClusterFile) error {
+	if !cf.Explicit && !fileExists(cf.Path) {
+		fmt.Fprintf(e.stdout, "no cluster configuration (%s does not exist)\n", cf.Path)
+		return nil
+	}
+	c, err := cluster.Load(cf.Path)
+	if err != nil {
+		return fmt.Errorf("the cluster configuration named by %s: %w", cf.From, err)
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("the cluster configuration %s (named by %s) has problems:\n%w", cf.Path, cf.From, err)
+	}
+	fmt.Fprintf(e.stdout, "cluster configuration %s (named by %s) is valid: cluster %q, %d node(s)\n", cf.Path, cf.From, c.Name, len(c.Nodes))
 	return nil
 }
 

@@ -70,18 +70,3 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
-
-// configuredClusterFile returns cluster_config from osr.hcl ($OSR_CONFIG or the
-// default path), or "" when there is none or the file cannot be read (commands
-// that need osr.hcl report its errors themselves).
-func configuredClusterFile() string {
-	path, explicit := config.ResolvePath("")
-	if !fileExists(path) {
-		return ""
-	}
-	cfg, diags := config.NewLoader().Load(path, explicit)
-	if diags.HasErrors() {
-		return ""
-	}
-	return cfg.ClusterConfig
-}

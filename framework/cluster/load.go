@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // Load reads a cluster configuration file, cluster.conf XML or osr's HCL, telling them
@@ -35,4 +38,28 @@ func DetectFormat(data []byte) Format {
 		return FormatClusterConf
 	}
 	return FormatHCL
+}
+
+// IsClusterFile reports whether data is a cluster configuration rather than
+// osr's own osr.hcl: XML (a cluster.conf), or HCL with a top-level cluster
+// block, which osr.hcl never has. HCL that does not parse is not taken for a
+// cluster file.
+func IsClusterFile(data []byte) bool {
+	if DetectFormat(data) == FormatClusterConf {
+		return true
+	}
+	f, diags := hclsyntax.ParseConfig(data, "", hcl.InitialPos)
+	if diags.HasErrors() {
+		return false
+	}
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return false
+	}
+	for _, b := range body.Blocks {
+		if b.Type == "cluster" {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/framework/config"
+)
+
+// bindClusterFlag binds --cluster, and aliases spelled as the originals did,
+// to dst.
+func bindClusterFlag(fs *flag.FlagSet, dst *string, aliases ...string) {
+	fs.StringVar(dst, "cluster", "", "cluster configuration `FILE` (default $"+config.EnvClusterPath+
+		", then cluster_config in osr.hcl, then "+config.DefaultClusterPath+")")
+	for _, n := range aliases {
+		fs.StringVar(dst, n, "", "cluster configuration `FILE` (same as --cluster)")
+	}
+}
+
+// clusterFile picks the cluster file with config.ResolveCluster. cfg is the
+// loaded osr.hcl; when it is nil and the choice depends on it, osr.hcl is
+// loaded (its errors are reported).
+func (e *env) clusterFile(flagValue string, cfg *config.Config) (config.ClusterFile, error) {
+	if cfg == nil && config.NeedsConfig(flagValue) {
+		lc, err := e.loadConfig()
+		if err != nil {
+			return config.ClusterFile{}, err
+		}
+		cfg = lc.Config
+	}
+	return config.ResolveCluster(flagValue, cfg), nil
+}
+
+// clusterFileFromConfigFlag handles the spelling osr cluster used to accept:
+// --config naming the cluster file. When the global --config names a cluster
+// configuration (which osr.hcl can never be), it warns, stops treating the
+// file as osr.hcl and returns it; otherwise it returns "".
+func (e *env) clusterFileFromConfigFlag() (string, error) {
+	p := e.global.configFile
+	if p == "" {
+		return "", nil
+	}
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("--config %s: no such file; --config names osr.hcl, the cluster file is --cluster FILE", p)
+	}
+	if err != nil || !cluster.IsClusterFile(data) {
+		return "", nil
+	}
+	e.log.Warn("--config names osr.hcl; reading this cluster configuration as --cluster (the old spelling is deprecated)", "file", p)
+	e.global.configFile = ""
+	return p, nil
+}
