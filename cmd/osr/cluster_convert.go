@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/cluster/render"
+	"github.com/open-sharedroot/osr/internal/atomicfile"
 )
 
 func init() {
@@ -109,34 +109,5 @@ func runClusterConvert(e *env, args []string) error {
 	if c.HasSecrets() {
 		mode = 0o600
 	}
-	return writeFileAtomic(*out, data, mode)
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and renames it
-// over path, so a failure never leaves a half-written file.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(*out, data, mode)
 }

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/open-sharedroot/osr/internal/atomicfile"
 )
 
 // Level is the weight of a log line.
@@ -162,31 +164,18 @@ func (l *Log) WriteTo(w io.Writer) (int64, error) {
 	return buf.WriteTo(w)
 }
 
-// Save writes the whole log to path, creating its directory, through a
-// temporary file renamed into place so a reader never sees half a log.
+// Save writes the whole log to path, creating its directory, atomically
+// (internal/atomicfile), so a reader never sees half a log.
 func (l *Log) Save(path string) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("save boot log: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".boot.log.*")
-	if err != nil {
+	var buf bytes.Buffer
+	if _, err := l.WriteTo(&buf); err != nil {
+		return fmt.Errorf("save boot log to %s: %w", path, err)
+	}
+	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("save boot log: %w", err)
-	}
-	_, werr := l.WriteTo(f)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(f.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("save boot log to %s: %w", path, werr)
 	}
 	return nil
 }

@@ -2,13 +2,14 @@ package rootfs
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/open-sharedroot/osr/internal/atomicfile"
 )
 
 // Mkdir creates the directory name.
@@ -157,32 +158,22 @@ func removeAllAt(dirfd int, base string) error {
 	return err
 }
 
-// WriteFileAtomic replaces name with data: it writes a temporary file beside it,
-// syncs it, renames it over name and syncs the directory, so a crash leaves either
-// the old or the new content.
+// WriteFileAtomic replaces name with data (internal/atomicfile): a temporary
+// file beside it, fsynced, renamed over name, the directory fsynced, so a crash
+// leaves either the old or the new content. The directory is resolved inside
+// the root.
 func (f *FS) WriteFileAtomic(name string, data []byte, perm uint32) error {
 	n := Clean(name)
+	if n == "" {
+		return &fs.PathError{Op: "write", Path: "/", Err: errors.New("the root itself is a directory")}
+	}
 	dir, base := path.Split(n)
-	tmp := path.Join(dir, "."+base+".tmp-osr")
-	fh, err := f.OpenFile(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW, perm)
+	fd, err := f.openat2(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
-		return err
+		return wrap("write", n, err)
 	}
-	if _, err := fh.Write(data); err != nil {
-		fh.Close()
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := fh.Sync(); err != nil {
-		fh.Close()
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	if err := fh.Close(); err != nil {
-		return err
-	}
-	if err := f.Rename(tmp, n); err != nil {
-		return err
-	}
-	return f.SyncDir(dir)
+	defer unix.Close(fd)
+	return atomicfile.WriteFileAt(fd, f.HostPath(dir), base, data, os.FileMode(perm).Perm())
 }
 
 // SyncDir flushes the directory name's entries to stable storage.
