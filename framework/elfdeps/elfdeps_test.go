@@ -6,11 +6,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"io/fs"
-	"path"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
 )
 
 const (
@@ -330,29 +331,25 @@ func assertSelfContained(t *testing.T, res *Result, inputs []string) {
 // resolveIn resolves p using only the links in files, the way the
 // image's own filesystem would.
 func resolveIn(files map[string]File, p string) (string, bool) {
-	rest := splitPath(p)
-	cur := "/"
-	for hops := 0; len(rest) > 0; {
-		c := rest[0]
-		rest = rest[1:]
-		if c == ".." {
-			cur = path.Dir(cur)
-			continue
-		}
-		next := path.Join(cur, c)
-		f, ok := files[next]
-		if ok && f.Link != "" {
-			if hops++; hops > maxSymlinks {
-				return "", false
-			}
-			if path.IsAbs(f.Link) {
-				cur = "/"
-			}
-			rest = append(splitPath(f.Link), rest...)
-			continue
-		}
-		cur = next
+	final, err := inroot.Resolver{FS: fileSet(files)}.Resolve(p, true)
+	if err != nil {
+		return "", false
 	}
-	_, ok := files[cur]
-	return cur, ok
+	_, ok := files[final]
+	return final, ok
+}
+
+// fileSet is the tree the result's files make: every path not in it is a
+// directory.
+type fileSet map[string]File
+
+func (s fileSet) Lstat(p string) (fs.FileMode, string, error) {
+	f, ok := s[p]
+	switch {
+	case !ok:
+		return fs.ModeDir, "", nil
+	case f.Link != "":
+		return fs.ModeSymlink, f.Link, nil
+	}
+	return 0, "", nil
 }

@@ -7,14 +7,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
-)
 
-// maxSymlinks bounds the links followed while resolving one path, as the
-// kernel's ELOOP limit does.
-const maxSymlinks = 40
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
+)
 
 // errNotFound marks a path that does not exist inside the root.
 var errNotFound = errors.New("not found")
@@ -69,61 +65,29 @@ func (r *fsRoot) stat(p string) entry {
 	return e
 }
 
-// resolve follows p inside the root. It returns every symlink met on the
-// way, directories included (/lib → usr/lib), in the order met, and the
-// final path, which is not a symlink. A missing path gives an error
-// wrapping errNotFound.
+// Lstat implements inroot.FS from the cache.
+func (r *fsRoot) Lstat(p string) (fs.FileMode, string, error) {
+	e := r.stat(p)
+	return e.mode, e.target, e.err
+}
+
+// resolve follows p inside the root (framework/internal/inroot). It returns
+// every symlink met on the way, directories included (/lib → usr/lib), in the
+// order met, and the final path, which is not a symlink. A missing path gives
+// an error wrapping errNotFound.
 func (r *fsRoot) resolve(p string) (links []File, final string, err error) {
 	if !path.IsAbs(p) {
 		p = "/" + p
 	}
-	rest := splitPath(p)
-	cur := "/"
-	hops := 0
-	for len(rest) > 0 {
-		c := rest[0]
-		rest = rest[1:]
-		switch c {
-		case ".":
-			continue
-		case "..":
-			cur = path.Dir(cur)
-			continue
-		}
-		next := path.Join(cur, c)
-		e := r.stat(next)
-		if e.err != nil {
-			if errors.Is(e.err, fs.ErrNotExist) || errors.Is(e.err, syscall.ENOTDIR) {
-				return links, "", fmt.Errorf("%s: %w", p, errNotFound)
-			}
-			return links, "", fmt.Errorf("resolve %s in %s: %w", p, r.dir, e.err)
-		}
-		if e.mode&fs.ModeSymlink == 0 {
-			if len(rest) > 0 && !e.mode.IsDir() {
-				return links, "", fmt.Errorf("%s: %s is not a directory: %w", p, next, errNotFound)
-			}
-			cur = next
-			continue
-		}
-		hops++
-		if hops > maxSymlinks {
-			return links, "", fmt.Errorf("resolve %s in %s: more than %d symbolic links (a loop?)", p, r.dir, maxSymlinks)
-		}
-		links = append(links, File{Path: next, Link: e.target})
-		if path.IsAbs(e.target) {
-			cur = "/"
-		}
-		rest = append(splitPath(e.target), rest...)
+	res := inroot.Resolver{FS: r, OnLink: func(l inroot.Link) { links = append(links, File{Path: l.Path, Link: l.Target}) }}
+	final, err = res.Resolve(p, true)
+	switch {
+	case err == nil:
+		return links, final, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return links, "", fmt.Errorf("%s: %w", p, errNotFound)
+	case errors.Is(err, inroot.ErrTooManyLinks):
+		return links, "", fmt.Errorf("resolve %s in %s: more than %d symbolic links (a loop?)", p, r.dir, inroot.MaxLinks)
 	}
-	return links, cur, nil
-}
-
-func splitPath(p string) []string {
-	var out []string
-	for _, c := range strings.Split(p, "/") {
-		if c != "" {
-			out = append(out, c)
-		}
-	}
-	return out
+	return links, "", fmt.Errorf("resolve %s in %s: %w", p, r.dir, err)
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +17,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/driver"
 	"github.com/open-sharedroot/osr/framework/initrd/image"
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
 	"github.com/open-sharedroot/osr/framework/kmod"
 	"github.com/open-sharedroot/osr/framework/listfile"
 	"github.com/open-sharedroot/osr/framework/manifest"
@@ -183,22 +186,6 @@ func (p *Plan) listfileItems(ctx context.Context, req *Request, dplan *driver.Pl
 	return items, nil
 }
 
-// findBinary looks a program up inside root, in the directories listfiles search
-// too.
-func findBinary(root, name string) (string, bool) {
-	if strings.HasPrefix(name, "/") {
-		_, err := os.Stat(filepath.Join(root, name))
-		return name, err == nil
-	}
-	for _, d := range listfile.BinDirs {
-		p := filepath.Join(d, name)
-		if st, err := os.Stat(filepath.Join(root, p)); err == nil && st.Mode().IsRegular() {
-			return p, true
-		}
-	}
-	return "", false
-}
-
 // driverItems turns the driver's binaries, files and directories into items.
 func (p *Plan) driverItems(req *Request, dplan *driver.Plan) ([]listfile.Item, error) {
 	items, notes, err := DriverItems(req.root(), req.DriverInfo.Name, dplan)
@@ -213,8 +200,8 @@ func DriverItems(root, name string, dplan *driver.Plan) (items []listfile.Item, 
 	origin := listfile.Origin{Source: "driver " + name}
 	var missing []string
 	for _, b := range dplan.Binaries {
-		path, ok := findBinary(root, b.Name)
-		if !ok {
+		path, final, err := listfile.FindBinary(root, b.Name)
+		if errors.Is(err, fs.ErrNotExist) {
 			if b.Optional {
 				notes = append(notes, fmt.Sprintf("optional, not on this system: binary %s (driver %s: %s)", b.Name, name, b.Reason))
 				continue
@@ -222,12 +209,20 @@ func DriverItems(root, name string, dplan *driver.Plan) (items []listfile.Item, 
 			missing = append(missing, fmt.Sprintf("binary %s (%s), looked in %s", b.Name, b.Reason, strings.Join(listfile.BinDirs, ", ")))
 			continue
 		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("driver %s: binary %s: %w", name, b.Name, err)
+		}
 		o := origin
 		o.Entry = fmt.Sprintf("binary %q", b.Name)
-		items = append(items, listfile.Item{Kind: listfile.KindBinary, ImagePath: path, Source: path, HostPath: filepath.Join(root, path), Origin: o})
+		items = append(items, listfile.Item{Kind: listfile.KindBinary, ImagePath: path, Source: final, HostPath: inroot.Host(root, final), Origin: o})
 	}
 	for _, f := range dplan.Files {
-		if _, err := os.Lstat(filepath.Join(root, f.Path)); err != nil {
+		// Links are followed inside the root: an absolute link names the root's file, never the host's.
+		_, final, _, err := inroot.Chain(root, f.Path)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, inroot.ErrTooManyLinks) {
+				return nil, nil, fmt.Errorf("driver %s: file %s: %w", name, f.Path, err)
+			}
 			if f.Optional {
 				notes = append(notes, fmt.Sprintf("optional, not on this system: file %s (driver %s)", f.Path, name))
 				continue
@@ -237,7 +232,7 @@ func DriverItems(root, name string, dplan *driver.Plan) (items []listfile.Item, 
 		}
 		o := origin
 		o.Entry = fmt.Sprintf("file %q", f.Path)
-		items = append(items, listfile.Item{Kind: listfile.KindFile, ImagePath: f.Path, Source: f.Path, HostPath: filepath.Join(root, f.Path), Origin: o})
+		items = append(items, listfile.Item{Kind: listfile.KindFile, ImagePath: f.Path, Source: final, HostPath: inroot.Host(root, final), Origin: o})
 	}
 	for _, d := range dplan.Directories {
 		o := origin

@@ -14,7 +14,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
-	"github.com/open-sharedroot/osr/framework/listfile/internal/inroot"
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
 	"github.com/open-sharedroot/osr/framework/listfile/pkgdb"
 )
 

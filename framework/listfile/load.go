@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
-	"github.com/open-sharedroot/osr/framework/listfile/internal/inroot"
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
 )
 
 // Ext is the file name extension of listfiles; other files in a listfile

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"runtime"
 	"slices"
 	"strings"
 
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
 	"github.com/open-sharedroot/osr/framework/listfile/arch"
 	"github.com/open-sharedroot/osr/framework/listfile/distro"
-	"github.com/open-sharedroot/osr/framework/listfile/internal/inroot"
 	"github.com/open-sharedroot/osr/framework/listfile/pkgdb"
 )
 
@@ -245,18 +246,38 @@ func (r *resolver) binary(o Origin, e *Entry) error {
 	if strings.HasPrefix(e.Name, "/") {
 		return r.file(o, e, e.Name)
 	}
-	for _, d := range BinDirs {
-		p := d + "/" + e.Name
-		_, _, fi, err := inroot.Chain(r.root, p)
+	p, _, err := FindBinary(r.root, e.Name)
+	if errors.Is(err, fs.ErrNotExist) {
+		r.miss(o, e, fmt.Sprintf("not found in %s of %s", strings.Join(BinDirs, ":"), r.root))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return r.file(o, e, p)
+}
+
+// FindBinary looks the program name up inside root (links resolved inside it,
+// framework/internal/inroot): a name starting with "/" is taken as a path, any
+// other is searched in BinDirs. It returns the path as found, and the regular
+// file it leads to once its links are followed, or an error matching
+// fs.ErrNotExist when no regular file is there.
+func FindBinary(root, name string) (found, resolved string, err error) {
+	dirs := BinDirs
+	if strings.HasPrefix(name, "/") {
+		dirs, name = []string{"/"}, strings.TrimPrefix(name, "/")
+	}
+	for _, d := range dirs {
+		p := path.Join(d, name)
+		_, final, fi, err := inroot.Chain(root, p)
 		if err == nil && fi.Mode().IsRegular() {
-			return r.file(o, e, p)
+			return p, final, nil
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, inroot.ErrTooManyLinks) {
-			return err
+			return "", "", err
 		}
 	}
-	r.miss(o, e, fmt.Sprintf("not found in %s of %s", strings.Join(BinDirs, ":"), r.root))
-	return nil
+	return "", "", &fs.PathError{Op: "find binary", Path: name, Err: fs.ErrNotExist}
 }
 
 // directory creates a directory, or copies a tree with contents = true.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
 	"github.com/open-sharedroot/osr/framework/listfile/distro"
-	"github.com/open-sharedroot/osr/framework/listfile/internal/inroot"
 )
 
 // shippedDir holds the listfiles osr installs into /usr/share/osr/listfiles.

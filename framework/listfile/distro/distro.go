@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/open-sharedroot/osr/framework/listfile/internal/inroot"
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
 )
 
 // Paths are the os-release files read, in order, inside a root (os-release(5)).

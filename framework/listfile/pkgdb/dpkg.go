@@ -11,8 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
 	"github.com/open-sharedroot/osr/framework/listfile/arch"
-	"github.com/open-sharedroot/osr/framework/listfile/internal/inroot"
 )
 
 const (

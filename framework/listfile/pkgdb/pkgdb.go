@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 
-	"github.com/open-sharedroot/osr/framework/listfile/internal/inroot"
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
 )
 
 // File is one path a package owns.

@@ -117,3 +117,74 @@ func TestChain(t *testing.T) {
 		})
 	}
 }
+
+// A Resolver reports every link it follows, directories included, and sees
+// through a substituted directory (a mount point) without leaving the root.
+func TestResolverLinksAndSubst(t *testing.T) {
+	root := fakeRoot(t)
+	if err := os.MkdirAll(filepath.Join(root, "mnt/tree/n1/etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/mnt/tree/n1/etc/motd", filepath.Join(root, "etc/motd")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		in        string
+		subst     map[string]string
+		want      string
+		wantLinks []Link
+		wantErr   error
+	}{
+		{"/etc/abs", nil, "/usr/bin/dash", []Link{{"/etc/abs", "/bin/sh"}, {"/bin", "usr/bin"}, {"/usr/bin/sh", "dash"}}, nil},
+		// ".." after a link climbs from the link's target, as the kernel does.
+		{"/sbin/../bin/sh", nil, "/usr/bin/dash", []Link{{"/sbin", "/usr/sbin"}, {"/usr/bin/sh", "dash"}}, nil},
+		{"/local/etc/hostname", map[string]string{"/local": "/mnt/tree/n1"}, "/mnt/tree/n1/etc/hostname", nil, fs.ErrNotExist},
+		{"/local/../etc/os-release", map[string]string{"/local": "/mnt/tree/n1"}, "/mnt/tree/etc/os-release", nil, fs.ErrNotExist},
+		{"/etc/loop1", nil, "", []Link{{"/etc/loop1", "loop2"}}, ErrTooManyLinks},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			var links []Link
+			r := Resolver{FS: Dir(root), OnLink: func(l Link) { links = append(links, l) }}
+			if tt.subst != nil {
+				r.Subst = func(p string) string { return tt.subst[p] }
+			}
+			got, err := r.Resolve(tt.in, true)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Resolve(%q) error = %v, want %v", tt.in, err, tt.wantErr)
+			}
+			if tt.wantErr == ErrTooManyLinks {
+				if len(links) != MaxLinks {
+					t.Errorf("followed %d links before giving up; want %d", len(links), MaxLinks)
+				}
+				return
+			}
+			if got != tt.want {
+				t.Errorf("Resolve(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if diff := cmp.Diff(tt.wantLinks, links); diff != "" {
+				t.Errorf("links (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A host directory's links never reach the host: an absolute link to a host
+// path that exists resolves inside the root, where it does not.
+func TestDirNeverLeavesTheRoot(t *testing.T) {
+	root := t.TempDir()
+	host := t.TempDir()
+	if err := os.WriteFile(filepath.Join(host, "secret"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(host, "secret"), filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Resolve(root, "/link", true)
+	if !errors.Is(err, fs.ErrNotExist) || got != filepath.Join(host, "secret") {
+		t.Errorf("Resolve(/link) = %q, %v; want the host path taken inside the root, not found", got, err)
+	}
+	if _, _, fi, err := Chain(root, "/link"); err == nil {
+		t.Errorf("Chain(/link) found %v outside the root", fi.Name())
+	}
+}
