@@ -84,6 +84,18 @@ func (f *clusterFileFlags) bind(fs *flag.FlagSet) {
 	bindClusterFlag(fs, &f.file, "c", "clusterconf", "f", "filename")
 }
 
+// loadClusterArg is loadCluster for a subcommand that takes the cluster file
+// as an optional argument.
+func loadClusterArg(e *env, f *clusterFileFlags, pos []string, sub string) (*cluster.Cluster, error) {
+	switch len(pos) {
+	case 0:
+		return loadCluster(e, f, "")
+	case 1:
+		return loadCluster(e, f, pos[0])
+	}
+	return nil, usagef("%s takes at most one cluster file, not %d", sub, len(pos))
+}
+
 // loadCluster reads the cluster file: explicit (a file argument) when given,
 // else the one the flags, $OSR_CLUSTER_CONF or osr.hcl name, else the
 // default. A --config that names a cluster file rather than osr.hcl still

@@ -24,14 +24,7 @@ func runClusterValidate(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return usagef("validate takes at most one file")
-	}
-	explicit := ""
-	if len(pos) == 1 {
-		explicit = pos[0]
-	}
-	c, err := loadCluster(e, &cf, explicit)
+	c, err := loadClusterArg(e, &cf, pos, "validate")
 	if err != nil {
 		return err
 	}
@@ -81,14 +74,7 @@ func runClusterConvert(e *env, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if len(pos) > 1 {
-		return usagef("convert takes at most one input file")
-	}
-	explicit := ""
-	if len(pos) == 1 {
-		explicit = pos[0]
-	}
-	c, err := loadCluster(e, &cf, explicit)
+	c, err := loadClusterArg(e, &cf, pos, "convert")
 	if err != nil {
 		return err
 	}

@@ -59,25 +59,14 @@ func (f *FS) Symlink(target, name string) error {
 }
 
 // Rename renames oldname to newname. Both are resolved inside the root.
-func (f *FS) Rename(oldname, newname string) error {
-	ofd, obase, err := f.parent("rename", oldname)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(ofd)
-	nfd, nbase, err := f.parent("rename", newname)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(nfd)
-	if err := unix.Renameat(ofd, obase, nfd, nbase); err != nil {
-		return &os.LinkError{Op: "rename", Old: Clean(oldname), New: Clean(newname), Err: err}
-	}
-	return nil
-}
+func (f *FS) Rename(oldname, newname string) error { return f.rename(oldname, newname, 0) }
 
 // RenameNoReplace renames oldname to newname unless newname exists.
 func (f *FS) RenameNoReplace(oldname, newname string) error {
+	return f.rename(oldname, newname, unix.RENAME_NOREPLACE)
+}
+
+func (f *FS) rename(oldname, newname string, flags uint) error {
 	ofd, obase, err := f.parent("rename", oldname)
 	if err != nil {
 		return err
@@ -88,7 +77,7 @@ func (f *FS) RenameNoReplace(oldname, newname string) error {
 		return err
 	}
 	defer unix.Close(nfd)
-	if err := unix.Renameat2(ofd, obase, nfd, nbase, unix.RENAME_NOREPLACE); err != nil {
+	if err := unix.Renameat2(ofd, obase, nfd, nbase, flags); err != nil {
 		return &os.LinkError{Op: "rename", Old: Clean(oldname), New: Clean(newname), Err: err}
 	}
 	return nil
