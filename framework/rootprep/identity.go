@@ -36,13 +36,10 @@ func writeIdentities(r *cdsl.Repo, o Options, res *Result) error {
 		return err
 	}
 	for _, n := range o.Nodes {
-		key := n.ID
-		if !m.Settings.UseNodeIDs {
-			key = n.Name
-		}
+		key := m.Settings.NodeKey(n.ID, n.Name)
 		dir := m.NodeDir(key)
 		if !r.FS().IsDir(path.Join(r.Layout().TreeDir(), dir)) && !o.DryRun {
-			return fmt.Errorf("node %s (%s) has no directory in %s; run 'osr cdsl nodes add %s' first", n.ID, n.Name, r.Layout().TreeDir(), key)
+			return fmt.Errorf("node %d (%s) has no directory in %s; run 'osr cdsl nodes add %s' first", n.ID, n.Name, r.Layout().TreeDir(), key)
 		}
 		if err := w.hostname(dir, n); err != nil {
 			return err
@@ -109,13 +106,13 @@ func (w *identityWriter) write(name, dir string, data []byte, perm uint32, what 
 
 func (w *identityWriter) hostname(dir string, n cdsl.ClusterNode) error {
 	if n.Name == "" {
-		return fmt.Errorf("node %s has no name in the cluster configuration; its hostname comes from there", n.ID)
+		return fmt.Errorf("node %d has no name in the cluster configuration; its hostname comes from there", n.ID)
 	}
 	if w.read("etc/hostname", dir) == n.Name {
 		return nil
 	}
 	return w.write("etc/hostname", dir, []byte(n.Name+"\n"), 0o644,
-		fmt.Sprintf("node %s's /etc/hostname: %s", n.ID, n.Name))
+		fmt.Sprintf("node %d's /etc/hostname: %s", n.ID, n.Name))
 }
 
 func (w *identityWriter) machineIDTemplate(def string) error {
@@ -140,7 +137,7 @@ func (w *identityWriter) machineID(dir string, n cdsl.ClusterNode, rnd io.Reader
 	}
 	seen[fresh] = dir
 	return w.write("etc/machine-id", dir, []byte(fresh+"\n"), 0o444,
-		fmt.Sprintf("node %s's /etc/machine-id: %s", n.ID, fresh))
+		fmt.Sprintf("node %d's /etc/machine-id: %s", n.ID, fresh))
 }
 
 // NewMachineID returns a random machine-id in the form systemd writes: 32
@@ -173,11 +170,11 @@ func (w *identityWriter) hostKeys(dir string, n cdsl.ClusterNode) error {
 		}
 		if kind == "dsa" {
 			w.res.Skipped = append(w.res.Skipped, Outcome{Path: "/" + c.Src, Type: hd,
-				Note: fmt.Sprintf("node %s keeps the installed DSA key: osr makes no DSA keys (OpenSSH dropped them); delete it", n.ID)})
+				Note: fmt.Sprintf("node %d keeps the installed DSA key: osr makes no DSA keys (OpenSSH dropped them); delete it", n.ID)})
 			continue
 		}
 		if w.o.DryRun {
-			w.res.Identity = append(w.res.Identity, fmt.Sprintf("would write node %s's new %s host key /%s", n.ID, kind, c.Src))
+			w.res.Identity = append(w.res.Identity, fmt.Sprintf("would write node %d's new %s host key /%s", n.ID, kind, c.Src))
 			continue
 		}
 		gen := w.o.NewHostKey
@@ -186,13 +183,13 @@ func (w *identityWriter) hostKeys(dir string, n cdsl.ClusterNode) error {
 		}
 		k, err := gen(kind, "root@"+n.Name)
 		if err != nil {
-			return fmt.Errorf("node %s's %s host key: %w", n.ID, kind, err)
+			return fmt.Errorf("node %d's %s host key: %w", n.ID, kind, err)
 		}
-		if err := w.write(c.Src, dir, k.Private, 0o600, fmt.Sprintf("node %s's new %s host key /%s", n.ID, kind, c.Src)); err != nil {
+		if err := w.write(c.Src, dir, k.Private, 0o600, fmt.Sprintf("node %d's new %s host key /%s", n.ID, kind, c.Src)); err != nil {
 			return err
 		}
 		if _, ok := w.place(c.Src+".pub", dir); ok {
-			if err := w.write(c.Src+".pub", dir, k.Public, 0o644, fmt.Sprintf("node %s's /%s.pub", n.ID, c.Src)); err != nil {
+			if err := w.write(c.Src+".pub", dir, k.Public, 0o644, fmt.Sprintf("node %d's /%s.pub", n.ID, c.Src)); err != nil {
 				return err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -82,7 +83,7 @@ func addHostKeys(t *testing.T, root string, kinds ...string) {
 	}
 }
 
-var twoNodes = []cdsl.ClusterNode{{ID: "1", Name: "alpha"}, {ID: "2", Name: "beta"}}
+var twoNodes = []cdsl.ClusterNode{{ID: 1, Name: "alpha"}, {ID: 2, Name: "beta"}}
 
 func prepare(t *testing.T, root string, nodes []cdsl.ClusterNode, o Options) (Result, error) {
 	t.Helper()
@@ -148,20 +149,20 @@ func TestPrepareDebian(t *testing.T) {
 	}
 	ids := map[string]bool{}
 	for _, n := range twoNodes {
-		tree := filepath.Join(root, ".cluster/cdsl", n.ID)
+		tree := filepath.Join(root, ".cluster/cdsl", strconv.Itoa(n.ID))
 		if got := read(t, filepath.Join(tree, "etc/hostname")); got != n.Name+"\n" {
-			t.Errorf("node %s hostname %q", n.ID, got)
+			t.Errorf("node %d hostname %q", n.ID, got)
 		}
 		id := strings.TrimSpace(read(t, filepath.Join(tree, "etc/machine-id")))
 		if !machineIDRe.MatchString(id) || id == installedID || ids[id] {
-			t.Errorf("node %s machine-id %q: want a fresh, valid, unique one", n.ID, id)
+			t.Errorf("node %d machine-id %q: want a fresh, valid, unique one", n.ID, id)
 		}
 		ids[id] = true
 		for _, k := range []string{"ed25519", "ecdsa"} {
 			checkHostKey(t, root, n, k)
 		}
 		if _, err := os.Stat(filepath.Join(tree, "var/lib/systemd/random-seed")); err != nil {
-			t.Errorf("node %s has no random-seed of its own: %v", n.ID, err)
+			t.Errorf("node %d has no random-seed of its own: %v", n.ID, err)
 		}
 	}
 	if got := read(t, filepath.Join(root, ".cluster/cdsl/default/etc/machine-id")); got != "uninitialized\n" {
@@ -195,7 +196,7 @@ func TestPrepareDebian(t *testing.T) {
 	}
 
 	// A third node joins: only it gets a new identity.
-	three := append(append([]cdsl.ClusterNode{}, twoNodes...), cdsl.ClusterNode{ID: "3", Name: "gamma"})
+	three := append(append([]cdsl.ClusterNode{}, twoNodes...), cdsl.ClusterNode{ID: 3, Name: "gamma"})
 	res3, err := prepare(t, root, three, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +213,7 @@ func TestPrepareDebian(t *testing.T) {
 	if !machineIDRe.MatchString(id3) || ids[id3] {
 		t.Errorf("node 3 machine-id %q", id3)
 	}
-	checkHostKey(t, root, cdsl.ClusterNode{ID: "3", Name: "gamma"}, "ed25519")
+	checkHostKey(t, root, cdsl.ClusterNode{ID: 3, Name: "gamma"}, "ed25519")
 }
 
 // checkHostKey checks that node n has a valid key of kind that differs from
@@ -220,24 +221,24 @@ func TestPrepareDebian(t *testing.T) {
 func checkHostKey(t *testing.T, root string, n cdsl.ClusterNode, kind string) {
 	t.Helper()
 	name := "etc/ssh/ssh_host_" + kind + "_key"
-	mine := read(t, filepath.Join(root, ".cluster/cdsl", n.ID, name))
+	mine := read(t, filepath.Join(root, ".cluster/cdsl", strconv.Itoa(n.ID), name))
 	if mine == read(t, filepath.Join(root, ".cluster/cdsl/default", name)) {
-		t.Errorf("node %s keeps the installed %s key", n.ID, kind)
+		t.Errorf("node %d keeps the installed %s key", n.ID, kind)
 	}
 	signer, err := ssh.ParsePrivateKey([]byte(mine))
 	if err != nil {
-		t.Fatalf("node %s %s key: %v", n.ID, kind, err)
+		t.Fatalf("node %d %s key: %v", n.ID, kind, err)
 	}
-	pub, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(read(t, filepath.Join(root, ".cluster/cdsl", n.ID, name+".pub"))))
+	pub, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(read(t, filepath.Join(root, ".cluster/cdsl", strconv.Itoa(n.ID), name+".pub"))))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(pub.Marshal(), signer.PublicKey().Marshal()) || comment != "root@"+n.Name {
-		t.Errorf("node %s %s.pub does not match its key (comment %q)", n.ID, kind, comment)
+		t.Errorf("node %d %s.pub does not match its key (comment %q)", n.ID, kind, comment)
 	}
-	fi, err := os.Stat(filepath.Join(root, ".cluster/cdsl", n.ID, name))
+	fi, err := os.Stat(filepath.Join(root, ".cluster/cdsl", strconv.Itoa(n.ID), name))
 	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("node %s %s key mode %v %v, want 0600", n.ID, kind, fi.Mode(), err)
+		t.Errorf("node %d %s key mode %v %v, want 0600", n.ID, kind, fi.Mode(), err)
 	}
 }
 
@@ -349,7 +350,7 @@ func TestPrepareCases(t *testing.T) {
 	}, {
 		name:    "node named nowhere",
 		files:   map[string]string{"etc/hostname": "x\n"},
-		nodes:   []cdsl.ClusterNode{{ID: "1"}},
+		nodes:   []cdsl.ClusterNode{{ID: 1}},
 		wantErr: errors.New("node 1 has no name"),
 	}} {
 		t.Run(tc.name, func(t *testing.T) {

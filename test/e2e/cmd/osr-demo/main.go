@@ -113,7 +113,7 @@ func run(ctx context.Context, keep bool) error {
 	if err := osrlab.WriteClusterConf(conf, "osrdemo", nodes); err != nil {
 		return err
 	}
-	nodesTable, _ := kit.OSR(ctx, "cluster", "nodes", "--config", conf)
+	nodesTable, _ := kit.OSR(ctx, "cluster", "nodes", "--cluster", conf)
 	fmt.Print(indent(nodesTable))
 
 	step("osr build --driver nfs")
