@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/open-sharedroot/osr/internal/atomicfile"
 )
 
 // The exitrd: where systemd-shutdown returns to at the end.
@@ -206,26 +208,20 @@ func readDirNames(dir string) ([]string, error) {
 	return f.Readdirnames(-1)
 }
 
-// copyFile copies src to dst through a temporary name beside dst.
+// copyFile copies src to dst atomically (internal/atomicfile).
 func copyFile(src, dst string, perm os.FileMode) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	tmp := dst + ".osr-tmp"
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	out, err := atomicfile.Create(dst, atomicfile.Options{Mode: perm})
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(tmp)
+	defer out.Discard() // nothing after a successful Commit
+	if _, err := io.Copy(out.File(), in); err != nil {
 		return err
 	}
-	if err := errors.Join(out.Chmod(perm), out.Close()); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, dst)
+	return out.Commit()
 }

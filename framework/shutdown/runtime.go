@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/open-sharedroot/osr/internal/atomicfile"
 )
 
 // Link is a network interface the initrd configured because the shared root
@@ -192,27 +194,9 @@ func WriteRuntime(runDir string, files []File) error {
 			}
 			continue
 		}
-		if err := writeAtomic(p, f.Data, 0o644); err != nil {
+		if err := atomicfile.WriteFile(p, f.Data, 0o644); err != nil {
 			return fmt.Errorf("runtime configuration: %w", err)
 		}
-	}
-	return nil
-}
-
-// writeAtomic writes data to a temporary file beside name and renames it over
-// name.
-func writeAtomic(name string, data []byte, perm os.FileMode) error {
-	tmp := name + ".osr-tmp"
-	if err := os.WriteFile(tmp, data, perm); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, perm); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return err
 	}
 	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/open-sharedroot/osr/internal/atomicfile"
 )
 
 // ackPoll is how often the manual method looks for the acknowledge.
@@ -67,23 +69,7 @@ func WriteAck(dir string, nodeID int, at time.Time) (string, error) {
 		return "", fmt.Errorf("acknowledge directory: %w", err)
 	}
 	p := ackPath(dir, nodeID)
-	tmp, err := os.CreateTemp(dir, ".ack-*")
-	if err != nil {
-		return "", fmt.Errorf("write acknowledge: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := fmt.Fprintf(tmp, "node=%d\nacked_at=%d\n", nodeID, at.Unix()); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("write acknowledge %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("write acknowledge %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("write acknowledge %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
+	if err := atomicfile.WriteFile(p, []byte(fmt.Sprintf("node=%d\nacked_at=%d\n", nodeID, at.Unix())), 0o600); err != nil {
 		return "", fmt.Errorf("write acknowledge: %w", err)
 	}
 	return p, nil
