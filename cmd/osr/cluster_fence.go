@@ -14,6 +14,7 @@ import (
 
 	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
+	"github.com/open-sharedroot/osr/framework/config"
 )
 
 func init() {
@@ -24,7 +25,7 @@ func init() {
 // defaultChroot is the cluster-services chroot on a running node.
 const defaultChroot = clusterstack.RunDir
 
-const fenceAckUsage = `osr cluster fence-ack NODE [--chroot DIR] [--wait DURATION] [--config FILE]
+const fenceAckUsage = `osr cluster fence-ack NODE [--chroot DIR] [--wait DURATION] [--cluster FILE]
 
 Tells the cluster that NODE (a name, or a node id) is dead: powered off or cut
 off from the shared storage, made sure by you. Never acknowledge a node you have
@@ -34,7 +35,7 @@ The fence agent waiting in the manual method on this node takes the acknowledge
 and reports the node fenced; when none takes it within --wait (default 3s) it is
 sent to dlm_controld with 'dlm_tool fence_ack ID' inside the chroot (default
 /run/initramfs), which ends the fencing on every node. Node names come from the
-chroot's /etc/osr/cluster.conf (the file the fence agent reads) unless --config
+chroot's /etc/osr/cluster.conf (the file the fence agent reads) unless --cluster
 or $OSR_CLUSTER_CONF names another.`
 
 func runClusterFenceAck(e *env, args []string) error {
@@ -52,7 +53,12 @@ func runClusterFenceAck(e *env, args []string) error {
 		return usagef("want one NODE (a name or a node id)")
 	}
 	// Name nodes as the agent does: from the chroot's cluster file, unless one is named.
-	if cf.file == "" && e.global.configFile == "" && os.Getenv("OSR_CLUSTER_CONF") == "" {
+	if cf.file == "" {
+		if cf.file, err = e.clusterFileFromConfigFlag(); err != nil {
+			return err
+		}
+	}
+	if cf.file == "" && os.Getenv(config.EnvClusterPath) == "" {
 		if p := filepath.Join(*chroot, fence.ClusterConfigPath); fileExists(p) {
 			cf.file = p
 		}
@@ -96,7 +102,7 @@ func resolveFenceNode(e *env, cf *clusterFileFlags, node string) (int, string, e
 	return 0, "", fmt.Errorf("%s: no node %q", c.Pos, node)
 }
 
-const fenceUsage = `osr cluster fence NODE [--dry-run] [--config FILE]
+const fenceUsage = `osr cluster fence NODE [--dry-run] [--cluster FILE]
 
 Fences NODE now, from this machine, with the fence methods of the cluster
 configuration, exactly as the fence agent does when dlm_controld asks: the
