@@ -9,14 +9,19 @@ import (
 
 	"github.com/open-sharedroot/osr/framework/boot"
 	"github.com/open-sharedroot/osr/framework/boot/bootlog"
+	"github.com/open-sharedroot/osr/framework/clusterstack"
+	"github.com/open-sharedroot/osr/framework/manifest"
 )
 
 // imageFiles writes a manifest (and the cluster configuration it names, when
 // conf is not empty) into a fresh directory and returns the manifest's path.
-func imageFiles(t *testing.T, conf string) string {
+func imageFiles(t *testing.T, conf string, edit ...func(*manifest.Manifest)) string {
 	t.Helper()
 	dir := t.TempDir()
 	m := testManifest(t)
+	for _, e := range edit {
+		e(m)
+	}
 	if conf != "" {
 		m.Cluster = filepath.Join(dir, "cluster.conf")
 		write(t, dir, "cluster.conf", conf)
@@ -59,6 +64,23 @@ func TestImage(t *testing.T) {
 	}
 	if strings.Join(cfg.DriverModules, " ") != "" {
 		t.Errorf("DriverModules = %v", cfg.DriverModules)
+	}
+}
+
+// An image with a cluster stack starts it from the same cluster
+// configuration the node lookup and the mount use.
+func TestImageClusterStack(t *testing.T) {
+	path := imageFiles(t, threeNodes, func(m *manifest.Manifest) { m.ClusterStack = "/etc/osr/clusterstack" })
+	cfg := Image(Options{Log: bootlog.New(nil), Manifest: path})
+	st, ok := cfg.Cluster.(*clusterstack.Stack)
+	if !ok {
+		t.Fatalf("Cluster = %#v; want the cluster stack", cfg.Cluster)
+	}
+	if st.Cluster != cfg.Nodes.(nodes).c || st.Image != "/etc/osr/clusterstack" || st.Runner != cfg.Reaper {
+		t.Errorf("stack %+v", st)
+	}
+	if cfg := Image(Options{Log: bootlog.New(nil), Manifest: imageFiles(t, threeNodes)}); cfg.Cluster != nil {
+		t.Errorf("an image without a stack got %#v", cfg.Cluster)
 	}
 }
 
