@@ -327,7 +327,7 @@ func (b *demoBoot) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	table, _ := b.kit.OSR(ctx, "cluster", "nodes", "--config", conf)
+	table, _ := b.kit.OSR(ctx, "cluster", "nodes", "--cluster", conf)
 	fmt.Print(indent(table))
 	step("osr build --driver %s", b.d.fs)
 	img, summary, err := b.kit.Build(ctx, b.work, b.d.fs, conf, osrHCL)
