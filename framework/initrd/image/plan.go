@@ -2,11 +2,14 @@ package image
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"sort"
 	"strings"
 
+	"github.com/open-sharedroot/osr/framework/internal/inroot"
 	"github.com/open-sharedroot/osr/framework/internal/unixmode"
 )
 
@@ -90,38 +93,30 @@ func (a *Archive) resolve() ([]*node, error) {
 	return sortedNodes(b.entries), nil
 }
 
-// resolveParents rewrites p's parent directories through the image's symlinks.
+// resolveParents rewrites p's parent directories through the image's symlinks
+// (framework/internal/inroot, over the image's own links: a path that is no
+// link is taken as a directory).
 func resolveParents(p string, links map[string]string) (string, error) {
-	for hops := 0; ; hops++ {
-		if hops > 40 {
+	dir, base := path.Split(p)
+	r, err := inroot.Resolver{FS: imageLinks(links)}.Resolve("/"+dir, true)
+	if err != nil {
+		if errors.Is(err, inroot.ErrTooManyLinks) {
 			return "", fmt.Errorf("%s: too many levels of symlinks in the image", p)
 		}
-		parts := strings.Split(p, "/")
-		moved := false
-		for i := 1; i < len(parts); i++ {
-			prefix := strings.Join(parts[:i], "/")
-			target, ok := links[prefix]
-			if !ok {
-				continue
-			}
-			if !strings.HasPrefix(target, "/") {
-				target = path.Join(path.Dir(prefix), target)
-			}
-			// Like the kernel at the root, ".." above the image root stays at the root.
-			base := strings.TrimPrefix(path.Join("/", target), "/")
-			rest := strings.Join(parts[i:], "/")
-			if base == "" {
-				p = rest
-			} else {
-				p = base + "/" + rest
-			}
-			moved = true
-			break
-		}
-		if !moved {
-			return p, nil
-		}
+		return "", fmt.Errorf("%s: %w", p, err)
 	}
+	return strings.TrimPrefix(path.Join(r, base), "/"), nil
+}
+
+// imageLinks is the image's tree as inroot reads it: its symlinks by path
+// (no leading slash), everything else a directory.
+type imageLinks map[string]string
+
+func (l imageLinks) Lstat(p string) (fs.FileMode, string, error) {
+	if target, ok := l[strings.TrimPrefix(p, "/")]; ok {
+		return fs.ModeSymlink, target, nil
+	}
+	return fs.ModeDir, "", nil
 }
 
 func sortedNodes(m map[string]*node) []*node {
