@@ -206,7 +206,7 @@ func loadBuildCluster(e *env, cfg *loadedConfig, f *buildFlags, req *initrd.Requ
 	path := cf.Path
 	if !fileExists(path) {
 		if cf.Explicit {
-			return fmt.Errorf("cluster configuration %s (named by %s) does not exist; give an existing file with --cluster", path, cf.From)
+			return fmt.Errorf("cluster configuration %s (%s) does not exist; give an existing file with --cluster", path, cf.Origin())
 		}
 		e.log.Info("no cluster configuration; the image identifies nodes by nodeid= only", "looked", path)
 		return nil

@@ -133,7 +133,7 @@ func (f *cdslFlags) options(e *env) (cdsl.Options, error) {
 	}
 	c, err := cluster.Load(cf.Path)
 	if err != nil {
-		return o, fmt.Errorf("the cluster configuration named by %s: %w", cf.From, err)
+		return o, fmt.Errorf("the cluster configuration (%s): %w", cf.Origin(), err)
 	}
 	for _, n := range c.Nodes {
 		o.Cluster = append(o.Cluster, cdsl.ClusterNode{ID: n.ID, Name: n.Name})

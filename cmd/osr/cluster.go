@@ -104,7 +104,7 @@ func loadCluster(e *env, f *clusterFileFlags, explicit string) (*cluster.Cluster
 	var cf config.ClusterFile
 	switch {
 	case explicit != "":
-		cf = config.ClusterFile{Path: explicit, From: "the argument", Explicit: true}
+		cf = config.ClusterFile{Path: explicit, From: "the command line", Explicit: true}
 	default:
 		flagValue := f.file
 		if flagValue == "" {
@@ -119,11 +119,11 @@ func loadCluster(e *env, f *clusterFileFlags, explicit string) (*cluster.Cluster
 			return nil, err
 		}
 	}
-	e.log.Debug("reading cluster configuration", "path", cf.Path, "from", cf.From)
+	e.log.Debug("reading cluster configuration", "path", cf.Path, "from", cf.Origin())
 	c, err := cluster.Load(cf.Path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w (the cluster file named by %s); name the cluster file with --cluster FILE or set %s", err, cf.From, config.EnvClusterPath)
+			return nil, fmt.Errorf("%w (%s); name the cluster file with --cluster FILE or set %s", err, cf.Origin(), config.EnvClusterPath)
 		}
 		return nil, err
 	}

@@ -67,12 +67,12 @@ func validateClusterFile(e *env, cf config.ClusterFile) error {
 	}
 	c, err := cluster.Load(cf.Path)
 	if err != nil {
-		return fmt.Errorf("the cluster configuration named by %s: %w", cf.From, err)
+		return fmt.Errorf("the cluster configuration (%s): %w", cf.Origin(), err)
 	}
 	if err := c.Validate(); err != nil {
-		return fmt.Errorf("the cluster configuration %s (named by %s) has problems:\n%w", cf.Path, cf.From, err)
+		return fmt.Errorf("the cluster configuration %s (%s) has problems:\n%w", cf.Path, cf.Origin(), err)
 	}
-	fmt.Fprintf(e.stdout, "cluster configuration %s (named by %s) is valid: cluster %q, %d node(s)\n", cf.Path, cf.From, c.Name, len(c.Nodes))
+	fmt.Fprintf(e.stdout, "cluster configuration %s (%s) is valid: cluster %q, %d node(s)\n", cf.Path, cf.Origin(), c.Name, len(c.Nodes))
 	return nil
 }
 

@@ -13,8 +13,8 @@ const DefaultClusterPath = "/etc/cluster/cluster.conf"
 type ClusterFile struct {
 	// Path is the file.
 	Path string
-	// From says who named it, for messages: "--cluster", "$OSR_CLUSTER_CONF",
-	// "cluster_config in osr.hcl" or "the default".
+	// From says who named it: "--cluster", "$OSR_CLUSTER_CONF",
+	// "cluster_config in osr.hcl", or "" for the default.
 	From string
 	// Explicit is set when the user named the file: a missing explicit file
 	// is an error, a missing default means there is no cluster configuration.
@@ -33,7 +33,16 @@ func ResolveCluster(flagValue string, cfg *Config) ClusterFile {
 	case cfg != nil && cfg.ClusterConfig != "":
 		return ClusterFile{Path: cfg.ClusterConfig, From: "cluster_config in osr.hcl", Explicit: true}
 	}
-	return ClusterFile{Path: DefaultClusterPath, From: "the default"}
+	return ClusterFile{Path: DefaultClusterPath}
+}
+
+// Origin says where the file came from, for messages: "named by --cluster",
+// or "osr's default" when nothing named one.
+func (c ClusterFile) Origin() string {
+	if c.From == "" {
+		return "osr's default"
+	}
+	return "named by " + c.From
 }
 
 // NeedsConfig reports whether ResolveCluster would look at osr.hcl for this
