@@ -41,10 +41,16 @@ test: deps build
 test-short:
 	$(GO) test -short -count=1 ./...
 
+# gofmt, go vet and staticcheck (installed into .tools at a pinned version).
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd examples/osr-driver-squashfs && $(GO) vet ./...
+	@mkdir -p .tools
+	GOBIN=$(CURDIR)/.tools $(GO) install $(STATICCHECK)
+	$(CURDIR)/.tools/staticcheck ./...
+	cd examples/osr-driver-squashfs && $(CURDIR)/.tools/staticcheck ./...
 
 # Regenerate the driver protocol's Go code from proto/osr/driver/v1/driver.proto.
 # Needs protoc (Debian: protobuf-compiler); the Go generators are installed at pinned versions.
