@@ -79,4 +79,3 @@ func TestRunModulesStep(t *testing.T) {
 		})
 	}
 }
-

@@ -215,9 +215,6 @@ func (r *Repo) Model() Model { return Model{Settings: r.layout.Settings, Inv: r.
 // at turns a name relative to the CDSL filesystem into one relative to the root.
 func (r *Repo) at(name string) string { return r.layout.At(name) }
 
-// host is the host path of a name relative to the CDSL filesystem, for messages.
-func (r *Repo) host(name string) string { return r.fs.HostPath(r.at(name)) }
-
 // needV2 refuses to change an inventory in the old format.
 func (r *Repo) needV2() error {
 	if r.inv.Version != inventory.Version2 {

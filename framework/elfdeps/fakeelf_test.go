@@ -81,12 +81,11 @@ func (f fakeELF) bytes() []byte {
 	shstrOff := dynamicOff + dynamicSize
 	shOff := (shstrOff + uint64(len(shstr)) + 7) &^ 7
 	type section struct {
-		name, typ    uint32
-		off, size    uint64
-		link         uint32
-		entsize      uint64
-		include      bool
-		contentWrite func(*bytes.Buffer)
+		name, typ uint32
+		off, size uint64
+		link      uint32
+		entsize   uint64
+		include   bool
 	}
 	sections := []section{
 		{include: true},

@@ -176,10 +176,7 @@ func TestBuildOnRealKernel(t *testing.T) {
 			inImage[strings.TrimPrefix(p, base)] = true
 		}
 	}
-	var seeds []string
-	for _, m := range []string{"kernel/fs/nfs/nfsv4.ko", "kernel/net/sunrpc/sunrpc.ko"} {
-		seeds = append(seeds, m)
-	}
+	seeds := []string{"kernel/fs/nfs/nfsv4.ko", "kernel/net/sunrpc/sunrpc.ko"}
 	data, _ := os.ReadFile(filepath.Join(k.ModulesDir, "modules.dep"))
 	for _, line := range strings.Split(string(data), "\n") {
 		mod, _, ok := strings.Cut(line, ":")

@@ -70,10 +70,8 @@ func Locate(fsys *rootfs.FS, mountpoint, file string) (*Layout, *Inventory, erro
 	guesses := []Settings{V2Defaults(), V1Defaults()}
 	for _, c := range candidates {
 		logical := rootfs.Clean(path.Join(mp, c))
-		var tried []Settings
 		for _, g := range guesses {
 			g.Mountpoint = mp
-			tried = append(tried, g)
 			l := &Layout{Settings: g, File: logical}
 			phys, err := fsys.Resolve(logical, l.LinkSubst(fsys))
 			if err != nil {

@@ -191,9 +191,6 @@ func (p *params) ipmi() *ipmiConfig {
 	return c
 }
 
-// sshPlaceholders are the words replaced in command and status_command.
-var sshPlaceholders = []string{"{node}", "{nodeid}", "{port}"}
-
 func (p *params) ssh() *sshConfig {
 	c := &sshConfig{}
 	host := p.required("ipaddr", "ip")
