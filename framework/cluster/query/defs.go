@@ -29,6 +29,16 @@ func nodeField(get func(*cluster.Node) string) func(e *Engine, a []string) ([]st
 	}
 }
 
+// scsiFailover is the node's multipath style: as written, else "driver" for a
+// cluster.conf (the originals' default, whatever the filesystem) and the root
+// filesystem's default for osr's HCL cluster files.
+func scsiFailover(c *cluster.Cluster, n *cluster.Node) string {
+	if c.Format == cluster.FormatClusterConf && (n.SCSI == nil || n.SCSI.Failover == "") {
+		return "driver"
+	}
+	return n.SCSIFailover()
+}
+
 var defs = map[string]*Def{}
 
 func def(d *Def) { defs[d.Name] = d }
@@ -125,8 +135,14 @@ func init() {
 		run: nodeField((*cluster.Node).MountOpts)})
 	def(&Def{Name: "syslog", Args: []string{"NODENAME"}, Summary: "the log host(s)",
 		run: nodeField((*cluster.Node).SyslogServer)})
-	def(&Def{Name: "scsifailover", Args: []string{"NODENAME"}, Summary: "the multipath style (driver, mapper, rdac, …)",
-		run: nodeField((*cluster.Node).SCSIFailover)})
+	def(&Def{Name: "scsifailover", Args: []string{"NODENAME"}, Summary: "the multipath style (driver, mapper, rdac, …; default driver)",
+		run: func(e *Engine, a []string) ([]string, error) {
+			n, err := e.node(a[0])
+			if err != nil {
+				return nil, err
+			}
+			return one(scsiFailover(e.Cluster, n)), nil
+		}})
 	def(&Def{Name: "failoverdomainnodes", Args: []string{"DOMAIN"}, Optional: "SEP", Sep: " ", Summary: "the members of a failover domain",
 		run: func(e *Engine, a []string) ([]string, error) {
 			d, ok := e.Cluster.FailoverDomain(a[0])
@@ -151,6 +167,12 @@ func init() {
 			}
 			return one(name), nil
 		}})
+	def(&Def{Name: "query_value", Args: []string{"XPATH"}, Rest: "PARAM...", Sep: " ", anyItem: true,
+		Summary: "what the XPath selects in the cluster.conf, %(paramN)s replaced by the N-th PARAM",
+		run:     func(e *Engine, a []string) ([]string, error) { return e.runXPath(a[0], a[1:]) }})
+	def(&Def{Name: "query_xml", Args: []string{"XPATH"}, Rest: "PARAM...", Sep: "\n", anyItem: true,
+		Summary: "the elements the XPath selects, as XML (one a line with -s)",
+		run:     func(e *Engine, a []string) ([]string, error) { return e.runXPath(a[0], a[1:]) }})
 	def(&Def{Name: "convert", Args: []string{"FORMAT"}, Summary: "the configuration in another format (ocfs2, corosync, hcl, clusterconf)",
 		run: func(e *Engine, a []string) ([]string, error) {
 			if e.Convert == nil {

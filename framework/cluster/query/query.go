@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/agext/levenshtein"
+	"github.com/antchfx/xmlquery"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 )
@@ -36,11 +37,17 @@ type Result struct {
 	Sep string
 	// Err is set when the query failed.
 	Err error
+	// anyItem marks XPath answers: they count as found when they have an item,
+	// even an empty one (an attribute written as ""), as the originals counted.
+	anyItem bool
 }
 
 // Empty reports whether the query produced no output, which com-queryclusterconf
 // counted as a failure.
 func (r Result) Empty() bool {
+	if r.anyItem {
+		return len(r.Values) == 0
+	}
 	for _, v := range r.Values {
 		if v != "" {
 			return false
@@ -73,6 +80,11 @@ type Def struct {
 	Sep string
 	// Summary says what the query answers.
 	Summary string
+	// Rest names the further arguments a query takes, all of them passed to it
+	// ("" when it takes none).
+	Rest string
+	// anyItem: see Result.anyItem.
+	anyItem bool
 	run     func(e *Engine, args []string) ([]string, error)
 }
 
@@ -85,6 +97,9 @@ func (d *Def) Usage() string {
 	if d.Optional != "" {
 		s += " [" + d.Optional + "]"
 	}
+	if d.Rest != "" {
+		s += " [" + d.Rest + "]"
+	}
 	return s
 }
 
@@ -95,6 +110,17 @@ type Engine struct {
 	Convert Converter
 	// Sep, when not nil, overrides every query's list separator (-s).
 	Sep *string
+	// XML gives the cluster.conf document for the XPath queries; nil disables them.
+	XML XMLSource
+	// Map holds the named XPath queries (the originals' query map); nil for none.
+	Map *Map
+	// NoParams turns off %(paramN)s substitution in XPaths and answers (-E).
+	NoParams bool
+	// Properties prints an element's <property> children as NAME=VALUE lines
+	// instead of the element (-p).
+	Properties bool
+
+	doc *xmlquery.Node
 }
 
 // Defs lists the queries, sorted by name.
@@ -119,9 +145,13 @@ func (e *Engine) Run(in Invocation) Result {
 	res := Result{Invocation: in}
 	d, ok := defs[in.Name]
 	if !ok {
-		res.Err = fmt.Errorf("%w %q%s; run 'osr cluster query --list' for the list", ErrUnknownQuery, in.Name, suggest(in.Name))
+		if ent, ok := e.Map.Lookup(in.Name); ok {
+			return e.runMapped(in, ent)
+		}
+		res.Err = fmt.Errorf("%w %q%s; run 'osr cluster query --list' for the list", ErrUnknownQuery, in.Name, e.suggest(in.Name))
 		return res
 	}
+	res.anyItem = d.anyItem
 	res.Sep = d.Sep
 	if e.Sep != nil {
 		res.Sep = *e.Sep
@@ -135,13 +165,64 @@ func (e *Engine) Run(in Invocation) Result {
 		// The optional trailing argument of the list queries is their separator.
 		res.Sep = args[len(d.Args)]
 	}
-	res.Values, res.Err = d.run(e, args[:len(d.Args)])
+	if d.Rest == "" {
+		args = args[:len(d.Args)]
+	}
+	res.Values, res.Err = d.run(e, args)
 	return res
 }
 
-func suggest(name string) string {
+// runMapped answers a query of the query map: its XPath with the arguments as
+// %(param0)s, %(param1)s, …; values joined by a space unless -s says otherwise.
+func (e *Engine) runMapped(in Invocation, ent MapEntry) Result {
+	res := Result{Invocation: in, Sep: " ", anyItem: true}
+	if e.Sep != nil {
+		res.Sep = *e.Sep
+	}
+	res.Values, res.Err = e.runXPath(ent.XPath, in.Args)
+	if res.Err != nil {
+		res.Err = fmt.Errorf("query %s (%s, from %s): %w", ent.Name, ent.XPath, ent.Source, res.Err)
+	}
+	return res
+}
+
+// runXPath evaluates an XPath with %(paramN)s replaced by the arguments, then
+// replaces %(paramN)s in the attribute values it selected (an extra filesystem's
+// source "/cluster/cdsl/%(param0)s/var" becomes the node's own path).
+func (e *Engine) runXPath(expr string, args []string) ([]string, error) {
+	p := params(args)
+	if !e.NoParams && paramRef.MatchString(expr) {
+		var err error
+		if expr, err = substitute(expr, p, "the XPath "+expr); err != nil {
+			return nil, err
+		}
+	}
+	ans, err := e.evalXPath(expr)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range ans.Values {
+		if e.NoParams || !ans.Strings[i] || !paramRef.MatchString(v) {
+			continue
+		}
+		if ans.Values[i], err = substitute(v, p, fmt.Sprintf("the answer %q", v)); err != nil {
+			return nil, err
+		}
+	}
+	return ans.Values, nil
+}
+
+func (e *Engine) suggest(name string) string {
 	best, bestDist := "", 3
+	names := make([]string, 0, len(defs))
 	for n := range defs {
+		names = append(names, n)
+	}
+	for _, ent := range e.Map.Entries() {
+		names = append(names, ent.Name)
+	}
+	sort.Strings(names)
+	for _, n := range names {
 		if d := levenshtein.Distance(name, n, nil); d < bestDist {
 			best, bestDist = n, d
 		}
