@@ -108,6 +108,11 @@ func runQueryCommand(e *env, entry queryEntry, args []string) error {
 		cf.file = os.Getenv(entry.clusterEnv)
 	}
 	c, err := loadCluster(e, &cf, "")
+	if errors.Is(err, os.ErrNotExist) {
+		// A missing cluster file is a wrong invocation (exit code 2), as it was for
+		// com-queryclusterconf.
+		return usagef("%v", err)
+	}
 	if err != nil {
 		return err
 	}
