@@ -12,7 +12,7 @@ LDFLAGS      := -s -w -X main.version=$(VERSION)
 GOBUILD      := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 export CGO_ENABLED := 0
 
-.PHONY: all build deps test test-short lint proto install demo bench clean
+.PHONY: all build deps test test-short lint proto install install-compat demo bench clean
 
 all: build
 
@@ -89,6 +89,15 @@ install: build
 	@for d in $(DRIVERS); do install -m 0755 bin/osr-driver-$$d $(DESTDIR)$(LIBEXECDIR)/osr/drivers/; done
 	cp -r listfiles/. $(DESTDIR)$(DATADIR)/osr/listfiles/
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl ] || install -m 0644 docs/osr.hcl.example $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl
+
+# The original tools' names, as links to osr, for clusters whose scripts and boot code
+# call them (docs/migrating.md): com-* beside osr, mkinitrd where comoonics-bootimage had it.
+COMPAT_BIN   := com-queryclusterconf com-mkcdsl com-rmcdsl com-cdslinvadm com-cdslinvchk com-mkcdslinfrastructure
+BOOTIMAGEDIR ?= /opt/atix/comoonics-bootimage
+install-compat:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(BOOTIMAGEDIR)
+	@for c in $(COMPAT_BIN); do ln -sfn $(PREFIX)/bin/osr $(DESTDIR)$(PREFIX)/bin/$$c; echo "$(DESTDIR)$(PREFIX)/bin/$$c -> osr"; done
+	ln -sfn $(PREFIX)/bin/osr $(DESTDIR)$(BOOTIMAGEDIR)/mkinitrd
 
 clean:
 	rm -rf bin .tools

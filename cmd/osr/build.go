@@ -27,7 +27,7 @@ func init() {
 		usage: `osr build --driver NAME [--kernel VERSION | --modules DIR] [--output FILE]
           [--compress zstd|gzip|xz|lz4|none] [--level N] [--host-only]
           [--cluster FILE] [--fstype TYPE] [--root DIR] [--listfile-dir DIR]…
-          [--listfile NAME]… [--dry-run]
+          [--listfile NAME]… [--module NAME]… [--dry-run]
 
 Builds the initrd that boots every node of the cluster from the shared root: osr as
 /init, the driver and its manifest, what the driver's plan and the listfiles name
@@ -48,7 +48,7 @@ type buildFlags struct {
 	driver, kernel, modules, output, compress, cluster, fstype, root string
 	level                                                            int
 	hostOnly, dryRun                                                 bool
-	listfileDirs, listfiles                                          stringList
+	listfileDirs, listfiles, extraModules                            stringList
 }
 
 func runBuild(e *env, args []string) error {
@@ -68,6 +68,7 @@ func runBuild(e *env, args []string) error {
 	fs.Var(&f.listfileDirs, "listfile-dir", "listfile `DIR` (repeatable; default the installed ones)")
 	fs.Var(&f.listfiles, "listfile", "take the on-request listfile `NAME` too (repeatable)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "show what would go into the image; write nothing")
+	fs.Var(&f.extraModules, "module", "also take kernel module `NAME` and its dependencies (repeatable; adds to initrd.modules)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -102,7 +103,7 @@ func runBuild(e *env, args []string) error {
 		return err
 	}
 	req.Target.KernelVersion = req.Kernel.Version()
-	req.ExtraModules = cfg.Initrd.Modules
+	req.ExtraModules = append(append([]string(nil), cfg.Initrd.Modules...), f.extraModules...)
 	cs := cfg.ClusterStack
 	req.ClusterStack = clusterstack.Settings{AuthKey: cs.AuthKey, TokenMS: cs.TokenMS, PostJoinDelay: cs.PostJoinDelay, Extra: cs.Files}
 

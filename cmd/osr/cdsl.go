@@ -39,7 +39,8 @@ Subcommands:
                         make PATHs hostdependent or shared again (com-mkcdsl)
   rm [-R] [--purge] [-f] [--from NODE] PATH…
                         turn CDSLs back into real paths (com-rmcdsl)
-  list [--json] [--settings]   the CDSLs of the inventory (or its settings)
+  list [--json] [--settings | --setting NAME]
+                        the CDSLs of the inventory (or its settings, or one)
   get [-R|--recursive] PATH    is PATH (or, with -R, a parent) a CDSL? exit 1 if not
   nodes [list] | nodes add ID… | nodes remove [--purge] ID…
                         node dirs: add copies the default dir, remove keeps a backup
@@ -164,11 +165,13 @@ func runCDSLList(e *env, args []string) error {
 	var (
 		f              cdslFlags
 		asJSON, showKV bool
+		setting        string
 	)
 	fs := e.flagSet("cdsl list")
 	f.bind(fs)
 	fs.BoolVar(&asJSON, "json", false, "print JSON: settings and every CDSL with its locations")
 	fs.BoolVar(&showKV, "settings", false, "print the inventory's settings")
+	fs.StringVar(&setting, "setting", "", "print the value of the inventory's setting `NAME` (tree, link, …)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -182,6 +185,12 @@ func runCDSLList(e *env, args []string) error {
 	}
 	defer r.Close()
 	switch {
+	case setting != "":
+		v, ok := cdslSetting(r, setting)
+		if !ok {
+			return fmt.Errorf("the inventory has no setting %q; 'osr cdsl list --settings' shows them", setting)
+		}
+		fmt.Fprintln(e.stdout, v)
 	case asJSON:
 		return writeCDSLJSON(e.stdout, r)
 	case showKV:

@@ -227,7 +227,8 @@ func runCDSLCheck(e *env, args []string) error {
 	}
 	if left > 0 {
 		fmt.Fprintf(e.stderr, "osr cdsl check: %d problem(s) left: the inventory does not match the filesystem\n", left)
-		return exitError{1}
+		// The exit status is the number of differences, as com-cdslinvchk's was.
+		return exitError{min(left, maxExitCode)}
 	}
 	if len(res.Problems) == 0 && len(res.Found) == 0 {
 		fmt.Fprintf(e.stdout, "%d CDSLs, inventory and filesystem agree\n", len(r.Inventory().CDSLs))

@@ -64,20 +64,36 @@ func writeCDSLJSON(w io.Writer, r *cdsl.Repo) error {
 	return enc.Encode(doc)
 }
 
-// writeCDSLSettings prints the inventory's settings as com-cdslinvadm list did.
-func writeCDSLSettings(w io.Writer, r *cdsl.Repo) {
+// cdslSettings are the inventory's settings as com-cdslinvadm list printed
+// them, after the inventory file.
+func cdslSettings(r *cdsl.Repo) [][2]string {
 	l := r.Layout()
 	s := l.Settings
 	py := "False"
 	if s.UseNodeIDs {
 		py = "True"
 	}
-	for _, kv := range [][2]string{
+	return [][2]string{
 		{"inventory", l.File}, {"config_version", r.Inventory().Version}, {"default_dir", s.DefaultDir},
 		{"maxnodeidnum", strconv.Itoa(s.MaxNodeIDNum)}, {"tree", s.Tree}, {"link", s.Link},
 		{"node_prefix", s.NodePrefix}, {"expandstring", s.ExpandString}, {"mountpoint", s.Mountpoint},
 		{"use_nodeids", py}, {"sharedtree", s.SharedTree},
-	} {
+	}
+}
+
+// writeCDSLSettings prints the inventory's settings as com-cdslinvadm list did.
+func writeCDSLSettings(w io.Writer, r *cdsl.Repo) {
+	for _, kv := range cdslSettings(r) {
 		fmt.Fprintf(w, "%s: %s\n", kv[0], kv[1])
 	}
+}
+
+// cdslSetting is one setting, by the name com-cdslinvadm --get took.
+func cdslSetting(r *cdsl.Repo, name string) (string, bool) {
+	for _, kv := range cdslSettings(r) {
+		if kv[0] == name {
+			return kv[1], true
+		}
+	}
+	return "", false
 }

@@ -70,6 +70,12 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // Run is the whole CLI: it parses the global flags, picks the command and runs it.
 // It returns the process exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runMapped(ctx, args, stdin, stdout, stderr, nil)
+}
+
+// runMapped is Run with exitFor, when not nil, choosing the exit code of an
+// error (the originals' codes for their command names).
+func runMapped(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, exitFor func(error) int) int {
 	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	top := flag.NewFlagSet("osr", flag.ContinueOnError)
 	top.SetOutput(io.Discard)
@@ -98,10 +104,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	e.log = newLogger(stderr, e.global.logLevel)
 	err := c.run(e, cargs)
-	return exitCode(stderr, c.name, err)
+	return exitCode(stderr, c.name, err, exitFor)
 }
 
-func exitCode(stderr io.Writer, name string, err error) int {
+func exitCode(stderr io.Writer, name string, err error, exitFor func(error) int) int {
 	var ee exitError
 	var ue usageError
 	switch {
@@ -116,6 +122,9 @@ func exitCode(stderr io.Writer, name string, err error) int {
 		return 2
 	default:
 		fmt.Fprintf(stderr, "osr %s: %v\n", name, err)
+		if exitFor != nil {
+			return exitFor(err)
+		}
 		return 1
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
+	"github.com/open-sharedroot/osr/framework/compat"
 	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
@@ -28,7 +29,13 @@ func main() {
 		os.Exit(runFenceAgent(os.Args[1:]))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	var code int
+	if compat.Is(os.Args[0]) {
+		// Links at the original tools' paths (make install-compat).
+		code = runCompat(ctx, os.Args[0], os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	} else {
+		code = Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	}
 	stop()
 	os.Exit(code)
 }

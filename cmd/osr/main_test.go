@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/open-sharedroot/osr/framework/compat"
 )
 
 // TestMain lets the test binary act as the osr command inside testscripts.
@@ -20,9 +22,16 @@ func TestMain(m *testing.M) {
 		// this binary behind.
 		os.Exit(m.Run())
 	}
-	testscript.Main(m, map[string]func(){
+	cmds := map[string]func(){
 		"osr": func() { os.Exit(Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
-	})
+	}
+	// The originals' command names, as make install-compat links them.
+	for _, name := range compat.Names() {
+		cmds[name] = func() {
+			os.Exit(runCompat(context.Background(), name, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		}
+	}
+	testscript.Main(m, cmds)
 }
 
 // builtDrivers builds the four drivers and the example third-party driver (from its

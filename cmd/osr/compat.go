@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+
+	"github.com/open-sharedroot/osr/framework/compat"
+)
+
+// runCompat runs osr under one of the original tools' names (a link made by
+// make install-compat): framework/compat turns the original command line
+// into osr's and osr's errors into the original's exit codes.
+func runCompat(ctx context.Context, argv0 string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	name := filepath.Base(argv0)
+	inv, err := compat.Translate(argv0, args, compat.SystemDefaults())
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 2
+	}
+	for _, w := range inv.Warnings {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", name, w)
+	}
+	if inv.Exec != nil {
+		return execProgram(inv.Exec, stderr)
+	}
+	if err := inv.Precheck(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	return runMapped(ctx, inv.Args, stdin, stdout, stderr, inv.ExitCode)
+}
+
+// execProgram replaces osr with argv (the distribution's mkinitrd).
+func execProgram(argv []string, stderr io.Writer) int {
+	path, err := exec.LookPath(argv[0])
+	if err == nil {
+		err = syscall.Exec(path, argv, os.Environ())
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", argv[0], err)
+	return 127
+}
