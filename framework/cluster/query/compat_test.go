@@ -234,3 +234,26 @@ func TestNoParams(t *testing.T) {
 		t.Errorf("-E query_value = %q %v", r.Text(), r.Err)
 	}
 }
+
+// -p prints a property written as value="…" or as text alike, in document order.
+func TestPropertiesOutput(t *testing.T) {
+	doc := []byte(`<cluster name="c"><clusternodes><clusternode name="a" nodeid="1"><com_info>
+  <eth name="eth1" ip="dhcp"><properties>
+    <property name="MASTER" value="yes"/>
+    <property name="SLAVE">no</property>
+    <property name="DELAY">0</property>
+  </properties></eth>
+</com_info></clusternode></clusternodes></cluster>`)
+	c, err := cluster.ReadClusterConf("props.conf", doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Engine{Cluster: c, Map: DefaultMap(), Properties: true, XML: func() ([]byte, error) { return doc, nil }}
+	r := e.Run(Invocation{Name: "query_xml", Args: []string{`/cluster/clusternodes/clusternode[@name="a"]/com_info/eth[@name="eth1"]`}})
+	if r.Err != nil || r.Text() != "MASTER=yes\nSLAVE=no\nDELAY=0" {
+		t.Errorf("-p query_xml = %q %v", r.Text(), r.Err)
+	}
+	if r := e.Run(Invocation{Name: "eth_name_properties", Args: []string{"1", "eth1"}}); r.Text() != "no 0" {
+		t.Errorf("eth_name_properties = %q %v", r.Text(), r.Err)
+	}
+}

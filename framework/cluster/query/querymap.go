@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -148,13 +149,21 @@ func DefaultMap() *Map {
 	return m
 }
 
+// mapLine is an entry's value as written and the line it starts on.
+type mapLine struct {
+	value string
+	line  int
+}
+
 // ReadMap reads a query map file in the originals' INI format: "[section]"
 // headers, "name = value" or "name: value" entries, indented continuation lines,
 // "#" and ";" comment lines and " ;" comments after a value. Only the entries of
-// MapSection and [DEFAULT] are kept; other sections are skipped. file names the
-// file in error messages.
+// MapSection and [DEFAULT] are kept (MapSection's win); other sections are
+// skipped. A value may name another entry of the section or of [DEFAULT] as
+// %(name)s, as INI files do; %(paramN)s stay for the query's arguments. file
+// names the file in error messages.
 func ReadMap(file string, data []byte) (*Map, error) {
-	m := &Map{}
+	sections := map[string]map[string]mapLine{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	var (
@@ -165,8 +174,11 @@ func ReadMap(file string, data []byte) (*Map, error) {
 		lastVal  string
 	)
 	flush := func() {
-		if lastName != "" && (section == MapSection || section == "DEFAULT") {
-			m.set(lastName, lastVal, fmt.Sprintf("%s:%d", file, lastLine))
+		if lastName != "" {
+			if sections[section] == nil {
+				sections[section] = map[string]mapLine{}
+			}
+			sections[section][strings.ToLower(lastName)] = mapLine{lastVal, lastLine}
 		}
 		lastName = ""
 	}
@@ -211,5 +223,46 @@ func ReadMap(file string, data []byte) (*Map, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", file, err)
 	}
+	merged := map[string]mapLine{}
+	for _, sec := range []string{"DEFAULT", MapSection} {
+		for k, v := range sections[sec] {
+			merged[k] = v
+		}
+	}
+	m := &Map{}
+	for name, r := range merged {
+		value, err := interpolate(r.value, merged, 0)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: entry %q: %w", file, r.line, name, err)
+		}
+		m.set(name, value, fmt.Sprintf("%s:%d", file, r.line))
+	}
 	return m, nil
+}
+
+// argName matches the names that stand for a query's arguments.
+var argName = regexp.MustCompile(`^param[0-9]+$`)
+
+// maxInterpolation bounds how deep entries may name each other, as INI readers do.
+const maxInterpolation = 10
+
+// interpolate replaces %(name)s references to other entries; %(paramN)s and
+// names that are no entry are left for the query's arguments.
+func interpolate(value string, entries map[string]mapLine, depth int) (string, error) {
+	var err error
+	out := paramRef.ReplaceAllStringFunc(value, func(ref string) string {
+		name := strings.ToLower(paramRef.FindStringSubmatch(ref)[1])
+		r, ok := entries[name]
+		if !ok || err != nil || argName.MatchString(name) {
+			return ref
+		}
+		if depth >= maxInterpolation {
+			err = fmt.Errorf("%s is nested more than %d deep (does an entry name itself?)", ref, maxInterpolation)
+			return ref
+		}
+		var v string
+		v, err = interpolate(r.value, entries, depth+1)
+		return v
+	})
+	return out, err
 }

@@ -68,6 +68,38 @@ ignored = /cluster
 	}
 }
 
+// Entries may name each other as %(name)s, within the section and [DEFAULT], the
+// section's own winning, as in the originals' INI files.
+func TestReadMapInterpolation(t *testing.T) {
+	src := `[DEFAULT]
+clusterpath=/cluster
+clusternodepath=%(clusterpath)s/clusternodes/clusternode
+nodepath=%(clusternodepath)s
+
+[redhatcluster]
+nodepath=%(clusternodepath)s[@nodeid=%(param0)s]/com_info
+node_ips=%(nodepath)s/eth/@ip
+loop=%(loop)s
+`
+	_, err := ReadMap("site.cfg", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), `site.cfg:9: entry "loop": %(loop)s is nested more than 10 deep`) {
+		t.Fatalf("self-reference: %v", err)
+	}
+	m, err := ReadMap("site.cfg", []byte(strings.Replace(src, "loop=%(loop)s\n", "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ent, _ := m.Lookup("node_ips")
+	if want := "/cluster/clusternodes/clusternode[@nodeid=%(param0)s]/com_info/eth/@ip"; ent.XPath != want {
+		t.Errorf("node_ips = %q, want %q", ent.XPath, want)
+	}
+	e := compatEngine(t, filepath.Join("testdata", "compat.conf"))
+	e.Map = m
+	if r := e.Run(Invocation{Name: "node_ips", Args: []string{"1"}}); r.Text() != "10.0.0.1 dhcp" {
+		t.Errorf("node_ips 1 = %q %v", r.Text(), r.Err)
+	}
+}
+
 func TestReadMapErrors(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{"nodes = count(/cluster)\n", `site.cfg:1: entry "nodes" comes before any section; put the queries under a [redhatcluster] line`},
