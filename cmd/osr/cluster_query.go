@@ -86,7 +86,7 @@ func runQueryCommand(e *env, entry queryEntry, args []string) error {
 	if err != nil {
 		return err
 	}
-	qmap, err := loadQueryMap(mapFile)
+	qmap, err := loadQueryMap(e, mapFile)
 	if err != nil {
 		return err
 	}
@@ -153,9 +153,11 @@ func runQueryCommand(e *env, entry queryEntry, args []string) error {
 }
 
 // loadQueryMap is the built-in query map with the map file laid over it: the
-// one named by -m (which must exist), else $QUERYMAPFILE, else
-// /etc/comoonics/querymap.cfg, each when present.
-func loadQueryMap(named string) (*query.Map, error) {
+// one named by -m, else $QUERYMAPFILE, else /etc/comoonics/querymap.cfg. A map
+// file that does not exist leaves the built-in map, with a warning when -m named
+// it (the original ignored it silently; boot scripts pass -m for a file an image
+// may lack).
+func loadQueryMap(e *env, named string) (*query.Map, error) {
 	m := query.DefaultMap()
 	path, explicit := named, named != ""
 	if path == "" {
@@ -167,10 +169,13 @@ func loadQueryMap(named string) (*query.Map, error) {
 	data, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-	case errors.Is(err, fs.ErrNotExist) && !explicit:
+	case errors.Is(err, fs.ErrNotExist):
+		if explicit {
+			e.log.Warn("the query map file does not exist; answering with the built-in query map", "file", path)
+		}
 		return m, nil
 	default:
-		return nil, fmt.Errorf("query map: %w (named by -m; leave -m out to use the built-in map)", err)
+		return nil, fmt.Errorf("query map: %w", err)
 	}
 	file, err := query.ReadMap(path, data)
 	if err != nil {
