@@ -41,10 +41,12 @@ test: deps build
 test-short:
 	$(GO) test -short -count=1 ./...
 
-# gofmt, go vet and staticcheck (installed into .tools at a pinned version).
+# gofmt, the licence header on every source file, go vet and staticcheck (installed into .tools at a pinned version).
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@out=$$(for f in $$(git ls-files '*.go' '*.sh' '*.proto' .ci/run); do head -n 3 "$$f" | grep -q 'SPDX-License-Identifier: Apache-2.0' || echo "$$f"; done); \
+		if [ -n "$$out" ]; then echo "missing '// SPDX-License-Identifier: Apache-2.0' in the first lines:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd examples/osr-driver-squashfs && $(GO) vet ./...
 	@mkdir -p .tools

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Build benchmark: a generic NFS-capable initrd for the same Debian kernel, built by
 # osr, dracut (--no-hostonly) and initramfs-tools (MODULES=most) in one run. Prints
 # wall time, image size and module count for each, and the ratios against osr.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench-cdsl.sh — time 'osr cdsl add -a' of a tree of FILES files with 3 nodes
 # against the floor, 'cp -a' of the same tree 4 times (nodes 1, 2, 3 and default).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages osr's tests and demo use, when some are missing.
 # Needs root (apt-get); does nothing when everything is there.
 set -euo pipefail

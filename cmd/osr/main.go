@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command osr boots many Linux nodes from one shared root filesystem: it builds the
 // shared-root initrd, answers questions about the cluster configuration, manages
 // context dependent symlinks (CDSLs), and runs as /init inside the initrd.

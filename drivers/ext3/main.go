@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command osr-driver-ext3 is osr's driver for roots on a local ext2, ext3 or ext4
 // filesystem. osr starts it; it is not meant to be run by hand.
 package main

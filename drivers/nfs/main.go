@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command osr-driver-nfs is osr's driver for shared roots on NFS (versions 3 and 4).
 // osr starts it; it is not meant to be run by hand.
 package main

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command osr-driver-ocfs2 is osr's driver for shared roots on OCFS2. osr starts it;
 // it is not meant to be run by hand.
 package main

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command osr-driver-squashfs is an example of a third-party osr driver, kept in its
 // own Go module and importing nothing of osr but framework/driver. It serves roots
 // made of a read-only squashfs image with a writable overlay on top, the way

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package boot is the osr init: what runs as /init in the initrd. Run mounts
 // the API filesystems, reads the kernel command line, loads drivers for the
 // hardware and for the root filesystem, finds the node by the MACs of its

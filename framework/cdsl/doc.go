@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package cdsl manages context dependent symlinks (CDSLs) on a shared root, in the
 // layout and inventory format of the comoonics CDSL tools.
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package cluster is osr's model of a shared-root cluster: its nodes, how each node finds
 // itself (by MAC), how its network is set up and where its root filesystem lives.
 //

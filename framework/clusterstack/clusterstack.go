@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package clusterstack runs the cluster services a shared root needs before it can
 // be mounted: corosync (membership and quorum) and dlm_controld (the kernel DLM's
 // lockspaces) for GFS2 with lock_dlm.

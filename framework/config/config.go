@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package config loads osr's configuration: osr.hcl and the drop-ins in conf.d/*.hcl
 // beside it. Driver blocks are kept as HCL bodies and decoded later against the
 // schema their driver reports, so every problem, the core's or a driver's, is an HCL

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package driver is the contract between osr and its filesystem drivers, and the SDK
 // that drivers are written with.
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package driverhost finds osr driver binaries and runs them for osr: discovery in
 // driver directories, explicit paths from the configuration, start-up with a
 // timeout, and a clean kill of every driver it started.

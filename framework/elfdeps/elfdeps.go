@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package elfdeps computes what an executable needs to run: its ELF
 // interpreter (PT_INTERP), the shared libraries of DT_NEEDED found the
 // way glibc's ld.so finds them (DT_RPATH, DT_RUNPATH with $ORIGIN, $LIB

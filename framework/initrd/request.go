@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package initrd builds osr's initrd: it gathers what the image must hold (osr as
 // /init, the driver and its manifest, the driver's plan, the listfiles, the kernel
 // module closure with firmware, the ELF libraries of every binary, the cluster

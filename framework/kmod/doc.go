@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package kmod reads a kernel's module index (modules.dep, modules.softdep,
 // modules.alias, modules.builtin, modules.builtin.modinfo, modules.order)
 // and answers what an initrd must hold: the closure of requested modules,

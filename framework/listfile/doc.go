@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package listfile loads osr's listfiles and resolves them against a root
 // filesystem into the items of an initrd.
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package manifest is the record a build leaves inside an initrd for the init: the
 // driver to start (with its hash and configuration), the kernel, the cluster
 // configuration. The build writes it; the init reads it and trusts nothing else.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package rootprep turns an installed operating system into a shared root: on
 // top of the CDSL infrastructure (package cdsl) it makes the standard set of
 // paths hostdependent that a systemd distribution needs once per node

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package shutdown is osr's shutdown contract for a shared root: powering off
 // or rebooting one node never hangs and never disturbs the others.
 //

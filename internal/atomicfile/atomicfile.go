@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package atomicfile replaces files so that a reader, or the next boot after a
 // crash, sees the old content or the new, never a mix or nothing: the new
 // content goes to a temporary file in the same directory (unnamed, with

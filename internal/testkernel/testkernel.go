@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package testkernel provides a real Linux kernel tree for tests: Debian's
 // current linux-image-*-amd64 package, fetched with `apt-get download` and
 // unpacked with `dpkg -x` (never installed) into a cache directory, with

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package e2e holds osr's boot tests: real kernels booting shared roots
 // under qemu-system-x86_64 with software emulation (TCG, no KVM needed).
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 package e2e
 
 // Tests of the boot lab itself, with its busybox initrd: they prove the

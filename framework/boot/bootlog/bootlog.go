@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package bootlog is the init's boot log: every line is kept in memory with
 // its time since the log began, echoed to the console (debug lines only when
 // debugging is on), and saved to a file — /run/osr/boot.log in the initrd,

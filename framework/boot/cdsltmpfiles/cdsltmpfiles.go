@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package cdsltmpfiles points systemd-tmpfiles at the node's own copy of a
 // CDSL. On a shared root /var/log is a link into the CDSL link dir
 // (../.cdsl.local/var/log); systemd-tmpfiles refuses to treat a link as the

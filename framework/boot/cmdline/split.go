@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package cmdline reads the kernel command line the way the kernel itself
 // splits it, and turns it into the parameters the osr init acts on: osr's own
 // osr.* names and the names the open-sharedroot originals used where they mean

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package identity lists the machine's network cards as the init sees them
 // in sysfs (/sys/class/net/<name>/address and type), so the node can be
 // found by the MACs of its NICs.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package netconf brings up a node's network in the initrd from its NIC
 // descriptions (the cluster configuration's com_info/eth entries): links
 // found by MAC whatever their kernel name, static IPv4 addresses with mask

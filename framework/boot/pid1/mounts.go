@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package pid1 does what the init must do first as PID 1: mount the kernel's
 // API filesystems (/proc, /sys, /dev, /dev/pts, /run and configfs when the
 // kernel has it) and put stdin, stdout and stderr on /dev/console.

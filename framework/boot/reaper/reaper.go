@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package reaper reaps orphaned processes for an init running as PID 1
 // without stealing the exit status of the init's own children.
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package rescue opens the shell the init offers at a break point or after a
 // failed step: the first of /bin/sh, /usr/bin/sh, busybox sh or bash found in
 // the image, on the console, with a short banner saying why it opened.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package steps runs the init's boot as a sequence of named steps. Any step
 // can be a break point: a break parameter naming it opens a shell before the
 // step runs (the originals' com-step=NAME), and a bare break parameter opens

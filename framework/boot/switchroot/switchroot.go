@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package switchroot hands the machine over from the initramfs to the real
 // root: it moves the API filesystems (/proc, /sys, /dev, /run) onto the new
 // root, frees the initramfs by deleting its files (never crossing into

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package wiring connects the osr init (package boot) to what an osr image
 // holds: it reads the image's manifest, loads the embedded cluster
 // configuration once, and hands boot.Run the implementations of its

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package cdsltab reads /etc/cdsltab, the table of mounts that make paths node
 // specific at boot, in the format of the comoonics tools:
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package inventory reads and writes the CDSL inventory in the XML format of the
 // comoonics CDSL tools: version 2.0 (settings as attributes of <cdsls>) is read and
 // written, version 1 (settings in a trailing <defaults> element, node refs "id_N")

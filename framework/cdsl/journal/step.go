@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package journal makes a CDSL operation crash safe. An operation is planned as a
 // list of small idempotent steps; the list is written to the journal file (synced)
 // before the first step runs, and the journal records each step as it completes.

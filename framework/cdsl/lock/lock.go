@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package lock is an exclusive lock that works between the nodes of a cluster
 // filesystem, not only between the processes of one node.
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package rootfs gives confined access to a directory tree: every name is resolved
 // inside the root with openat2(RESOLVE_IN_ROOT), so a symlink in the tree that points
 // at "/etc" or ".." resolves to the tree's own /etc or stays at its root, and never

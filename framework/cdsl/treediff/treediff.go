@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package treediff compares two file trees inside a confined root: which names
 // only one of them has, and which differ in type, content, symlink target, mode,
 // owner or device number. Timestamps are not compared: copies made at different

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package query answers named questions about a cluster the way com-queryclusterconf
 // did, so that existing scripts keep working: the same query names, arguments and
 // output, several queries in one call separated by "query=NAME", and batches read

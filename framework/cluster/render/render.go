@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package render writes a cluster configuration in the formats osr converts to: the
 // cluster.conf XML and osr's HCL cluster file (both carrying every value, so that
 // converting back and forth keeps the configuration), the OCFS2 /etc/ocfs2/cluster.conf

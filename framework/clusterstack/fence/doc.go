@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package fence is osr's fence agent: dlm_controld runs it when a cluster node has
 // failed, and it makes sure that node is dead by carrying out the node's fence methods
 // from the cluster configuration.

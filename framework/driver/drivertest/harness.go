@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package drivertest lets driver authors test a driver through the real gRPC
 // transport, in process, and check that it keeps the driver contract.
 //

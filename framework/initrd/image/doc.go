@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package image writes and reads initrd images: newc cpio archives, compressed
 // or not, possibly several of them concatenated, as the Linux kernel unpacks them
 // into its initial root filesystem.

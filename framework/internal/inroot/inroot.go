@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package inroot resolves paths inside a root directory (a sysroot, a chroot or
 // "/") the way the kernel would after chroot(2): symbolic links are followed,
 // and an absolute link target or a ".." never leaves the root. A link in a

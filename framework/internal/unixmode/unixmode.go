@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package unixmode converts between Go's fs.FileMode and the 07777 permission
 // bits of chmod(2), cpio headers and JSON (setuid 04000, setgid 02000, sticky 01000).
 package unixmode

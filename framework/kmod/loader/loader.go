@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package loader is the boot side of framework/kmod: it loads kernel
 // modules from the image's /lib/modules/<version> into the running kernel
 // with finit_module(2), dependencies first and independent modules

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package arch translates CPU architecture names between the spellings osr meets:
 // Go's GOARCH ("amd64"), the kernel's uname -m ("x86_64"), dpkg's ("amd64", "armhf")
 // and rpm's ("x86_64", "aarch64"). osr's canonical name is Go's.

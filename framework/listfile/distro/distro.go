@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package distro identifies the Linux distribution of a root filesystem from its
 // os-release file (ID and ID_LIKE, see os-release(5)), never from guessing at
 // release strings.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package pkgdb lists the files a package owns by asking the package manager's own
 // database inside a root: dpkg's /var/lib/dpkg (status file and info/*.list) or
 // rpm's database through `rpm --root`. Nothing is guessed from file names.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package bbinitrd builds the test lab's own initrd: a static busybox, a
 // few kernel modules with their dependencies and a shell /init (init.sh)
 // that mounts a shared root — ext3, GFS2, OCFS2 with the o2cb stack, NFSv3

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # /init of the test lab's busybox initrd: loads the listed modules, finds the
 # node, brings up the network, mounts the shared root on /newroot, binds the
 # node's CDSL tree onto /newroot/.cdsl.local and switches root to /sbin/init.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package busybox finds a statically linked busybox for the test guests'
 // initrds and shared roots. A static /bin/busybox (Debian's busybox-static)
 // is used as it is; otherwise — Debian's "busybox" package, which initramfs

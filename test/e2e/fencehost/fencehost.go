@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package fencehost is the host side of fencing in the boot tests, as fence_virtd is
 // for fence_virt: an ssh server that the guests' fence agent (osr's fence_osr_ssh
 // device) logs in to when a node has to be fenced. The command "off NODE" makes sure

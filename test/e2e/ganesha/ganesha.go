@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package ganesha runs a userspace NFS server for boot tests: rpcbind and
 // nfs-ganesha (FSAL VFS) inside a network namespace, exporting one host
 // directory over NFSv3 and NFSv4.x with root not squashed, no grace period

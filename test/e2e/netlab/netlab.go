@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package netlab gives boot tests a private network: a network namespace
 // with a unique name, a bridge carrying the host side's address, and tap
 // devices for the guests, all enslaved to the bridge. Nothing is routed out

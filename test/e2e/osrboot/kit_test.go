@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package osrboot boots nodes under qemu with osr's own initrd: osr as /init, its
 // drivers mounting the shared root, osr cdsl making each node's files
 // hostdependent. Each test builds a small shared root, makes the initrd with

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package osrlab prepares boots of osr's own initrd for the end-to-end tests and the
 // demo: it builds osr and its drivers, makes a busybox shared root whose hostname
 // and marker are hostdependent through `osr cdsl`, writes a cluster.conf for the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package qemu boots Linux guests under qemu-system-x86_64 with software
 // emulation (TCG) for the end-to-end tests: direct kernel boot, the serial
 // console captured to a log file and scanned for markers, NICs with given

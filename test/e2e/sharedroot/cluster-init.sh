@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # /sbin/init of the cluster tests' shared root (GFS2 with lock_dlm): proves which
 # node booted and that the cluster stack outlived switch_root, keeps appending to
 # its own file on the shared filesystem (so it always holds that file's lock),

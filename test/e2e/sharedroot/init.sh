@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # /sbin/init of the test shared root: proves which node booted, then powers off.
 # Prints (one line each, for the host to read on the serial console):
 #   OSR-HOSTNAME: <contents of /etc/hostname>   (hostdependent: differs per node)

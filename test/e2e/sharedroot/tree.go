@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package sharedroot makes the tiny shared roots the boot tests use: a
 // busybox tree whose /sbin/init prints the node's hostname and marker file
 // and powers off, filesystem images of it (ext3 directly, GFS2 and OCFS2

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package nstest runs a test again in a child process inside new Linux
 // namespaces (network, mount …) so root-only tests can create interfaces and
 // mounts without touching the machine they run on.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // The osr driver protocol, major version 1.
 //
 // osr (the host) starts a driver binary (osr-driver-<name>) through hashicorp/go-plugin

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package kmodtest builds kernel module files for tests of framework/kmod
 // and its loader: minimal ELF objects with a .modinfo section, stored
 // plain or compressed the way distributions ship modules.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command osr-testkernel fetches the Debian test kernel into the test cache
 // (see package testkernel) and prints where it is, for scripts and benchmarks:
 //

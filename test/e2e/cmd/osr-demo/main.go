@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command osr-demo is `make demo`: it builds osr, fetches Debian's kernel, makes a
 // shared root whose hostname and marker are hostdependent CDSLs, builds the initrd
 // with `osr build --driver nfs`, serves the root with nfs-ganesha inside a private
