@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package compat lets osr answer to the command names of the original
 // open-sharedroot tools (com-queryclusterconf, com-mkcdsl, com-rmcdsl,
 // com-cdslinvadm, com-cdslinvchk, com-mkcdslinfrastructure and the
