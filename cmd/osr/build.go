@@ -218,6 +218,7 @@ func loadBuildCluster(e *env, cfg *loadedConfig, f *buildFlags, req *initrd.Requ
 	if err != nil {
 		return err
 	}
+	e.warnCluster(c)
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("the cluster configuration has problems; fix them before building:\n%w", err)
 	}

@@ -138,6 +138,7 @@ func (f *cdslFlags) options(e *env) (cdsl.Options, error) {
 	if err != nil {
 		return o, fmt.Errorf("the cluster configuration (%s): %w", cf.Origin(), err)
 	}
+	e.warnCluster(c)
 	for _, n := range c.Nodes {
 		o.Cluster = append(o.Cluster, cdsl.ClusterNode{ID: n.ID, Name: n.Name})
 	}

@@ -129,5 +129,6 @@ func loadCluster(e *env, f *clusterFileFlags, explicit string) (*cluster.Cluster
 		}
 		return nil, err
 	}
+	e.warnCluster(c)
 	return c, nil
 }

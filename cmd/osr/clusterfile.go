@@ -57,3 +57,11 @@ func (e *env) clusterFileFromConfigFlag() (string, error) {
 	e.global.configFile = ""
 	return p, nil
 }
+
+// warnCluster shows what the cluster configuration holds that osr accepts but
+// doubts (unknown com_info attributes, differing root device names).
+func (e *env) warnCluster(c *cluster.Cluster) {
+	for _, w := range c.Warnings() {
+		fmt.Fprintf(e.stderr, "osr: warning: %v\n", w)
+	}
+}

@@ -10,9 +10,11 @@ import (
 
 // ReadClusterConf reads a Red Hat cluster.conf with comoonics <com_info> elements.
 // file names the source in error messages. A document whose root is a single
-// <clusternode> is read as a one-node cluster. Syntax errors and unknown elements or
-// attributes inside <com_info> are errors with the file and line; semantic checks are
-// left to Validate.
+// <clusternode> is read as a one-node cluster. Syntax errors and unknown elements
+// inside <com_info> are errors with the file and line; unknown attributes there
+// are ignored with a warning in ReadWarnings (the originals ignored them too, and
+// existing files carry attributes of tools osr does not replace); semantic checks
+// are left to Validate.
 func ReadClusterConf(file string, data []byte) (*Cluster, error) {
 	root, err := parseXMLTree(file, data)
 	if err != nil {
@@ -33,12 +35,18 @@ func ReadClusterConf(file string, data []byte) (*Cluster, error) {
 	if len(r.errs) > 0 {
 		return nil, joinErrors(r.errs)
 	}
+	c.ReadWarnings = r.warns
 	return c, nil
 }
 
 type ccReader struct {
-	file string
-	errs []error
+	file  string
+	errs  []error
+	warns []Problem
+}
+
+func (r *ccReader) warnf(n *xmlNode, format string, args ...any) {
+	r.warns = append(r.warns, Problem{Pos: r.pos(n), Msg: fmt.Sprintf(format, args...)})
 }
 
 func (r *ccReader) pos(n *xmlNode) Pos { return Pos{File: r.file, Line: n.line} }
@@ -48,7 +56,7 @@ func (r *ccReader) errorf(n *xmlNode, format string, args ...any) {
 }
 
 // attrs assigns the known attributes of n to their targets. Unknown attributes are
-// returned when keep is set and reported as errors otherwise.
+// returned when keep is set and ignored with a warning otherwise.
 func (r *ccReader) attrs(n *xmlNode, known fields, keep bool) []Attr {
 	var rest []Attr
 	for _, a := range n.attrs {
@@ -60,7 +68,7 @@ func (r *ccReader) attrs(n *xmlNode, known fields, keep bool) []Attr {
 			rest = append(rest, a)
 			continue
 		}
-		r.errorf(n, "unknown attribute %q on <%s>; known attributes: %s", a.Name, n.name, knownList(known))
+		r.warnf(n, "unknown attribute %q on <%s> is ignored; known attributes: %s", a.Name, n.name, knownList(known))
 	}
 	return rest
 }
@@ -296,7 +304,7 @@ func (r *ccReader) nic(n *xmlNode) NIC {
 				case "value":
 					value, hasValue = a.Value, true
 				default:
-					r.errorf(p, "unknown attribute %q on <property>; known attributes: name, value", a.Name)
+					r.warnf(p, "unknown attribute %q on <property> is ignored; known attributes: name, value", a.Name)
 				}
 			}
 			if hasValue {

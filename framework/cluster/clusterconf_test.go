@@ -89,6 +89,33 @@ func TestReadLarge(t *testing.T) {
 	}
 }
 
+// Unknown attributes in com_info are read past with a warning naming file and
+// line, as the originals read past them.
+func TestReadClusterConfWarnsUnknownAttributes(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"typo in com_info", "<cluster><clusternodes>\n<clusternode name=\"a\" nodeid=\"1\"><com_info>\n<rootvolume name=\"/dev/x\" fstyp=\"gfs2\"/></com_info></clusternode></clusternodes></cluster>",
+			`c.conf:3: unknown attribute "fstyp" on <rootvolume> is ignored; known attributes: fstype, mountopts, name`},
+		{"bad property attr", "<cluster><clusternodes><clusternode name=\"a\"><com_info><eth name=\"e\"><properties>\n<property name=\"X\" val=\"1\"/></properties></eth></com_info></clusternode></clusternodes></cluster>",
+			`c.conf:2: unknown attribute "val" on <property> is ignored`},
+		{"attribute of another tool", "<cluster><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info>\n\n<syslog name=\"loghost\" port=\"514\"/></com_info></clusternode></clusternodes></cluster>",
+			`c.conf:3: unknown attribute "port" on <syslog> is ignored`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ReadClusterConf("c.conf", []byte(tt.doc))
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			ws := c.Warnings()
+			if len(ws) != 1 || !strings.Contains(ws[0].Error(), tt.want) {
+				t.Fatalf("warnings %v, want one containing %q", ws, tt.want)
+			}
+		})
+	}
+}
+
 func TestReadClusterConfErrors(t *testing.T) {
 	tests := []struct {
 		name, doc, want string
@@ -97,13 +124,9 @@ func TestReadClusterConfErrors(t *testing.T) {
 		{"empty", "", "c.conf: no XML element found"},
 		{"wrong root", "<config/>", "c.conf:1: the root element is <config>, want <cluster>"},
 		{"bad nodeid", "<cluster>\n<clusternodes>\n<clusternode name=\"a\" nodeid=\"x\"/></clusternodes></cluster>", `c.conf:3: node "a": nodeid "x" is not a positive number`},
-		{"typo in com_info", "<cluster><clusternodes>\n<clusternode name=\"a\" nodeid=\"1\"><com_info>\n<rootvolume name=\"/dev/x\" fstyp=\"gfs2\"/></com_info></clusternode></clusternodes></cluster>",
-			`c.conf:3: unknown attribute "fstyp" on <rootvolume>; known attributes: fstype, mountopts, name`},
 		{"two rootvolumes", "<cluster><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info>\n<rootvolume name=\"x\"/>\n<rootvolume name=\"y\"/></com_info></clusternode></clusternodes></cluster>",
 			`c.conf:3: node "a" has a second <rootvolume>`},
 		{"stray in clusternodes", "<cluster><clusternodes>\n<node/></clusternodes></cluster>", "c.conf:2: unexpected <node> in <clusternodes>"},
-		{"bad property attr", "<cluster><clusternodes><clusternode name=\"a\"><com_info><eth name=\"e\"><properties>\n<property name=\"X\" val=\"1\"/></properties></eth></com_info></clusternode></clusternodes></cluster>",
-			`c.conf:2: unknown attribute "val" on <property>`},
 		{"encoding", `<?xml version="1.0" encoding="EBCDIC"?><cluster/>`, `unsupported XML encoding "EBCDIC"`},
 	}
 	for _, tt := range tests {

@@ -65,6 +65,9 @@ type Cluster struct {
 	Attrs []Attr
 	// Nodes in the order they were written.
 	Nodes []*Node
+	// ReadWarnings are what the reader accepted but doubts (unknown attributes
+	// in com_info, ignored); Warnings adds the doubts of validation.
+	ReadWarnings []Problem
 	// FenceDevices are the shared fence devices (<fencedevices>).
 	FenceDevices []FenceDevice
 	// FailoverDomains are the resource manager's failover domains (<rm><failoverdomains>).

@@ -40,7 +40,7 @@ func (ps Problems) Error() string {
 
 // Validate checks the configuration the way a boot depends on it: unique node ids,
 // names and MACs; well-formed MACs, addresses, netmasks and gateways; a root volume on
-// every node, the same on all of them, of a filesystem type osr knows; bond slaves
+// every node, of one filesystem type osr knows (see Warnings for differing device names); bond slaves
 // whose master exists. It returns nil or Problems holding every problem found.
 func (c *Cluster) Validate() error {
 	v := &validator{c: c}
@@ -150,9 +150,35 @@ func (v *validator) rootVolume(n *Node, label string, ref **Node) {
 		return
 	}
 	r := *ref
-	if r.RootVolume.Name != rv.Name || r.RootFS() != n.RootFS() {
-		v.add(rv.Pos, label, "root volume %s (%s) differs from node %s's %s (%s) at line %d; all nodes share one root", rv.Name, n.RootFS(), nodeLabel(r), r.RootVolume.Name, r.RootFS(), r.RootVolume.Pos.Line)
+	if r.RootFS() != n.RootFS() {
+		v.add(rv.Pos, label, "root filesystem type %s differs from node %s's %s at line %d; all nodes share one root", n.RootFS(), nodeLabel(r), r.RootFS(), r.RootVolume.Pos.Line)
 	}
+}
+
+// Warnings are what the configuration holds that osr accepts but doubts: the
+// reader's (unknown attributes, ignored) and nodes that name their root
+// volume differently. The originals allowed the latter, since one shared
+// disk may have a different device name on each node; each node's init
+// mounts the device its own rootvolume names.
+func (c *Cluster) Warnings() []Problem {
+	out := append([]Problem(nil), c.ReadWarnings...)
+	var ref *Node
+	for _, n := range c.Nodes {
+		rv := n.RootVolume
+		if rv == nil || rv.Name == "" {
+			continue
+		}
+		if ref == nil {
+			ref = n
+			continue
+		}
+		if rv.Name != ref.RootVolume.Name {
+			out = append(out, Problem{Pos: rv.Pos, Node: nodeLabel(n), Msg: fmt.Sprintf(
+				"root volume %s differs from node %s's %s at line %d; fine when both name the same shared device, each node mounts its own",
+				rv.Name, nodeLabel(ref), ref.RootVolume.Name, ref.RootVolume.Pos.Line)})
+		}
+	}
+	return out
 }
 
 func (v *validator) nic(n *Node, nic *NIC, label string) {

@@ -44,10 +44,10 @@ func TestValidate(t *testing.T) {
 			[]string{`interface eth0: malformed gateway "router"`}},
 		{"no rootvolume", nodeXML(`name="a" nodeid="1"`, ``), []string{`v.conf:2: node "a": no root volume`}},
 		{"rootvolume without name", nodeXML(`name="a" nodeid="1"`, `<rootvolume fstype="gfs2"/>`), []string{`node "a": no root volume`}},
-		{"disagreeing root", nodeXML(`name="a" nodeid="1"`, goodRoot) + nodeXML(`name="b" nodeid="2"`, `<rootvolume name="/dev/vg/other" fstype="gfs2"/>`),
-			[]string{`v.conf:6: node "b": root volume /dev/vg/other (gfs2) differs from node "a"'s /dev/vg/root (gfs2) at line 3`}},
+		{"different root devices are valid", nodeXML(`name="a" nodeid="1"`, goodRoot) + nodeXML(`name="b" nodeid="2"`, `<rootvolume name="/dev/sdb" fstype="gfs2"/>`),
+			nil},
 		{"disagreeing fstype", nodeXML(`name="a" nodeid="1"`, goodRoot) + nodeXML(`name="b" nodeid="2"`, `<rootvolume name="/dev/vg/root"/>`),
-			[]string{`root volume /dev/vg/root (gfs) differs`}},
+			[]string{`v.conf:6: node "b": root filesystem type gfs differs from node "a"'s gfs2 at line 3`}},
 		{"unknown fstype", nodeXML(`name="a" nodeid="1"`, `<rootvolume name="/dev/x" fstype="zfs"/>`),
 			[]string{`v.conf:3: node "a": unknown root filesystem type "zfs"; use one of ext3, ext4, gfs, gfs2, glusterfs, nfs, nfs4, ocfs2`}},
 		{"bad votes", nodeXML(`name="a" nodeid="1" votes="many"`, goodRoot), []string{`node "a": votes "many" is not a number`}},
@@ -91,6 +91,21 @@ func TestValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWarningsDifferentRootDevices(t *testing.T) {
+	doc := "<cluster name=\"v\">\n<clusternodes>" + nodeXML(`name="a" nodeid="1"`, goodRoot) +
+		nodeXML(`name="b" nodeid="2"`, `<rootvolume name="/dev/sdb" fstype="gfs2"/>`) +
+		nodeXML(`name="c" nodeid="3"`, goodRoot) + "</clusternodes></cluster>"
+	c, err := ReadClusterConf("v.conf", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := c.Warnings()
+	want := `v.conf:6: node "b": root volume /dev/sdb differs from node "a"'s /dev/vg/root at line 3`
+	if len(ws) != 1 || !strings.Contains(ws[0].Error(), want) {
+		t.Fatalf("warnings %v, want one containing %q", ws, want)
 	}
 }
 
