@@ -90,3 +90,26 @@ func BenchmarkValidate1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkQueryMap1000 is the work of one `osr cluster query nodeid_by_hwid MAC`
+// process on a 1000-node cluster.conf: the model and the XPath document are both
+// read, then the query map's XPath runs.
+func BenchmarkQueryMap1000(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "cluster.conf")
+	data := generateClusterConf(1000)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		c, err := cluster.Load(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := &Engine{Cluster: c, Map: DefaultMap(), XML: func() ([]byte, error) { return os.ReadFile(path) }}
+		if r := e.Run(Invocation{Name: "nodeid_by_hwid", Args: []string{"00:1A:03:E8:00:03"}}); r.Failed() || r.Text() != "1000" {
+			b.Fatalf("%q %v", r.Text(), r.Err)
+		}
+	}
+}

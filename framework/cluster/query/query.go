@@ -3,7 +3,9 @@
 // Package query answers named questions about a cluster the way com-queryclusterconf
 // did, so that existing scripts keep working: the same query names, arguments and
 // output, several queries in one call separated by "query=NAME", and batches read
-// from a file or standard input.
+// from a file or standard input. Besides the built-in queries it runs XPath over the
+// cluster.conf document (query_value, query_xml) and the originals' query map of
+// named XPaths (DefaultMap, ReadMap), with %(paramN)s standing for the arguments.
 package query
 
 import (
