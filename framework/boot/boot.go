@@ -47,6 +47,22 @@ type Node struct {
 	// type and mount options (com_info/rootvolume); the command line's root=,
 	// rootfs= and mountopts= override them.
 	Root, RootFS, MountOpts string
+	// Filesystems are the node's extra filesystems (com_info/filesystems),
+	// mounted in the root before the switch.
+	Filesystems []Filesystem
+}
+
+// Filesystem is an extra filesystem the init mounts for a node: Source on
+// Dest inside the root. "%(param0)s" (the node id, as in the originals),
+// "%(nodeid)s" and "%(nodename)s" in Source, Dest and MountOpts are replaced
+// for the node; bind and rbind sources are paths in the root.
+type Filesystem struct {
+	Source, Dest, FSType, MountOpts string
+	// MountTimes is how often a mount is tried (at least once), MountWait
+	// the seconds between tries.
+	MountTimes, MountWait int
+	// Where names where it is written ("cluster.conf:12") for messages.
+	Where string
 }
 
 // String names the node for messages: "node 2 (n2)", or what is known of it.
@@ -122,8 +138,9 @@ type CDSLBinder interface {
 	// Bind binds the node's CDSL tree onto the link directory (layout from
 	// the root's inventory) and describes what it bound.
 	Bind(ctx context.Context, root string, node Node) (string, error)
-	// MountTab mounts the cdsltab entries marked for the initrd and returns
-	// one description per mount.
+	// MountTab mounts the node's extra filesystems or, when it has none (as
+	// the originals did), the cdsltab entries marked for the initrd, and
+	// returns one description per mount.
 	MountTab(ctx context.Context, root string, node Node) ([]string, error)
 }
 

@@ -127,6 +127,19 @@ func (v *validator) run() {
 			}
 			v.nic(n, nic, label)
 		}
+		for _, fs := range n.Filesystems {
+			if fs.Dest == "" || !strings.HasPrefix(fs.Dest, "/") {
+				v.add(fs.Pos, label, "filesystem %s: dest %q must be an absolute path in the root", fs.Source, fs.Dest)
+			}
+			if fs.FSType == "" {
+				v.add(fs.Pos, label, "filesystem %s: no fstype; give bind, rbind or the filesystem type", fs.Source)
+			}
+			for _, num := range [][2]string{{"mounttimes", fs.MountTimes}, {"mountwait", fs.MountWait}} {
+				if x, err := strconv.Atoi(strings.TrimSpace(num[1])); num[1] != "" && (err != nil || x < 0) {
+					v.add(fs.Pos, label, "filesystem %s: %s %q is not a number", fs.Source, num[0], num[1])
+				}
+			}
+		}
 		for i := range n.NICs {
 			nic := &n.NICs[i]
 			if nic.Master != "" && !nicNames[nic.Master] {

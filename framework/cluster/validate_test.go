@@ -44,6 +44,8 @@ func TestValidate(t *testing.T) {
 			[]string{`interface eth0: malformed gateway "router"`}},
 		{"no rootvolume", nodeXML(`name="a" nodeid="1"`, ``), []string{`v.conf:2: node "a": no root volume`}},
 		{"rootvolume without name", nodeXML(`name="a" nodeid="1"`, `<rootvolume fstype="gfs2"/>`), []string{`node "a": no root volume`}},
+		{"bad filesystem", nodeXML(`name="a" nodeid="1"`, goodRoot+`<filesystems><filesystem source="none" dest="scratch" mounttimes="x"/></filesystems>`),
+			[]string{`filesystem none: dest "scratch" must be an absolute path`, `filesystem none: no fstype`, `filesystem none: mounttimes "x" is not a number`}},
 		{"different root devices are valid", nodeXML(`name="a" nodeid="1"`, goodRoot) + nodeXML(`name="b" nodeid="2"`, `<rootvolume name="/dev/sdb" fstype="gfs2"/>`),
 			nil},
 		{"disagreeing fstype", nodeXML(`name="a" nodeid="1"`, goodRoot) + nodeXML(`name="b" nodeid="2"`, `<rootvolume name="/dev/vg/root"/>`),

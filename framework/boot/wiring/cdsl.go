@@ -73,32 +73,66 @@ func (b cdslBinder) Bind(_ context.Context, root string, node boot.Node) (string
 	return fmt.Sprintf("bound %s on %s", hsrc, hdst), nil
 }
 
-// MountTab mounts the entries of the root's /etc/cdsltab marked __initrd, in
-// order, each tried MountTimes times MountWait seconds apart. A CDSL
-// filesystem's own line is left for the running system, which binds its tree
-// after it mounts it.
+// MountTab mounts the node's extra filesystems (com_info/filesystems) or,
+// when it has none, the entries of the root's /etc/cdsltab marked __initrd:
+// the originals' init read cdsltab only when the cluster configuration named
+// no filesystems. Entries are mounted in order, each tried MountTimes times
+// MountWait seconds apart. A CDSL filesystem's own cdsltab line is left for
+// the running system, which binds its tree after it mounts it.
 func (b cdslBinder) MountTab(_ context.Context, root string, node boot.Node) ([]string, error) {
 	fsys, err := rootfs.Open(root)
 	if err != nil {
 		return nil, err
 	}
 	defer fsys.Close()
+	vars := map[string]string{"nodeid": strconv.Itoa(node.ID), "nodename": node.Name}
+	if len(node.Filesystems) > 0 {
+		// The originals' cluster.conf filled in the node id as %(param0)s.
+		vars["param0"] = vars["nodeid"]
+		var list []mountEntry
+		for _, f := range node.Filesystems {
+			e := cdsltab.Entry{FSType: f.FSType, Source: f.Source, Dest: f.Dest, Options: splitOpts(f.MountOpts),
+				MountTimes: f.MountTimes, MountWait: f.MountWait}
+			x, err := e.Expand(vars)
+			if err != nil {
+				return nil, fmt.Errorf("the filesystem at %s: %w", f.Where, err)
+			}
+			list = append(list, mountEntry{Entry: x, where: "the filesystem at " + f.Where})
+		}
+		return b.mountAll(fsys, list)
+	}
 	file := fsys.HostPath(cdsltab.DefaultPath)
 	entries, err := cdsltab.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
-	vars := map[string]string{"nodeid": strconv.Itoa(node.ID), "nodename": node.Name}
-	list, err := cdsltab.ForInitrd(entries, vars)
+	tab, err := cdsltab.ForInitrd(entries, vars)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	var list []mountEntry
+	for _, e := range tab {
+		if !e.CDSLFilesystem {
+			list = append(list, mountEntry{Entry: e, where: fmt.Sprintf("%s line %d", file, e.Line)})
+		}
+	}
+	return b.mountAll(fsys, list)
+}
+
+// mountEntry is a mount to do and where it was written.
+type mountEntry struct {
+	cdsltab.Entry
+	where string
+}
+
+// mountAll mounts list in order and describes each mount done.
+func (b cdslBinder) mountAll(fsys *rootfs.FS, list []mountEntry) ([]string, error) {
 	var done []string
 	for _, e := range list {
-		if e.CDSLFilesystem {
-			continue
+		where := e.where
+		if e.Dest == "" {
+			return done, fmt.Errorf("%s: no destination (dest)", where)
 		}
-		where := fmt.Sprintf("%s line %d", file, e.Line)
 		dst, err := inRoot(fsys, e.Dest)
 		if err != nil {
 			return done, fmt.Errorf("%s: %w", where, err)
@@ -130,6 +164,17 @@ func (b cdslBinder) MountTab(_ context.Context, root string, node boot.Node) ([]
 		done = append(done, fmt.Sprintf("%s on %s (%s)", src, dst, where))
 	}
 	return done, nil
+}
+
+// splitOpts splits comma-separated mount options; "defaults" is none.
+func splitOpts(s string) []string {
+	var out []string
+	for _, o := range strings.Split(s, ",") {
+		if o = strings.TrimSpace(o); o != "" && o != "defaults" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // inRoot returns the host path of name with every symlink on the way followed

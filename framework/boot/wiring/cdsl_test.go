@@ -258,3 +258,48 @@ func TestMountTabMissingOrBad(t *testing.T) {
 		t.Errorf("unknown variable: error = %v", err)
 	}
 }
+
+// The node's extra filesystems (com_info/filesystems) are mounted with
+// %(param0)s as the node id, and the cdsltab is then not read, as in the
+// originals' init.
+func TestMountTabFilesystems(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "etc/cdsltab", "bind /.cluster/cdsl/%(nodeid)s/var/run /var/run __initrd\n")
+	for _, d := range []string{".cluster/cdsl/3/var", "var", "scratch", "data"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	node := boot.Node{ID: 3, Name: "n3", Filesystems: []boot.Filesystem{
+		{Source: "/.cluster/cdsl/%(param0)s/var", Dest: "/var", FSType: "bind", MountTimes: 1, Where: "c.conf:7"},
+		{Source: "none", Dest: "/scratch", FSType: "tmpfs", MountOpts: "defaults,size=16m", MountTimes: 1, Where: "c.conf:8"},
+		{Source: "/dev/vg/data_%(nodename)s", Dest: "/data", FSType: "ext4", MountOpts: "noatime", MountTimes: 3, MountWait: 5, Where: "c.conf:9"},
+	}}
+	fm := fakeMount{fails: 1}
+	did, err := fm.binder().MountTab(context.Background(), root, node)
+	if err == nil || !strings.Contains(err.Error(), "the filesystem at c.conf:7: mount "+root+"/.cluster/cdsl/3/var on "+root+"/var") {
+		t.Errorf("a failing bind (1 try): error = %v, done %v", err, did)
+	}
+	fm = fakeMount{fails: 0}
+	did, err = fm.binder().MountTab(context.Background(), root, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []mountCall{
+		{Source: root + "/.cluster/cdsl/3/var", Target: root + "/var", Flags: unix.MS_BIND},
+		{Source: "none", Target: root + "/scratch", FSType: "tmpfs", Data: "size=16m"},
+		{Source: "/dev/vg/data_n3", Target: root + "/data", FSType: "ext4", Data: "noatime"},
+	}
+	if diff := cmp.Diff(want, fm.calls); diff != "" {
+		t.Errorf("mounts (-want +got):\n%s", diff)
+	}
+	if len(did) != 3 || !strings.Contains(did[1], "none on "+root+"/scratch (the filesystem at c.conf:8)") {
+		t.Errorf("done %q", did)
+	}
+
+	bad := boot.Node{ID: 3, Filesystems: []boot.Filesystem{{Source: "/x/%(param1)s", Dest: "/x", FSType: "bind", Where: "c.conf:4"}}}
+	if _, err := fm.binder().MountTab(context.Background(), root, bad); err == nil ||
+		!strings.Contains(err.Error(), "c.conf:4") || !strings.Contains(err.Error(), "%(param1)s") {
+		t.Errorf("unknown variable: error = %v", err)
+	}
+}

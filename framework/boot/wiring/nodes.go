@@ -4,6 +4,7 @@ package wiring
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/open-sharedroot/osr/framework/boot"
@@ -85,7 +86,22 @@ func bootNode(n *cluster.Node) boot.Node {
 		}
 		b.NICs = append(b.NICs, iface)
 	}
+	for _, fs := range n.Filesystems {
+		b.Filesystems = append(b.Filesystems, boot.Filesystem{
+			Source: fs.Source, Dest: fs.Dest, FSType: fs.FSType, MountOpts: fs.MountOpts,
+			MountTimes: atoiOr(fs.MountTimes, 1), MountWait: atoiOr(fs.MountWait, 0), Where: fs.Pos.String(),
+		})
+	}
 	return b
+}
+
+// atoiOr is s as a number, or def when s is empty (the cluster file's
+// validation reports one that is no number).
+func atoiOr(s string, def int) int {
+	if v, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+		return v
+	}
+	return def
 }
 
 // driverNodes lists the cluster's members for the driver (o2cb needs every

@@ -110,3 +110,23 @@ func TestNodesBrokenConfiguration(t *testing.T) {
 		t.Errorf("All() = %v; want none", all)
 	}
 }
+
+func TestNodeFilesystems(t *testing.T) {
+	c := parseCluster(t, `<cluster name="sr"><clusternodes>
+<clusternode name="n1" nodeid="1"><com_info>
+  <rootvolume name="/dev/vg/sr" fstype="gfs2"/>
+  <filesystems>
+    <filesystem source="/.cluster/cdsl/%(param0)s/var" dest="/var" fstype="bind"/>
+    <filesystem source="none" dest="/scratch" fstype="tmpfs" mountopts="size=8m" mounttimes="3" mountwait="2"/>
+  </filesystems>
+</com_info></clusternode>
+</clusternodes></cluster>`)
+	got := bootNode(c.Nodes[0]).Filesystems
+	want := []boot.Filesystem{
+		{Source: "/.cluster/cdsl/%(param0)s/var", Dest: "/var", FSType: "bind", MountTimes: 1, Where: "cluster.conf:5"},
+		{Source: "none", Dest: "/scratch", FSType: "tmpfs", MountOpts: "size=8m", MountTimes: 3, MountWait: 2, Where: "cluster.conf:6"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("filesystems (-want +got):\n%s", diff)
+	}
+}
