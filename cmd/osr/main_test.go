@@ -73,8 +73,22 @@ func (e *buildError) Error() string { return "build " + e.pkg + ": " + e.err.Err
 // the built drivers and $DRIVERS/third-party the example driver.
 func TestScript(t *testing.T) {
 	drivers := builtDrivers(t)
+	// testscript removes its own go-test-script* directory only when every
+	// script ran (not under -run TestScript/name). A short root of ours instead
+	// of t.TempDir: drivers put their unix sockets in $WORK/.tmp, and a socket
+	// path must fit in 108 bytes.
+	work, err := os.MkdirTemp("", "osr-script-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(work); err != nil {
+			t.Error(err)
+		}
+	})
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:         "testdata/script",
+		WorkdirRoot: work,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("OSR_LOG_LEVEL", "warn")
 			env.Setenv("DRIVERS", drivers)
