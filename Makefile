@@ -5,14 +5,18 @@ PREFIX       ?= /usr
 SYSCONFDIR   ?= /etc
 LIBEXECDIR   ?= $(PREFIX)/libexec
 DATADIR      ?= $(PREFIX)/share
+BINDIR       ?= $(PREFIX)/bin
 DESTDIR      ?=
-VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 DRIVERS      := nfs gfs2 ocfs2 ext3
-LDFLAGS      := -s -w -X main.version=$(VERSION)
+# The installation directories are compiled into osr (internal/paths); see `osr version --paths`.
+PATHS        := github.com/open-sharedroot/osr/internal/paths
+LDFLAGS      := -s -w -X main.linkVersion=$(VERSION) -X $(PATHS).sysconfDir=$(SYSCONFDIR) \
+                -X $(PATHS).libexecDir=$(LIBEXECDIR) -X $(PATHS).dataDir=$(DATADIR)
 GOBUILD      := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 export CGO_ENABLED := 0
 
-.PHONY: all build deps test test-short lint proto install install-compat demo bench clean
+.PHONY: all build deps test test-short lint proto install install-compat uninstall demo bench clean
 
 all: build
 
@@ -36,6 +40,7 @@ test: deps build
 	@# is one per machine (its lock and socket are not per network namespace).
 	$(GO) test -count=1 -p 1 -timeout 40m ./test/e2e/...
 	cd examples/osr-driver-squashfs && $(GO) test -count=1 ./...
+	scripts/test-install.sh
 
 # Unit tests only: no kernel download, no qemu.
 test-short:
@@ -83,11 +88,13 @@ bench: deps build
 	$(GO) test -run '^$$' -bench 'BootNFS' -benchtime 3x -timeout 30m ./test/e2e/osrboot
 	$(GO) test -run '^$$' -bench 'GFS2Cluster' -benchtime 1x -timeout 40m ./test/e2e/osrboot
 
+# PREFIX, BINDIR, SYSCONFDIR, LIBEXECDIR and DATADIR are honoured; the directories
+# osr searches are compiled in by build (LDFLAGS). An existing osr.hcl is kept.
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)/osr/drivers \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/osr/drivers \
 		$(DESTDIR)$(DATADIR)/osr/listfiles $(DESTDIR)$(SYSCONFDIR)/osr/conf.d \
 		$(DESTDIR)$(SYSCONFDIR)/osr/listfiles.d
-	install -m 0755 bin/osr $(DESTDIR)$(PREFIX)/bin/osr
+	install -m 0755 bin/osr $(DESTDIR)$(BINDIR)/osr
 	@for d in $(DRIVERS); do install -m 0755 bin/osr-driver-$$d $(DESTDIR)$(LIBEXECDIR)/osr/drivers/; done
 	cp -r listfiles/. $(DESTDIR)$(DATADIR)/osr/listfiles/
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl ] || install -m 0644 docs/osr.hcl.example $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl
@@ -100,6 +107,12 @@ install-compat:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(BOOTIMAGEDIR)
 	@for c in $(COMPAT_BIN); do ln -sfn $(PREFIX)/bin/osr $(DESTDIR)$(PREFIX)/bin/$$c; echo "$(DESTDIR)$(PREFIX)/bin/$$c -> osr"; done
 	ln -sfn $(PREFIX)/bin/osr $(DESTDIR)$(BOOTIMAGEDIR)/mkinitrd
+
+# Removes what install wrote, except osr.hcl and the administrator's drop-ins.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/osr
+	rm -rf $(DESTDIR)$(LIBEXECDIR)/osr $(DESTDIR)$(DATADIR)/osr
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/osr/conf.d $(DESTDIR)$(SYSCONFDIR)/osr/listfiles.d 2>/dev/null
 
 clean:
 	rm -rf bin .tools

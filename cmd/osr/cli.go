@@ -16,8 +16,9 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-// version is set at link time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
+// version is osr's version: set at link time with -ldflags "-X main.version=…" (make
+// passes git describe), else taken from the module's build information (see buildVersion).
+var version = buildVersion()
 
 // env is what every command runs with: its streams, the global flags and the logger.
 // Commands never touch os.Stdout or os.Args directly, so tests run them in-process.

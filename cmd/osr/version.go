@@ -5,22 +5,80 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
+
+	"github.com/open-sharedroot/osr/internal/paths"
 )
 
 func init() {
 	register(&command{
 		name:    "version",
 		summary: "print osr's version and the driver protocol it speaks",
-		usage:   "osr version\n\nPrints osr's version, the driver protocol version and the Go runtime.",
-		run:     runVersion,
+		usage: `osr version [--paths]
+
+Prints osr's version, the driver protocol version and the Go runtime.
+
+  --paths   also print the compiled-in paths (set by make install's PREFIX,
+            SYSCONFDIR, LIBEXECDIR and DATADIR): osr.hcl, the driver directory
+            and the listfile directories, one "name path" per line.`,
+		run: runVersion,
 	})
+}
+
+// linkVersion is set at link time with -ldflags "-X main.linkVersion=…"; make
+// passes the output of git describe.
+var linkVersion string
+
+// buildVersion is linkVersion when the linker set it, else the module version Go
+// recorded (v0.2.0 for `go install …/cmd/osr@v0.2.0`), else the VCS revision of a
+// build from a checkout, else "devel".
+func buildVersion() string {
+	if linkVersion != "" {
+		return linkVersion
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	return versionFromBuildInfo(info)
+}
+
+// versionFromBuildInfo picks the version from what the Go toolchain recorded.
+func versionFromBuildInfo(info *debug.BuildInfo) string {
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev == "" {
+		return "devel"
+	}
+	return "devel-" + rev + dirty
 }
 
 func runVersion(e *env, args []string) error {
 	fs := e.flagSet("version")
+	showPaths := fs.Bool("paths", false, "also print the compiled-in paths")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "osr %s (driver protocol %d, %s %s/%s)\n", version, driverProtocolVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if *showPaths {
+		for _, d := range paths.All() {
+			fmt.Fprintf(e.stdout, "%-12s %s\n", d.Name, d.Path)
+		}
+	}
 	return nil
 }

@@ -19,11 +19,14 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/open-sharedroot/osr/internal/paths"
 )
 
 // DefaultPath is where osr looks for its configuration when neither --config nor
-// $OSR_CONFIG names one.
-const DefaultPath = "/etc/osr/osr.hcl"
+// $OSR_CONFIG names one: SYSCONFDIR/osr/osr.hcl, compiled in (/etc/osr/osr.hcl for
+// a distribution package).
+var DefaultPath = paths.ConfigFile()
 
 // EnvPath names the configuration file when --config is not given.
 const EnvPath = "OSR_CONFIG"

@@ -20,13 +20,15 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/internal/paths"
 )
 
 // BinaryPrefix starts the file name of every driver binary: osr-driver-<name>.
 const BinaryPrefix = "osr-driver-"
 
-// DefaultDir is where packaged drivers are installed.
-const DefaultDir = "/usr/libexec/osr/drivers"
+// DefaultDir is where installed drivers live: LIBEXECDIR/osr/drivers, compiled in
+// (/usr/libexec/osr/drivers for a distribution package).
+var DefaultDir = paths.DriverDir()
 
 // EnvPath is the environment variable with extra driver directories, colon separated.
 const EnvPath = "OSR_DRIVER_PATH"

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/open-sharedroot/osr/framework/internal/inroot"
+	"github.com/open-sharedroot/osr/internal/paths"
 )
 
 // Ext is the file name extension of listfiles; other files in a listfile
@@ -24,8 +25,10 @@ import (
 const Ext = ".hcl"
 
 // SystemDirs are the listfile directories of an installed osr, in load order:
-// the listfiles osr ships, then the drop-ins of packagers and administrators.
-var SystemDirs = []string{"/usr/share/osr/listfiles", "/etc/osr/listfiles.d"}
+// the listfiles osr ships (DATADIR/osr/listfiles), then the drop-ins of packagers
+// and administrators (SYSCONFDIR/osr/listfiles.d). The directories are compiled in;
+// a distribution package has /usr/share/osr/listfiles and /etc/osr/listfiles.d.
+var SystemDirs = []string{paths.ListfileDir(), paths.ListfileDropinDir()}
 
 // Listfile is one loaded listfile.
 type Listfile struct {
