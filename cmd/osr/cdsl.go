@@ -48,6 +48,8 @@ Subcommands:
                         node dirs: add copies the default dir, remove keeps a backup
   migrate [--to FILE]   write a version 1 inventory as version 2.0
   check [--repair] [--scan]    compare the inventory with the disk (com-cdslinvchk)
+  destroy [-f] [--purge]       remove every CDSL and the whole infrastructure
+                        (com-cdslinvadm delete)
   diff [--base NODE] PATH      how the node copies of PATH differ; exit 1 if they do
   foreach [--no-default] -- CMD [ARG…]
                         run CMD once per node dir, CDSL path arguments replaced by

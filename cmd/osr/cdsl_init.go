@@ -132,3 +132,39 @@ func writePrepareResult(w io.Writer, res rootprep.Result) {
 		fmt.Fprintf(w, "%-13s %s\n", "identity", i)
 	}
 }
+
+func init() {
+	cdslSubs["destroy"] = cdslSub{runCDSLDestroy}
+}
+
+func runCDSLDestroy(e *env, args []string) error {
+	var (
+		f cdslFlags
+		o cdsl.DestroyOptions
+	)
+	fs := e.flagSet("cdsl destroy")
+	f.bind(fs)
+	for _, n := range []string{"f", "force"} {
+		fs.BoolVar(&o.Force, n, false, "delete what is left in the node directories")
+	}
+	fs.BoolVar(&o.Purge, "purge", false, "delete the other nodes' copies of each CDSL instead of keeping those that differ")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("destroy takes no arguments, got %q", pos)
+	}
+	r, err := f.open(e)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := r.Destroy(o); err != nil {
+		return err
+	}
+	if !f.dryRun {
+		fmt.Fprintln(e.stdout, "removed every CDSL, the node trees, the shared tree, the link dir and the inventory")
+	}
+	return nil
+}

@@ -106,10 +106,9 @@ func buildInvadm(items []item) (Invocation, error) {
 		}
 	}
 	inv := Invocation{Warnings: warns, exit: invadmExit}
+	// The layout options only matter to create (other commands read the
+	// layout from the inventory), as in the original.
 	layout, rest := splitLayout(base)
-	if cmd != "create" && len(layout) > 0 {
-		inv.Warnings = append(inv.Warnings, fmt.Sprintf("%s: ignored for %s: the layout is the inventory's", strings.Join(layout, " "), cmd))
-	}
 	switch cmd {
 	case "create":
 		inv.Args = append(append([]string{"cdsl", "init"}, rest...), layout...)
