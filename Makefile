@@ -104,9 +104,9 @@ install: build
 COMPAT_BIN   := com-queryclusterconf com-mkcdsl com-rmcdsl com-cdslinvadm com-cdslinvchk com-mkcdslinfrastructure
 BOOTIMAGEDIR ?= /opt/atix/comoonics-bootimage
 install-compat:
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(BOOTIMAGEDIR)
-	@for c in $(COMPAT_BIN); do ln -sfn $(PREFIX)/bin/osr $(DESTDIR)$(PREFIX)/bin/$$c; echo "$(DESTDIR)$(PREFIX)/bin/$$c -> osr"; done
-	ln -sfn $(PREFIX)/bin/osr $(DESTDIR)$(BOOTIMAGEDIR)/mkinitrd
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BOOTIMAGEDIR)
+	@for c in $(COMPAT_BIN); do ln -sfn $(BINDIR)/osr $(DESTDIR)$(BINDIR)/$$c; echo "$(DESTDIR)$(BINDIR)/$$c -> osr"; done
+	ln -sfn $(BINDIR)/osr $(DESTDIR)$(BOOTIMAGEDIR)/mkinitrd
 
 # Removes what install wrote, except osr.hcl and the administrator's drop-ins.
 uninstall:
