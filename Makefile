@@ -6,6 +6,8 @@ SYSCONFDIR   ?= /etc
 LIBEXECDIR   ?= $(PREFIX)/libexec
 DATADIR      ?= $(PREFIX)/share
 BINDIR       ?= $(PREFIX)/bin
+KERNELINSTALLDIR ?= $(PREFIX)/lib/kernel/install.d
+KERNELHOOKDIR    ?= $(SYSCONFDIR)/kernel
 DESTDIR      ?=
 VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 DRIVERS      := nfs gfs2 ocfs2 ext3
@@ -50,7 +52,7 @@ test-short:
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	@out=$$(for f in $$(git ls-files '*.go' '*.sh' '*.proto' .ci/run); do head -n 3 "$$f" | grep -q 'SPDX-License-Identifier: Apache-2.0' || echo "$$f"; done); \
+	@out=$$(for f in $$(git ls-files '*.go' '*.sh' '*.proto' .ci/run 'packaging/kernel/*'); do head -n 3 "$$f" | grep -q 'SPDX-License-Identifier: Apache-2.0' || echo "$$f"; done); \
 		if [ -n "$$out" ]; then echo "missing '// SPDX-License-Identifier: Apache-2.0' in the first lines:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd examples/osr-driver-squashfs && $(GO) vet ./...
@@ -98,6 +100,12 @@ install: build
 	@for d in $(DRIVERS); do install -m 0755 bin/osr-driver-$$d $(DESTDIR)$(LIBEXECDIR)/osr/drivers/; done
 	cp -r listfiles/. $(DESTDIR)$(DATADIR)/osr/listfiles/
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl ] || install -m 0644 docs/osr.hcl.example $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl
+	@# The kernel hooks (off until osr.hcl sets initrd { kernel_hooks = true }).
+	install -d $(DESTDIR)$(KERNELINSTALLDIR) $(DESTDIR)$(KERNELHOOKDIR)/postinst.d $(DESTDIR)$(KERNELHOOKDIR)/postrm.d
+	@for h in 50-osr.install:$(KERNELINSTALLDIR)/50-osr.install postinst.d/osr:$(KERNELHOOKDIR)/postinst.d/osr \
+		postrm.d/osr:$(KERNELHOOKDIR)/postrm.d/osr; do \
+		sed 's|@BINDIR@|$(BINDIR)|' packaging/kernel/$${h%%:*} >$(DESTDIR)$${h#*:} && chmod 0755 $(DESTDIR)$${h#*:} || exit 1; \
+	done
 
 # The original tools' names, as links to osr, for clusters whose scripts and boot code
 # call them (docs/migrating.md): com-* beside osr, mkinitrd where comoonics-bootimage had it.
@@ -110,7 +118,8 @@ install-compat:
 
 # Removes what install wrote, except osr.hcl and the administrator's drop-ins.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/osr
+	rm -f $(DESTDIR)$(BINDIR)/osr $(DESTDIR)$(KERNELINSTALLDIR)/50-osr.install \
+		$(DESTDIR)$(KERNELHOOKDIR)/postinst.d/osr $(DESTDIR)$(KERNELHOOKDIR)/postrm.d/osr
 	rm -rf $(DESTDIR)$(LIBEXECDIR)/osr $(DESTDIR)$(DATADIR)/osr
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/osr/conf.d $(DESTDIR)$(SYSCONFDIR)/osr/listfiles.d 2>/dev/null
 

@@ -194,7 +194,7 @@ func mergeBuildDefaults(f *buildFlags, cfg *config.Config) {
 	def(&f.compress, cfg.Initrd.Compression)
 	def(&f.kernel, cfg.Initrd.Kernel)
 	def(&f.modules, cfg.Initrd.ModulesDir)
-	def(&f.output, "/boot/initrd_sr-{kernel}.img")
+	def(&f.output, defaultOutput)
 	def(&f.compress, string(image.DefaultCompression))
 	f.hostOnly = f.hostOnly || cfg.Initrd.HostOnly
 }

@@ -60,6 +60,12 @@ type Initrd struct {
 	Modules     []string
 	Kernel      string
 	ModulesDir  string
+	// KernelHooks lets the kernel hooks (kernel-install, /etc/kernel/postinst.d and
+	// postrm.d) build an image when a kernel is installed and remove it when the
+	// kernel is removed. Off by default.
+	KernelHooks bool
+	// KernelHooksRange is where kernel_hooks was last set, for messages.
+	KernelHooksRange hcl.Range
 }
 
 // ClusterStack holds the cluster_stack block's settings; zero values mean the
@@ -106,6 +112,7 @@ type initrdBlock struct {
 	Modules     *[]string `hcl:"modules,optional"`
 	Kernel      *string   `hcl:"kernel,optional"`
 	ModulesDir  *string   `hcl:"modules_dir,optional"`
+	KernelHooks *bool     `hcl:"kernel_hooks,optional"`
 	DefRange    hcl.Range `hcl:",def_range"`
 }
 
@@ -176,7 +183,7 @@ func (l *Loader) Load(path string, explicit bool) (*Config, hcl.Diagnostics) {
 	for _, p := range dropins {
 		diags = append(diags, l.loadFile(cfg, p)...)
 	}
-	return cfg, diags
+	return cfg, append(diags, cfg.validate()...)
 }
 
 // LoadFiles reads the given files in order, as Load does with osr.hcl and conf.d.
@@ -186,7 +193,7 @@ func (l *Loader) LoadFiles(paths ...string) (*Config, hcl.Diagnostics) {
 	for _, p := range paths {
 		diags = append(diags, l.loadFile(cfg, p)...)
 	}
-	return cfg, diags
+	return cfg, append(diags, cfg.validate()...)
 }
 
 func (l *Loader) loadFile(cfg *Config, path string) hcl.Diagnostics {
@@ -261,6 +268,43 @@ func mergeInitrd(dst *Initrd, b *initrdBlock) hcl.Diagnostics {
 	}
 	if b.Modules != nil {
 		dst.Modules = *b.Modules
+	}
+	if b.KernelHooks != nil {
+		dst.KernelHooks, dst.KernelHooksRange = *b.KernelHooks, b.DefRange
+	}
+	return diags
+}
+
+// validate checks what only the merged configuration shows.
+func (c *Config) validate() hcl.Diagnostics {
+	in := c.Initrd
+	if !in.KernelHooks {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	if in.Driver == "" {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "kernel_hooks without a driver",
+			Detail:   `initrd { kernel_hooks = true } builds images with the initrd block's defaults, but no driver is set; add driver = "nfs" (or another of osr drivers) to the initrd block.`,
+			Subject:  in.KernelHooksRange.Ptr(),
+		})
+	}
+	if in.Output != "" && !strings.Contains(in.Output, "{kernel}") && !strings.Contains(in.Output, "VERSION") {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "kernel_hooks with a fixed output",
+			Detail:   fmt.Sprintf("the kernel hooks build one image per kernel, but output %q names one file for all of them; put {kernel} in it (\"/boot/initrd_sr-{kernel}.img\") or remove it.", in.Output),
+			Subject:  in.KernelHooksRange.Ptr(),
+		})
+	}
+	if in.Kernel != "" {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "kernel_hooks with a fixed kernel",
+			Detail:   fmt.Sprintf("the kernel hooks build for the kernel being installed, but kernel = %q pins one; remove kernel from the initrd block.", in.Kernel),
+			Subject:  in.KernelHooksRange.Ptr(),
+		})
 	}
 	return diags
 }
