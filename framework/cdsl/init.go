@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
 	"github.com/open-sharedroot/osr/framework/cdsl/journal"
@@ -88,6 +89,9 @@ func Init(ctx context.Context, opts Options, s inventory.Settings, file string) 
 			err = p.copyTo(r.layout.DefaultNodeDir(), dir)
 		}
 	}
+	if err == nil && !res.Existed {
+		err = r.registerInParent(p)
+	}
 	if err != nil {
 		r.Close()
 		return nil, res, err
@@ -119,4 +123,41 @@ func differences(want, have inventory.Settings) []string {
 	}
 	add("use_nodeids", strconv.FormatBool(want.UseNodeIDs), strconv.FormatBool(have.UseNodeIDs))
 	return out
+}
+
+// registerInParent plans, for a CDSL filesystem below the root (-m), its entry
+// in the root's inventory (<repositories><repository path resource/>), as
+// com-cdslinvadm create did. A root without an inventory has nothing to
+// register in.
+func (r *Repo) registerInParent(p *planner) error {
+	mp := rootfs.Clean(r.opts.Mountpoint)
+	if mp == "" {
+		return nil
+	}
+	parent, inv, err := inventory.Locate(r.fs, "", "")
+	if errors.Is(err, inventory.ErrNoInventory) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("the root's inventory, to register %s in: %w", mp, err)
+	}
+	resource := path.Base(r.layout.File)
+	if rel, ok := strings.CutPrefix(r.layout.File, mp+"/"); ok {
+		resource = rel
+	}
+	for _, sub := range inv.Repositories {
+		if rootfs.Clean(sub.Path) == mp {
+			return nil
+		}
+	}
+	old, err := r.fs.ReadFile(parent.Physical)
+	if err != nil {
+		return fmt.Errorf("read the root's inventory: %w", err)
+	}
+	next := inv.Clone()
+	next.Repositories = append(next.Repositories, inventory.Repository{Path: mp, Resource: resource})
+	p.add(journal.Step{Op: journal.OpInventory, Path: parent.File, Link: parent.LinkDir(),
+		Via: []string{parent.DefaultNodeDir()}, Data: inventory.Marshal(next), Old: old,
+		Note: "register the CDSL filesystem " + mp})
+	return nil
 }
