@@ -11,6 +11,7 @@ pkgs=(
 	squashfs-tools mount
 	openipmi
 	corosync dlm-controld
+	mmdebstrap openssh-client
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,182 @@
+// Package oslab boots a real operating system from one shared root: the Debian 12
+// root of internal/testos unpacked into a directory, made a shared root with
+// `osr cdsl` (one hostname, machine-id, set of ssh host keys, log and state
+// directory per node), exported by nfs-ganesha inside a private network
+// namespace, and booted by several qemu nodes through osr's NFS initrd. The
+// tests, the demo and the benchmark reach the nodes over ssh with a key the lab
+// makes.
+package oslab
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/open-sharedroot/osr/internal/testos"
+	"github.com/open-sharedroot/osr/test/e2e/ganesha"
+	"github.com/open-sharedroot/osr/test/e2e/guestssh"
+	"github.com/open-sharedroot/osr/test/e2e/netlab"
+	"github.com/open-sharedroot/osr/test/e2e/osrlab"
+	"github.com/open-sharedroot/osr/test/e2e/qemu"
+)
+
+// MemoryMB is each node's memory: systemd, udev, sshd and the NFS client need
+// more than the busybox roots of the other tests.
+const MemoryMB = 1024
+
+// MachineTimeout bounds the life of one qemu process (a boot, the test's work
+// on the running node and its shutdown); the steps have their own bounds.
+const MachineTimeout = 30 * time.Minute
+
+// Options configure New.
+type Options struct {
+	// Nodes is the number of cluster nodes (1…150).
+	Nodes int
+	// Name is the cluster's name and the prefix of the network namespace.
+	Name string
+	// Dir is the work directory: the root, the initrd, the console logs.
+	Dir string
+	// LogDir receives the console logs; empty means Dir/console.
+	LogDir string
+}
+
+// Lab is a shared Debian root served to the nodes of a cluster.
+type Lab struct {
+	Kit *osrlab.Kit
+	// Dir is the work directory and RootDir the exported shared root.
+	Dir, RootDir string
+	// LogDir holds the console logs, one per node and boot.
+	LogDir string
+	// Net is the private network; Server serves RootDir on it.
+	Net    *netlab.Lab
+	Server *ganesha.Server
+	// Nodes are the cluster's members as cluster.conf describes them.
+	Nodes []osrlab.Node
+	// ClusterConf is the cluster configuration, Initrd osr's image built for it.
+	ClusterConf, Initrd string
+	// BuildSummary is what osr build said.
+	BuildSummary string
+	// Key logs in as root on every node.
+	Key guestssh.Key
+	// MachineIDs are the nodes' machine-ids, by node id.
+	MachineIDs map[int]string
+}
+
+// New unpacks the Debian root into o.Dir, makes it a shared root for o.Nodes
+// nodes, starts the NFS server and builds osr's initrd. Close undoes it.
+func New(ctx context.Context, kit *osrlab.Kit, root testos.Root, o Options) (_ *Lab, err error) {
+	if o.Nodes < 1 || o.Nodes > 150 {
+		return nil, fmt.Errorf("oslab: %d nodes, want 1…150", o.Nodes)
+	}
+	if o.Name == "" {
+		o.Name = "osros"
+	}
+	if o.LogDir == "" {
+		o.LogDir = filepath.Join(o.Dir, "console")
+	}
+	l := &Lab{Kit: kit, Dir: o.Dir, RootDir: filepath.Join(o.Dir, "root"), LogDir: o.LogDir, MachineIDs: map[int]string{}}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, l.Close())
+		}
+	}()
+	if err := root.Unpack(ctx, l.RootDir, kit.Kernel); err != nil {
+		return nil, err
+	}
+	keyDir := filepath.Join(o.Dir, "ssh")
+	if err := os.MkdirAll(keyDir, 0o700); err != nil {
+		return nil, err
+	}
+	if l.Key, err = guestssh.NewKey(ctx, keyDir, "osr-test@host"); err != nil {
+		return nil, err
+	}
+	if err := l.authorize(); err != nil {
+		return nil, err
+	}
+
+	if l.Net, err = netlab.New(ctx, netlab.Options{Taps: o.Nodes, Prefix: o.Name}); err != nil {
+		return nil, err
+	}
+	server := l.Net.Addr.Addr().String()
+	for id := 1; id <= o.Nodes; id++ {
+		l.Nodes = append(l.Nodes, osrlab.Node{ID: id, MAC: qemu.NodeMAC(id), IP: l.Net.NodeAddr(id).Addr().String(),
+			Mask: "255.255.255.0", RootFS: "nfs4", Root: server + ":" + ganesha.DefaultPseudo})
+	}
+	l.ClusterConf = filepath.Join(o.Dir, "cluster.conf")
+	if err := osrlab.WriteClusterConf(l.ClusterConf, o.Name, l.Nodes); err != nil {
+		return nil, err
+	}
+	if err := l.makeShared(ctx); err != nil {
+		return nil, err
+	}
+	if l.Initrd, l.BuildSummary, err = kit.Build(ctx, o.Dir, "nfs", l.ClusterConf, ""); err != nil {
+		return nil, err
+	}
+	stateDir := filepath.Join(o.Dir, "ganesha")
+	if err := os.MkdirAll(stateDir, 0o755); err != nil {
+		return nil, err
+	}
+	if l.Server, err = ganesha.Start(ctx, ganesha.Config{NetNS: l.Net.NS, Addr: l.Net.Addr.Addr(), Export: l.RootDir, StateDir: stateDir}); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// authorize lets the lab's key log in as root.
+func (l *Lab) authorize() error {
+	dir := filepath.Join(l.RootDir, "root", ".ssh")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("authorize the lab's key: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), []byte(l.Key.Public+"\n"), 0o600); err != nil {
+		return fmt.Errorf("authorize the lab's key: %w", err)
+	}
+	return nil
+}
+
+// Close stops the NFS server and removes the network namespace. The nodes must
+// have been stopped first.
+func (l *Lab) Close() error {
+	var errs []error
+	if l.Server != nil {
+		errs = append(errs, l.Server.Stop())
+		l.Server = nil
+	}
+	if l.Net != nil {
+		errs = append(errs, l.Net.Close())
+		l.Net = nil
+	}
+	return errors.Join(errs...)
+}
+
+// SSH returns the ssh target of node id.
+func (l *Lab) SSH(id int) guestssh.Target {
+	return guestssh.Target{NetNS: l.Net.NS, Addr: l.Net.NodeAddr(id).Addr().String(), Key: l.Key.Private}
+}
+
+// Machine describes node id's qemu guest; boot counts the node's boots and
+// names the console log.
+func (l *Lab) Machine(id, boot int, params ...string) qemu.Machine {
+	name := osrlab.NodeName(id)
+	m := l.Kit.Machine(name, l.Initrd, l.LogDir, params...)
+	m.LogPath = filepath.Join(l.LogDir, fmt.Sprintf("%s-boot%d.log", name, boot))
+	m.MemoryMB = MemoryMB
+	m.Timeout = MachineTimeout
+	m.NetNS = l.Net.NS
+	m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: l.Net.Tap(id)}}
+	return m
+}
+
+// newMachineID returns a random machine-id: 32 lower-case hex digits.
+func newMachineID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
