@@ -68,6 +68,10 @@ NFS_CORE_PARAM {
 }
 NFSV4 {
     Graceless = true;
+    # uid and gid as numbers, as the Linux NFS server does for sec=sys: an owner
+    # string would make the client ask the idmapper, /sbin/request-key on the
+    # very root being served, for every file it looks up.
+    Only_Numeric_Owners = true;
     RecoveryRoot = "{{.Recovery}}";
 }
 EXPORT {

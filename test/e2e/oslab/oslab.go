@@ -9,8 +9,6 @@ package oslab
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -43,6 +41,10 @@ type Options struct {
 	Dir string
 	// LogDir receives the console logs; empty means Dir/console.
 	LogDir string
+	// Plain leaves the root as installed, not a shared root, for an initrd
+	// that knows no CDSLs (the dracut comparison): node 1's hostname and a
+	// machine-id are written into it directly. Only for one node.
+	Plain bool
 }
 
 // Lab is a shared Debian root served to the nodes of a cluster.
@@ -65,6 +67,8 @@ type Lab struct {
 	Key guestssh.Key
 	// MachineIDs are the nodes' machine-ids, by node id.
 	MachineIDs map[int]string
+	// PrepareLog is what osr cdsl init --standard said.
+	PrepareLog string
 }
 
 // New unpacks the Debian root into o.Dir, makes it a shared root for o.Nodes
@@ -111,7 +115,15 @@ func New(ctx context.Context, kit *osrlab.Kit, root testos.Root, o Options) (_ *
 	if err := osrlab.WriteClusterConf(l.ClusterConf, o.Name, l.Nodes); err != nil {
 		return nil, err
 	}
-	if err := l.makeShared(ctx); err != nil {
+	if o.Plain {
+		if o.Nodes != 1 {
+			return nil, fmt.Errorf("oslab: a plain root boots one node, not %d", o.Nodes)
+		}
+		err = l.writeIdentity()
+	} else {
+		err = l.makeShared(ctx)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if l.Initrd, l.BuildSummary, err = kit.Build(ctx, o.Dir, "nfs", l.ClusterConf, ""); err != nil {
@@ -170,13 +182,4 @@ func (l *Lab) Machine(id, boot int, params ...string) qemu.Machine {
 	m.NetNS = l.Net.NS
 	m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: l.Net.Tap(id)}}
 	return m
-}
-
-// newMachineID returns a random machine-id: 32 lower-case hex digits.
-func newMachineID() (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b), nil
 }

@@ -84,18 +84,15 @@ func setupBootBench(k *osrlab.Kit, dir string) (*bootBench, error) {
 	env.logs = append(env.logs, "osr: "+summary)
 
 	dracutImg := filepath.Join(dir, "dracut.img")
-	cmd := exec.CommandContext(ctx, "dracut", "--no-hostonly", "--no-early-microcode", "--zstd", "--force",
-		"--add", "nfs network-legacy", "--omit", "systemd-networkd network-manager", "--kver", k.Kernel.Version, "--kmoddir", k.Kernel.ModulesDir, dracutImg)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return env, fmt.Errorf("dracut: %v\n%s", err, out)
+	if err := k.DracutNFS(ctx, dracutImg); err != nil {
+		return env, err
 	}
 	st, _ := os.Stat(dracutImg)
 	env.logs = append(env.logs, fmt.Sprintf("dracut: %d bytes", st.Size()))
 
 	env.boots = []benchBoot{
 		{"osr", osrImg, nil},
-		{"dracut", dracutImg, []string{"root=nfs4:" + server + ":" + ganesha.DefaultPseudo, "rw", "rd.neednet=1", "net.ifnames=0",
-			fmt.Sprintf("ip=%s::%s:255.255.255.0::eth0:off", ip, server), "rd.retry=60"}},
+		{"dracut", dracutImg, osrlab.DracutNFSParams(server, ganesha.DefaultPseudo, ip)},
 	}
 	return env, nil
 }

@@ -227,3 +227,24 @@ func (k *Kit) PopulateInitrd(ctx context.Context, dir, fs string) (string, error
 	}, out)
 	return out, err
 }
+
+// DracutNFS builds a generic (not host-only) dracut initrd for the kit's kernel
+// that boots an NFS root through dracut's nfs and network-legacy modules: the
+// anchor the boot benchmarks compare osr's image with. Needs dracut-core,
+// dracut-network, isc-dhcp-client and iputils-arping.
+func (k *Kit) DracutNFS(ctx context.Context, out string) error {
+	cmd := exec.CommandContext(ctx, "dracut", "--no-hostonly", "--no-early-microcode", "--zstd", "--force",
+		"--add", "nfs network-legacy", "--omit", "systemd-networkd network-manager",
+		"--kver", k.Kernel.Version, "--kmoddir", k.Kernel.ModulesDir, out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("dracut: %w\n%s", err, b)
+	}
+	return nil
+}
+
+// DracutNFSParams are the kernel parameters that make a DracutNFS image mount
+// server:path over NFSv4 read-write with the static address ip/24 on eth0.
+func DracutNFSParams(server, path, ip string) []string {
+	return []string{"root=nfs4:" + server + ":" + path, "rw", "rd.neednet=1", "net.ifnames=0",
+		fmt.Sprintf("ip=%s::%s:255.255.255.0::eth0:off", ip, server), "rd.retry=60"}
+}

@@ -66,7 +66,7 @@ func TestMain(m *testing.M) {
 func newLab(t *testing.T, name string, n int) *oslab.Lab {
 	t.Helper()
 	kit := getKit(t)
-	root := testos.Get(t)
+	root := getRoot(t)
 	logDir := ""
 	if d := os.Getenv("OSR_E2E_LOGDIR"); d != "" {
 		logDir = filepath.Join(d, t.Name())
@@ -83,4 +83,10 @@ func newLab(t *testing.T, name string, n int) *oslab.Lab {
 	})
 	t.Logf("shared root for %d nodes ready in %.1fs; %s", n, time.Since(start).Seconds(), l.BuildSummary)
 	return l
+}
+
+// getRoot returns the cached Debian root, building it on first use.
+func getRoot(t testing.TB) testos.Root {
+	t.Helper()
+	return testos.Get(t)
 }

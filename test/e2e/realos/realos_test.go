@@ -202,3 +202,19 @@ func TestDebianTwoNodes(t *testing.T) {
 	checkShared(t, l, nodes)
 	powerOffAll(t, nodes)
 }
+
+// EnvLong enables the tests too long for `make test` (`make test-long` sets it).
+const EnvLong = "OSR_E2E_LONG"
+
+// TestDebianFourNodes boots four nodes from one Debian root over NFSv4 at once;
+// each is itself, all share their files, all power off cleanly.
+func TestDebianFourNodes(t *testing.T) {
+	if os.Getenv(EnvLong) == "" {
+		t.Skipf("four systemd boots at once take long under software emulation; run with %s=1 (make test-long)", EnvLong)
+	}
+	l := newLab(t, "osrreal4", 4)
+	nodes := startAll(t, l, 4)
+	checkIdentity(t, l, nodes)
+	checkShared(t, l, nodes)
+	powerOffAll(t, nodes)
+}

@@ -33,15 +33,26 @@ import (
 
 func main() {
 	keep := flag.Bool("keep", false, "keep the work directory (shared root, initrd, console logs)")
+	osName := flag.String("os", os.Getenv("OS"), "the OS the nodes boot: empty for the busybox root, debian for Debian 12 with systemd (make demo OS=debian)")
+	execCmd := flag.String("exec", os.Getenv("EXEC"), "with -os debian: a shell command run on every node over ssh (make demo EXEC='…')")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var err error
-	if d, custom, derr := demoFromEnv(*keep); derr != nil {
-		err = derr
-	} else if custom {
-		err = d.run(ctx)
-	} else {
-		err = run(ctx, *keep)
+	switch *osName {
+	case "":
+		if *execCmd != "" {
+			err = fmt.Errorf("EXEC needs a real OS with sshd: add OS=debian")
+		} else if d, custom, derr := demoFromEnv(*keep); derr != nil {
+			err = derr
+		} else if custom {
+			err = d.run(ctx)
+		} else {
+			err = run(ctx, *keep)
+		}
+	case "debian":
+		err = runDebianFromEnv(ctx, *execCmd, *keep)
+	default:
+		err = fmt.Errorf("OS=%s: the demo boots OS=debian (Debian 12 with systemd) or, without OS, a busybox root", *osName)
 	}
 	stop()
 	if err != nil {
