@@ -1,8 +1,8 @@
 // Package guestssh runs commands on test guests over ssh: it makes a key pair for
 // a test with ssh-keygen and runs the ssh client inside the lab's network
 // namespace (`ip netns exec`), as root on the guest, without touching the host's
-// known_hosts. Guests are throw-away machines whose host keys the test made, so
-// host key checking is off.
+// known_hosts. Guests are throw-away machines of the test, so host key checking
+// is off.
 package guestssh
 
 import (
@@ -36,17 +36,6 @@ func NewKey(ctx context.Context, dir, comment string) (Key, error) {
 		return Key{}, fmt.Errorf("read public key: %w", err)
 	}
 	return Key{Private: priv, Public: strings.TrimSpace(string(pub))}, nil
-}
-
-// HostKey makes an ssh host key of type (ed25519, ecdsa, rsa) at path and
-// path.pub, as sshd-keygen would on the node itself.
-func HostKey(ctx context.Context, path, typ, comment string) error {
-	os.Remove(path)
-	os.Remove(path + ".pub")
-	if out, err := exec.CommandContext(ctx, "ssh-keygen", "-q", "-t", typ, "-N", "", "-C", comment, "-f", path).CombinedOutput(); err != nil {
-		return fmt.Errorf("ssh-keygen host key %s: %w: %s", path, err, strings.TrimSpace(string(out)))
-	}
-	return nil
 }
 
 // Target is a guest reachable from a network namespace.

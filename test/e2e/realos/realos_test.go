@@ -54,7 +54,8 @@ func startAll(t *testing.T, l *oslab.Lab, n int) []*oslab.Node {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: multi-user.target %.1fs after the kernel started", node.Name, s)
+		blame, _ := node.Run(context.Background(), "systemd-analyze blame --no-pager | head -n 6")
+		t.Logf("%s: multi-user.target %.1fs after the kernel started; slowest units:\n%s", node.Name, s, blame)
 	}
 	return nodes
 }
