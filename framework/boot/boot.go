@@ -198,6 +198,9 @@ type Config struct {
 	// (cdsltmpfiles); nil does that when SwitchRoot is the real switch, else
 	// nothing.
 	Handover func(o shutdown.HandoverOptions) (shutdown.Runtime, error)
+	// SetHostname gives the machine the node's name once it is identified;
+	// nil is sethostname(2) when SwitchRoot is the real switch, else nothing.
+	SetHostname func(name string) error
 }
 
 // StepNames are the boot's steps in order; each is a valid break point.

@@ -354,3 +354,41 @@ func TestRunMountsForReal(t *testing.T) {
 		t.Error("the log does not say that nothing was mounted")
 	}
 }
+
+func TestRunNamesTheMachineBeforeTheMount(t *testing.T) {
+	tests := []struct {
+		name, cmdline string
+		setErr        error
+		want          string
+	}{
+		{name: "found by MAC", cmdline: "quiet", want: "n2"},
+		{name: "nodeid", cmdline: "nodeid=1", want: "n1"},
+		{name: "a failure only warns", cmdline: "quiet", setErr: errors.New("EPERM"), want: "n2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, tt.cmdline)
+			var named []string
+			h.cfg.SetHostname = func(name string) error {
+				named = append(named, name)
+				if h.root.spec.Target != "" {
+					t.Errorf("hostname set after the root was mounted")
+				}
+				return tt.setErr
+			}
+			if err := Run(context.Background(), h.cfg); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{tt.want}, named); diff != "" {
+				t.Errorf("hostnames set (-want +got):\n%s", diff)
+			}
+			var warned bool
+			for _, e := range h.cfg.Log.Entries() {
+				warned = warned || strings.Contains(e.Msg, "set the hostname")
+			}
+			if warned != (tt.setErr != nil) {
+				t.Errorf("warned = %v, want %v", warned, tt.setErr != nil)
+			}
+		})
+	}
+}

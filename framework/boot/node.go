@@ -14,6 +14,35 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/steps"
 )
 
+// identifyAndName finds the node and gives the machine its name.
+func (s *state) identifyAndName(ctx context.Context) error {
+	if err := s.identify(ctx); err != nil {
+		return err
+	}
+	s.setHostname()
+	return nil
+}
+
+// setHostname names the machine after its node before the root is mounted:
+// the NFSv4 client identifies itself to the server by the hostname at mount
+// time, and nodes that all mount as "(none)" take each other's open files
+// and locks away (the server sees one client rebooting over and over). The
+// root's init sets the same name again from /etc/hostname.
+func (s *state) setHostname() {
+	name := s.node.Name
+	if name == "" && s.node.ID != 0 {
+		name = fmt.Sprintf("node%d", s.node.ID)
+	}
+	if name == "" || s.cfg.SetHostname == nil {
+		return
+	}
+	if err := s.cfg.SetHostname(name); err != nil {
+		s.log.Warnf("set the hostname to %q: %v; NFSv4 clients of nodes with one name disturb each other", name, err)
+		return
+	}
+	s.log.Infof("hostname %s", name)
+}
+
 // identify finds the node: by nodeid= or nodename= when given, else by the
 // MACs of the machine's NICs, waiting for late NICs up to NICWait.
 func (s *state) identify(ctx context.Context) error {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/open-sharedroot/osr/framework/boot/bootlog"
 	"github.com/open-sharedroot/osr/framework/boot/cmdline"
 	"github.com/open-sharedroot/osr/framework/boot/identity"
@@ -61,7 +63,7 @@ func Run(ctx context.Context, cfg Config) error {
 		{Name: "api-mounts", Doc: "mount /proc, /sys, /dev, /run and open the console", Run: s.apiMounts},
 		{Name: "cmdline", Doc: "read the kernel command line", Run: s.readCmdline},
 		{Name: "modules", Doc: "load drivers for the hardware and the root filesystem", Run: s.loadModules},
-		{Name: "identify", Doc: "find this node in the cluster configuration", Run: s.identify},
+		{Name: "identify", Doc: "find this node in the cluster configuration", Run: s.identifyAndName},
 		{Name: "network", Doc: "bring up the node's network", Run: s.network},
 		{Name: "cluster", Doc: "start corosync and dlm_controld and wait for quorum", Run: s.startCluster},
 		{Name: "mount", Doc: "mount the shared root on " + cfg.Sysroot, Run: s.mountRoot},
@@ -95,6 +97,9 @@ func (c *Config) defaults() {
 		c.SwitchRoot = switchroot.Switch
 		if c.Handover == nil {
 			c.Handover = handover
+		}
+		if c.SetHostname == nil {
+			c.SetHostname = func(name string) error { return unix.Sethostname([]byte(name)) }
 		}
 	}
 	if c.Reaper == nil {
