@@ -18,7 +18,7 @@ LDFLAGS      := -s -w -X main.linkVersion=$(VERSION) -X $(PATHS).sysconfDir=$(SY
 GOBUILD      := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 export CGO_ENABLED := 0
 
-.PHONY: all build deps test test-short lint proto install install-compat uninstall demo bench clean
+.PHONY: all build deps test test-long test-short lint proto install install-compat uninstall demo bench clean
 
 all: build
 
@@ -43,6 +43,10 @@ test: deps build
 	$(GO) test -count=1 -p 1 -timeout 40m ./test/e2e/...
 	cd examples/osr-driver-squashfs && $(GO) test -count=1 ./...
 	scripts/test-install.sh
+
+# The boot tests too long for `make test`: four Debian nodes with systemd at once.
+test-long: deps build
+	OSR_E2E_LONG=1 $(GO) test -count=1 -timeout 60m -run 'TestDebianFourNodes' ./test/e2e/realos
 
 # Unit tests only: no kernel download, no qemu.
 test-short:
@@ -82,13 +86,15 @@ demo: deps build
 # (osr vs dracut and initramfs-tools), CDSL creation (vs cp -a), a cluster query on
 # 1000 nodes, the boot to switch_root (osr vs dracut, NFS root under qemu), and a
 # two-node GFS2 lock_dlm cluster: per node kernel start to quorum and to the mount,
-# the survivor's recovery after a node is killed.
+# the survivor's recovery after a node is killed, and a real Debian's boot to
+# multi-user.target (osr on one and two nodes vs dracut).
 bench: deps build
 	scripts/bench-build.sh
 	scripts/bench-cdsl.sh
 	$(GO) test -run '^$$' -bench 'Query1000' -benchtime 20x ./framework/cluster/query
 	$(GO) test -run '^$$' -bench 'BootNFS' -benchtime 3x -timeout 30m ./test/e2e/osrboot
 	$(GO) test -run '^$$' -bench 'GFS2Cluster' -benchtime 1x -timeout 40m ./test/e2e/osrboot
+	$(GO) test -run '^$$' -bench 'DebianBoot' -benchtime 1x -timeout 60m ./test/e2e/realos
 
 # PREFIX, BINDIR, SYSCONFDIR, LIBEXECDIR and DATADIR are honoured; the directories
 # osr searches are compiled in by build (LDFLAGS). An existing osr.hcl is kept.
