@@ -72,16 +72,41 @@ func (t Target) Command(ctx context.Context, script string) *exec.Cmd {
 }
 
 // Run runs script on the guest and returns its standard output. The error
-// carries the exit status and standard error.
+// carries the exit status and standard error. When ssh cannot connect (the
+// script never started), it tries again, ConnectRetries times in all: a
+// guest under software emulation on a busy host may miss an ARP request.
 func (t Target) Run(ctx context.Context, script string) (string, error) {
+	var err error
+	for attempt := 1; ; attempt++ {
+		var out string
+		var connectFailed bool
+		out, connectFailed, err = t.run(ctx, script)
+		if err == nil || !connectFailed || attempt == ConnectRetries {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return out, err
+		case <-time.After(3 * time.Second):
+		}
+	}
+}
+
+// ConnectRetries is how often Run tries to connect.
+const ConnectRetries = 4
+
+func (t Target) run(ctx context.Context, script string) (string, bool, error) {
 	cmd := t.Command(ctx, script)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if err != nil {
-		return stdout.String(), fmt.Errorf("ssh %s %q: %w: %s", t.Addr, script, err, strings.TrimSpace(stderr.String()))
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		// ssh exits 255 for its own errors; these say no session began.
+		connectFailed := cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 255 &&
+			(strings.Contains(msg, "connect to host") || strings.Contains(msg, "kex_exchange_identification"))
+		return stdout.String(), connectFailed, fmt.Errorf("ssh %s %q: %w: %s", t.Addr, script, err, msg)
 	}
-	return stdout.String(), nil
+	return stdout.String(), false, nil
 }
 
 // WaitUp retries a trivial command until the guest's sshd answers or ctx ends;

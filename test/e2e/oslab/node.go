@@ -79,13 +79,26 @@ func (n *Node) WaitRunning(ctx context.Context) (string, error) {
 
 // fail adds the console's tail to err.
 func (n *Node) fail(err error) error {
+	select {
+	case <-n.Instance.Done():
+		err = fmt.Errorf("%w (qemu has exited)", err)
+	default:
+	}
 	return fmt.Errorf("%s (boot %d): %w\nlast %d console lines of %s:\n%s", n.Name, n.Boot, err,
 		qemu.TailLines, n.Instance.Machine.LogPath, n.Instance.Console.Tail(qemu.TailLines))
 }
 
 // Run runs a shell command on the node over ssh and returns its output.
 func (n *Node) Run(ctx context.Context, script string) (string, error) {
-	return n.SSH.Run(ctx, script)
+	out, err := n.SSH.Run(ctx, script)
+	if err != nil {
+		select {
+		case <-n.Instance.Done():
+			err = fmt.Errorf("%s: %w (its qemu has exited; console %s)", n.Name, err, n.Instance.Machine.LogPath)
+		default:
+		}
+	}
+	return out, err
 }
 
 // MultiUserSeconds returns the seconds from the kernel's start to the moment
