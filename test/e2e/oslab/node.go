@@ -37,7 +37,9 @@ type Node struct {
 	params []string
 }
 
-// Start boots node id with extra kernel parameters and returns at once.
+// Start boots node id with extra kernel parameters and returns at once. ctx
+// bounds the life of the node's qemu (it is killed when ctx ends), not the
+// boot: wait for the boot with WaitRunning.
 func (l *Lab) Start(ctx context.Context, id int, params ...string) (*Node, error) {
 	n := &Node{ID: id, Name: osrlab.NodeName(id), SSH: l.SSH(id), lab: l, params: params}
 	return n, n.start(ctx)
@@ -182,7 +184,8 @@ func (n *Node) CleanConsole(want string) error {
 	return nil
 }
 
-// Restart boots the node again after it rebooted (qemu exited).
+// Restart boots the node again after it rebooted (qemu exited); ctx bounds
+// the life of the new qemu, as for Start.
 func (n *Node) Restart(ctx context.Context) error {
 	select {
 	case <-n.Instance.Done():

@@ -24,7 +24,7 @@ func bootToMultiUser(b *testing.B, l *oslab.Lab, ids []int, params ...string) []
 	defer cancel()
 	nodes := make([]*oslab.Node, len(ids))
 	for i, id := range ids {
-		n, err := l.Start(ctx, id, params...)
+		n, err := l.Start(context.Background(), id, params...)
 		if err != nil {
 			b.Fatal(err)
 		}

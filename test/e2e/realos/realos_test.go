@@ -32,7 +32,7 @@ func startAll(t *testing.T, l *oslab.Lab, n int) []*oslab.Node {
 	defer cancel()
 	nodes := make([]*oslab.Node, n)
 	for i := range nodes {
-		node, err := l.Start(ctx, i+1)
+		node, err := l.Start(context.Background(), i+1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -103,7 +103,7 @@ func runDebian(ctx context.Context, d debianDemo) error {
 	defer cancel()
 	nodes := make([]*oslab.Node, d.nodes)
 	for i := range nodes {
-		if nodes[i], err = lab.Start(bootCtx, i+1); err != nil {
+		if nodes[i], err = lab.Start(ctx, i+1); err != nil {
 			return err
 		}
 		defer nodes[i].Stop()
