@@ -192,8 +192,17 @@ func runCDSLCheck(e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("check takes no arguments, got %q", pos)
 	}
-	r, err := f.open(e)
-	if err != nil {
+	var r *cdsl.Repo
+	if o.Repair && o.Scan {
+		// An empty or corrupt inventory is rebuilt from the tree.
+		opts, err := f.options(e)
+		if err != nil {
+			return err
+		}
+		if r, _, err = cdsl.OpenRebuilding(e.ctx, opts); err != nil {
+			return err
+		}
+	} else if r, err = f.open(e); err != nil {
 		return err
 	}
 	defer r.Close()
