@@ -18,7 +18,7 @@ LDFLAGS      := -s -w -X main.linkVersion=$(VERSION) -X $(PATHS).sysconfDir=$(SY
 GOBUILD      := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 export CGO_ENABLED := 0
 
-.PHONY: all build deps test test-long test-short lint proto install install-compat uninstall demo bench clean
+.PHONY: all build deps test test-long test-short lint proto install install-compat uninstall package demo bench clean
 
 all: build
 
@@ -128,6 +128,24 @@ uninstall:
 		$(DESTDIR)$(KERNELHOOKDIR)/postinst.d/osr $(DESTDIR)$(KERNELHOOKDIR)/postrm.d/osr
 	rm -rf $(DESTDIR)$(LIBEXECDIR)/osr $(DESTDIR)$(DATADIR)/osr
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/osr/conf.d $(DESTDIR)$(SYSCONFDIR)/osr/listfiles.d 2>/dev/null
+
+# .deb and .rpm of osr in dist/ (nfpm at a pinned version, packaging/nfpm.yaml): the
+# binaries built for /usr, the listfiles, the kernel hooks and osr.hcl as a conffile.
+# The version comes from git tags (scripts/pkg-version.sh).
+NFPM           := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+PKG_ARCH       ?= $(shell $(GO) env GOARCH)
+PKG_MAINTAINER ?= open-sharedroot <https://github.com/open-sharedroot/osr>
+package:
+	rm -rf dist/root && mkdir -p dist .tools
+	GOBIN=$(CURDIR)/.tools $(GO) install $(NFPM)
+	v=$$(scripts/pkg-version.sh) && \
+	$(MAKE) -s install VERSION=$$v DESTDIR=$(CURDIR)/dist/root PREFIX=/usr BINDIR=/usr/bin \
+		SYSCONFDIR=/etc LIBEXECDIR=/usr/libexec DATADIR=/usr/share && \
+	for p in deb rpm; do \
+		OSR_PKG_VERSION=$$v OSR_PKG_ARCH=$(PKG_ARCH) OSR_PKG_MAINTAINER='$(PKG_MAINTAINER)' \
+			$(CURDIR)/.tools/nfpm package -f packaging/nfpm.yaml -p $$p -t dist/ || exit 1; \
+	done
+	rm -rf dist/root
 
 clean:
 	rm -rf bin .tools

@@ -12,6 +12,7 @@ pkgs=(
 	openipmi
 	corosync dlm-controld
 	mmdebstrap openssh-client
+	rpm
 )
 missing=()
 for p in "${pkgs[@]}"; do
