@@ -43,6 +43,7 @@ test: deps build
 	$(GO) test -count=1 -p 1 -timeout 40m ./test/e2e/...
 	cd examples/osr-driver-squashfs && $(GO) test -count=1 ./...
 	scripts/test-install.sh
+	scripts/test-package.sh
 
 # The boot tests too long for `make test`: four Debian nodes with systemd at once.
 test-long: deps build
