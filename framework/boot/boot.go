@@ -155,6 +155,9 @@ type Config struct {
 	Modules ModuleLoader
 	// DriverModules are the modules the driver needs (from the manifest).
 	DriverModules []string
+	// OptionalDriverModules are the modules the driver can do without: each
+	// is loaded after DriverModules, and one that fails is only a warning.
+	OptionalDriverModules []string
 	// Nodes finds the node; nil means a machine without a cluster
 	// configuration (the node is then only what the command line says).
 	Nodes NodeFinder

@@ -18,23 +18,51 @@ type failingModules struct {
 	hardware []string
 	hwErr    error
 	loadErr  error
+	// failing makes Load of these names fail (after loadErr).
+	failing map[string]error
 }
 
 func (f *failingModules) LoadHardware(context.Context, string) ([]string, error) {
 	return f.hardware, f.hwErr
 }
 
-func (f *failingModules) Load(context.Context, ...string) error { return f.loadErr }
+func (f *failingModules) Load(_ context.Context, names ...string) error {
+	if f.loadErr != nil {
+		return f.loadErr
+	}
+	for _, n := range names {
+		if err := f.failing[n]; err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func TestRunModulesStep(t *testing.T) {
 	unsupported := fmt.Errorf("load module crc32c_intel (/lib/modules/6.1.0/kernel/arch/x86/crypto/crc32c-intel.ko): %w: %w (it found no device it drives, or a CPU feature it needs is missing)",
 		unix.ENODEV, loader.ErrUnsupported)
 	tests := []struct {
-		name   string
-		mods   *failingModules
-		failed bool
-		want   []string // in the boot log
+		name     string
+		mods     *failingModules
+		optional []string
+		failed   bool
+		want     []string // in the boot log
 	}{
+		{
+			name:     "an optional driver module failing is a warning",
+			mods:     &failingModules{failing: map[string]error{"crc32c": unsupported}},
+			optional: []string{"crc32c", "libcrc32c"},
+			want: []string{"driver modules loaded: gfs2 dlm",
+				"optional driver module crc32c did not load (the root can do without it): load module crc32c_intel",
+				"optional driver module loaded: libcrc32c"},
+		},
+		{
+			name:     "a required module fails even when optional ones load",
+			mods:     &failingModules{failing: map[string]error{"dlm": unsupported}},
+			optional: []string{"crc32c"},
+			failed:   true,
+			want:     []string{`FAILED step "modules"`, "not supported by this machine"},
+		},
 		{
 			name: "a hardware driver failing does not stop the boot",
 			mods: &failingModules{hardware: []string{"virtio_pci", "virtio_blk"}, hwErr: fmt.Errorf("load module e1000e (e1000e.ko): %w", unix.ENOEXEC)},
@@ -59,6 +87,7 @@ func TestRunModulesStep(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, "quiet")
 			h.cfg.Modules = tt.mods
+			h.cfg.OptionalDriverModules = tt.optional
 			h.cfg.Shell = noShell{}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()

@@ -169,9 +169,23 @@ func (s *state) loadModules(ctx context.Context) error {
 		// are not errors (the loader logs them as skipped).
 		s.log.Warnf("some hardware drivers did not load: %v", err)
 	}
-	if len(s.cfg.DriverModules) == 0 {
-		return nil
+	if len(s.cfg.DriverModules) > 0 {
+		if err := s.loadDriverModules(ctx); err != nil {
+			return err
+		}
 	}
+	for _, name := range s.cfg.OptionalDriverModules {
+		if err := s.cfg.Modules.Load(ctx, name); err != nil {
+			s.log.Warnf("optional driver module %s did not load (the root can do without it): %v", name, err)
+			continue
+		}
+		s.log.Infof("optional driver module loaded: %s", name)
+	}
+	return nil
+}
+
+// loadDriverModules loads the modules the root filesystem's driver needs.
+func (s *state) loadDriverModules(ctx context.Context) error {
 	if err := s.cfg.Modules.Load(ctx, s.cfg.DriverModules...); err != nil {
 		fix := "rebuild the image for this kernel (osr build), so its modules match `uname -r`"
 		if errors.Is(err, loader.ErrUnsupported) {

@@ -282,7 +282,11 @@ func (p *Plan) addDriverAndManifest(req *Request, dplan *driver.Plan) error {
 		return err
 	}
 	for _, mod := range dplan.Modules {
-		m.Modules = append(m.Modules, kmod.Normalize(mod.Name))
+		if mod.Optional {
+			m.OptionalModules = append(m.OptionalModules, kmod.Normalize(mod.Name))
+		} else {
+			m.Modules = append(m.Modules, kmod.Normalize(mod.Name))
+		}
 	}
 	m.Modules = append(m.Modules, normalizeAll(req.ExtraModules)...)
 	data, err := m.Marshal()

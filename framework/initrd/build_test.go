@@ -245,6 +245,10 @@ func TestBuildOnRealKernel(t *testing.T) {
 			t.Errorf("manifest modules %v lack %s", m.Modules, want)
 		}
 	}
+	// An optional module never makes the boot fail: it travels apart.
+	if contains(m.Modules, "no_such_module_at_all") || !contains(m.OptionalModules, "no_such_module_at_all") {
+		t.Errorf("manifest modules %v, optional %v; want no_such_module_at_all optional only", m.Modules, m.OptionalModules)
+	}
 	if e := img["/etc/testfs/key"]; e.hdr == nil || e.hdr.Mode.Perm() != 0o600 {
 		t.Errorf("secret generated file missing or not 0600: %+v", e.hdr)
 	}

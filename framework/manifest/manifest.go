@@ -37,6 +37,10 @@ type Manifest struct {
 	// Modules are the modules the driver asked for (names as the index knows them),
 	// loaded by the init before the mount; hardware modules are found at boot.
 	Modules []string `json:"modules"`
+	// OptionalModules are the modules the driver marked optional: the init
+	// loads them after Modules, and one that fails is a warning, not a failed
+	// boot.
+	OptionalModules []string `json:"optional_modules,omitempty"`
 	// Listfiles are the listfiles the image was built from.
 	Listfiles []string `json:"listfiles,omitempty"`
 	// ClusterStack is the image path of the cluster stack's chroot tree (corosync

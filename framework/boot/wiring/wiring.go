@@ -69,6 +69,7 @@ func Image(o Options) boot.Config {
 		return cfg
 	}
 	cfg.DriverModules = m.Modules
+	cfg.OptionalDriverModules = m.OptionalModules
 	cfg.Modules = &moduleLoader{dir: filepath.Join(o.ModulesRoot, m.Kernel), cmdline: "/proc/cmdline", log: o.Log}
 	var c *cluster.Cluster
 	if m.Cluster != "" {
