@@ -6,6 +6,7 @@ SYSCONFDIR   ?= /etc
 LIBEXECDIR   ?= $(PREFIX)/libexec
 DATADIR      ?= $(PREFIX)/share
 BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(DATADIR)/man
 KERNELINSTALLDIR ?= $(PREFIX)/lib/kernel/install.d
 KERNELHOOKDIR    ?= $(SYSCONFDIR)/kernel
 DESTDIR      ?=
@@ -107,6 +108,9 @@ install: build
 	@for d in $(DRIVERS); do install -m 0755 bin/osr-driver-$$d $(DESTDIR)$(LIBEXECDIR)/osr/drivers/; done
 	cp -r listfiles/. $(DESTDIR)$(DATADIR)/osr/listfiles/
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl ] || install -m 0644 docs/osr.hcl.example $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 0644 packaging/man/osr.hcl.5 $(DESTDIR)$(MANDIR)/man5/osr.hcl.5
+	install -m 0644 packaging/man/osr-cmdline.7 $(DESTDIR)$(MANDIR)/man7/osr-cmdline.7
 	@# The kernel hooks (off until osr.hcl sets initrd { kernel_hooks = true }).
 	install -d $(DESTDIR)$(KERNELINSTALLDIR) $(DESTDIR)$(KERNELHOOKDIR)/postinst.d $(DESTDIR)$(KERNELHOOKDIR)/postrm.d
 	@for h in 50-osr.install:$(KERNELINSTALLDIR)/50-osr.install postinst.d/osr:$(KERNELHOOKDIR)/postinst.d/osr \
@@ -126,6 +130,7 @@ install-compat:
 # Removes what install wrote, except osr.hcl and the administrator's drop-ins.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/osr $(DESTDIR)$(KERNELINSTALLDIR)/50-osr.install \
+		$(DESTDIR)$(MANDIR)/man5/osr.hcl.5 $(DESTDIR)$(MANDIR)/man7/osr-cmdline.7 \
 		$(DESTDIR)$(KERNELHOOKDIR)/postinst.d/osr $(DESTDIR)$(KERNELHOOKDIR)/postrm.d/osr
 	rm -rf $(DESTDIR)$(LIBEXECDIR)/osr $(DESTDIR)$(DATADIR)/osr
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/osr/conf.d $(DESTDIR)$(SYSCONFDIR)/osr/listfiles.d 2>/dev/null

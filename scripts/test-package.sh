@@ -18,7 +18,8 @@ deb=$(ls dist/osr_*.deb) rpmf=$(ls dist/osr-*.rpm)
 
 want=(/usr/bin/osr /usr/libexec/osr/drivers/osr-driver-{nfs,gfs2,ocfs2,ext3}
 	/usr/share/osr/listfiles/base.hcl /usr/lib/kernel/install.d/50-osr.install
-	/etc/kernel/postinst.d/osr /etc/kernel/postrm.d/osr /etc/osr/osr.hcl /usr/share/doc/osr/LICENSE)
+	/etc/kernel/postinst.d/osr /etc/kernel/postrm.d/osr /etc/osr/osr.hcl /usr/share/doc/osr/LICENSE
+	/usr/share/man/man5/osr.hcl.5 /usr/share/man/man7/osr-cmdline.7)
 debfiles=$(dpkg-deb -c "$deb" | awk '{print substr($6, 2)}')
 for f in "${want[@]}"; do grep -qx "$f" <<<"$debfiles" || fail "$deb lacks $f"; done
 conffiles=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
