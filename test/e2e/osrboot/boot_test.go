@@ -5,6 +5,7 @@ package osrboot
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,19 +18,27 @@ import (
 )
 
 // Two nodes boot one ext3 image (each with a private overlay), found by MAC; each
-// prints its own hostdependent hostname and marker. On each CPU model: the ext3
-// driver asks for crc32c, which qemu's default model gets from crc32c_generic
-// because crc32c_intel needs SSE4.2.
+// prints its own hostdependent hostname and marker, and shows the extra
+// filesystem of its com_info (a tmpfs on /srv/scratch-%(param0)s) mounted on
+// its own /srv/scratch-ID. On each CPU model: the ext3 driver asks for crc32c,
+// which qemu's default model gets from crc32c_generic because crc32c_intel
+// needs SSE4.2.
 func TestExt3TwoNodes(t *testing.T) {
 	k := getKit(t)
 	tree := sharedRoot(t, k, 2)
+	for id := 1; id <= 2; id++ {
+		if err := os.MkdirAll(tree.Path(fmt.Sprintf("srv/scratch-%d", id)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	img := filepath.Join(t.TempDir(), "root.ext3")
 	if err := sharedroot.MakeExt3(context.Background(), tree, img, 64); err != nil {
 		t.Fatal(err)
 	}
 	var nodes []osrlab.Node
 	for id := 1; id <= 2; id++ {
-		nodes = append(nodes, osrlab.Node{ID: id, MAC: qemu.NodeMAC(id), IP: fmt.Sprintf("10.0.2.%d", 14+id), Mask: "255.255.255.0", RootFS: "ext3", Root: "/dev/vda"})
+		nodes = append(nodes, osrlab.Node{ID: id, MAC: qemu.NodeMAC(id), IP: fmt.Sprintf("10.0.2.%d", 14+id), Mask: "255.255.255.0", RootFS: "ext3", Root: "/dev/vda",
+			Filesystems: []osrlab.Filesystem{{Source: "scratch%(param0)s", Dest: "/srv/scratch-%(param0)s", FSType: "tmpfs", MountOpts: "size=4m"}}})
 	}
 	initrd := build(t, k, "ext3", clusterConf(t, "osrext", nodes), "")
 	for _, cpu := range cpuModels {
@@ -40,7 +49,8 @@ func TestExt3TwoNodes(t *testing.T) {
 				m.CPU = cpu.model
 				m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Snapshot}}
 				m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id)}}
-				boots = append(boots, qemu.Boot{Machine: m, Expect: append(osrlab.Identity(id), sharedroot.MarkerRoot+"/dev/vda / ext3 ro")})
+				boots = append(boots, qemu.Boot{Machine: m, Expect: append(osrlab.Identity(id), sharedroot.MarkerRoot+"/dev/vda / ext3 ro",
+					fmt.Sprintf("%sscratch%d /srv/scratch-%d tmpfs;", sharedroot.MarkerExtra, id, id))})
 			}
 			results, err := qemu.Run(context.Background(), boots...)
 			logTimes(t, results)

@@ -148,6 +148,13 @@ type Node struct {
 	Mask    string
 	// RootFS and Root are the rootvolume's fstype and name.
 	RootFS, Root string
+	// Filesystems are com_info's extra filesystems.
+	Filesystems []Filesystem
+}
+
+// Filesystem is one <filesystem> of a node's com_info.
+type Filesystem struct {
+	Source, Dest, FSType, MountOpts string
 }
 
 // NodeName is the node's name: Name, else NodeName(ID).
@@ -170,6 +177,13 @@ func WriteClusterConf(path, name string, nodes []Node) error {
 		fmt.Fprintf(&b, "  <clusternode name=%q nodeid=\"%d\" votes=\"1\">\n   <com_info>\n", n.NodeName(), n.ID)
 		fmt.Fprintf(&b, "    <rootvolume name=%q fstype=%q/>\n", n.Root, n.RootFS)
 		fmt.Fprintf(&b, "    <eth name=\"eth0\" mac=%q ip=%q mask=%q/>\n", strings.ToUpper(n.MAC), ip, n.Mask)
+		if len(n.Filesystems) > 0 {
+			b.WriteString("    <filesystems>\n")
+			for _, f := range n.Filesystems {
+				fmt.Fprintf(&b, "     <filesystem source=%q dest=%q fstype=%q mountopts=%q/>\n", f.Source, f.Dest, f.FSType, f.MountOpts)
+			}
+			b.WriteString("    </filesystems>\n")
+		}
 		b.WriteString("   </com_info>\n  </clusternode>\n")
 	}
 	b.WriteString(" </clusternodes>\n</cluster>\n")

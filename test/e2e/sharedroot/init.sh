@@ -5,6 +5,7 @@
 #   OSR-HOSTNAME: <contents of /etc/hostname>   (hostdependent: differs per node)
 #   OSR-MARKER: <contents of /etc/osr-marker>   (hostdependent: differs per node)
 #   OSR-ROOT: <the mount entry of />
+#   OSR-EXTRA: <source mountpoint type of each mount below /srv, ';'-separated>
 #   OSR-PEERS: …   with osr.e2e.peers=N osr.e2e.run=ID: after this node wrote
 #                  /osr-shared/ID.<hostname> and saw N such files, what they say
 #   OSR-INIT-DONE
@@ -17,6 +18,7 @@ HOST=$(cat /etc/hostname 2>/dev/null)
 echo "OSR-HOSTNAME: $HOST"
 echo "OSR-MARKER: $(cat /etc/osr-marker 2>/dev/null)"
 echo "OSR-ROOT: $(grep -v '^rootfs ' /proc/mounts | awk '$2 == "/"' | tail -1)"
+echo "OSR-EXTRA: $(awk '$2 ~ /^\/srv\// {print $1, $2, $3}' /proc/mounts | tr '\n' ';')"
 PEERS= RUN=
 for a in $(cat /proc/cmdline); do
 	case $a in

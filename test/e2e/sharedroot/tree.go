@@ -26,6 +26,7 @@ const (
 	MarkerHostname = "OSR-HOSTNAME: " // followed by /etc/hostname
 	MarkerFile     = "OSR-MARKER: "   // followed by /etc/osr-marker
 	MarkerRoot     = "OSR-ROOT: "     // followed by the mount entry of /
+	MarkerExtra    = "OSR-EXTRA: "    // followed by "source mountpoint type;" of each mount below /srv
 	MarkerPeers    = "OSR-PEERS: "    // followed by what the peers wrote
 	MarkerDone     = "OSR-INIT-DONE"  // last line before power-off
 )
