@@ -142,7 +142,7 @@ NFPM           := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 PKG_ARCH       ?= $(shell $(GO) env GOARCH)
 PKG_MAINTAINER ?= open-sharedroot <https://github.com/open-sharedroot/osr>
 package:
-	rm -rf dist/root && mkdir -p dist .tools
+	rm -rf dist/root dist/osr_*.deb dist/osr-*.rpm && mkdir -p dist .tools
 	GOBIN=$(CURDIR)/.tools $(GO) install $(NFPM)
 	v=$$(scripts/pkg-version.sh) && \
 	$(MAKE) -s install VERSION=$$v DESTDIR=$(CURDIR)/dist/root PREFIX=/usr BINDIR=/usr/bin \

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package packaging
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/open-sharedroot/osr/internal/testkernel"
+	"github.com/open-sharedroot/osr/internal/testos"
+)
+
+// TestDebInDebian12 builds the .deb with make package, installs it with dpkg into
+// a clean Debian 12 root (internal/testos, mmdebstrap) holding a real kernel's
+// modules, and there runs osr drivers, then the postinst.d hook with kernel_hooks
+// on, which builds a real image from that root, and the postrm.d hook, which
+// removes it. Needs root (chroot).
+func TestDebInDebian12(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the packages and a Debian root")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for chroot and dpkg")
+	}
+	k := testkernel.Get(t)
+	root := testos.Get(t)
+	dir := t.TempDir()
+	if err := root.Unpack(context.Background(), dir, k); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("make", "-C", "..", "-s", "package").CombinedOutput(); err != nil {
+		t.Fatalf("make package: %v\n%s", err, out)
+	}
+	debs, _ := filepath.Glob("../dist/osr_*.deb")
+	if len(debs) != 1 {
+		t.Fatalf("make package left %v in dist/; want one .deb", debs)
+	}
+	deb, err := os.ReadFile(debs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tmp/osr.deb"), deb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chroot := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("chroot", append([]string{dir}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("chroot %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	chroot("dpkg", "-i", "/tmp/osr.deb")
+	drivers := chroot("osr", "drivers")
+	for _, d := range []string{"nfs", "gfs2", "ocfs2", "ext3"} {
+		if !strings.Contains(drivers, "/usr/libexec/osr/drivers/osr-driver-"+d) {
+			t.Errorf("osr drivers in the Debian root lacks %s:\n%s", d, drivers)
+		}
+	}
+
+	if err := os.MkdirAll(filepath.Join(dir, "etc/cluster"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "etc/cluster/cluster.conf"), []byte(`<?xml version="1.0"?>
+<cluster name="deb" config_version="1">
+ <clusternodes>
+  <clusternode name="node1" nodeid="1" votes="1">
+   <com_info>
+    <rootvolume name="10.0.2.2:/srv/root" fstype="nfs"/>
+    <eth name="eth0" mac="52:54:00:12:34:01" ip="dhcp"/>
+   </com_info>
+  </clusternode>
+ </clusternodes>
+</cluster>
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The packaged osr.hcl has the switch commented out; turn it on as an admin would.
+	hclPath := filepath.Join(dir, "etc/osr/osr.hcl")
+	hcl, err := os.ReadFile(hclPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := strings.Replace(string(hcl), "# kernel_hooks = true", "kernel_hooks = true", 1)
+	if on == string(hcl) {
+		t.Fatal("the packaged osr.hcl has no '# kernel_hooks = true' line to turn on")
+	}
+	if err := os.WriteFile(hclPath, []byte(on), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// osr build copies itself into the image through /proc/self/exe.
+	proc := filepath.Join(dir, "proc")
+	if err := syscall.Mount("proc", proc, "proc", 0, ""); err != nil {
+		t.Fatalf("mount proc in the Debian root: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(proc, 0); err != nil {
+			t.Errorf("unmount %s: %v", proc, err)
+		}
+	})
+	image := "/boot/initrd_sr-" + k.Version + ".img"
+	t.Log(chroot("/etc/kernel/postinst.d/osr", k.Version, "/boot/vmlinuz-"+k.Version))
+	if list := chroot("osr", "inspect", image); !strings.Contains(list, "usr/libexec/osr/drivers/osr-driver-nfs") {
+		t.Errorf("the image built in the Debian root lacks the nfs driver:\n%.2000s", list)
+	}
+	chroot("/etc/kernel/postrm.d/osr", k.Version, "/boot/vmlinuz-"+k.Version)
+	if _, err := os.Stat(filepath.Join(dir, image)); err == nil {
+		t.Errorf("postrm.d/osr left %s", image)
+	}
+}
