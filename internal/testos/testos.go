@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package testos provides a real Debian 12 root filesystem for tests: a tar made
 // by mmdebstrap from Debian's packages (minbase plus systemd, udev, openssh-server,
 // the NFS and GFS2 client tools), cached like the test kernel, and unpacked into a

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package guestssh runs commands on test guests over ssh: it makes a key pair for
 // a test with ssh-keygen and runs the ssh client inside the lab's network
 // namespace (`ip netns exec`), as root on the guest, without touching the host's

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package oslab boots a real operating system from one shared root: the Debian 12
 // root of internal/testos unpacked into a directory, made a shared root with
 // `osr cdsl` (one hostname, machine-id, set of ssh host keys, log and state

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Package realos is the acceptance test of osr: a real Debian 12 with systemd,
 // booted by several nodes at once from one shared root over NFSv4 with osr's
 // initrd, used through ssh as one system, rebooted and powered off.

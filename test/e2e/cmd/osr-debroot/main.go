@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command osr-debroot builds the Debian 12 root the real-OS boot tests use (with
 // mmdebstrap, as root) into the test cache, unless it is there already, and prints
 // the path of its tar. Run it ahead of the tests to have the ~70 s build done:
