@@ -73,7 +73,7 @@ type tool struct {
 var commands = map[string]*tool{}
 
 func init() {
-	commands["com-queryclusterconf"] = queryClusterConf()
+	commands[QueryCommand] = queryClusterConf()
 	commands["com-mkcdsl"] = mkcdsl()
 	commands["com-rmcdsl"] = rmcdsl()
 	commands["com-cdslinvadm"] = cdslinvadm()

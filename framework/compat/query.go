@@ -2,6 +2,10 @@
 
 package compat
 
+// QueryCommand is com-queryclusterconf, whose translation runs osr's query
+// command with the original's output habits (see Invocation.Args).
+const QueryCommand = "com-queryclusterconf"
+
 func queryClusterConf() *tool {
 	opts := []option{
 		{short: "f", long: []string{"filename"}, arg: true, to: flagTo("cluster")},
@@ -10,11 +14,10 @@ func queryClusterConf() *tool {
 		{short: "Q", long: []string{"queriesfile"}, arg: true, to: flagTo("queriesfile")},
 		{short: "V", long: []string{"validate"}, to: switchTo("--validate")},
 		{short: "q", long: []string{"query"}, to: dropped},
-		{short: "p", long: []string{"properties"}, to: dropped,
-			note: "ignored: osr answers property queries (eth_name_properties) without it"},
+		{short: "p", long: []string{"properties"}, to: switchTo("--properties")},
 		{short: "W", long: []string{"nowarnings"}, to: switchTo("--log-level=error")},
-		{short: "Y", long: []string{"pretty"}, to: dropped, note: "ignored: XML answers are printed as they are"},
-		{short: "E", long: []string{"evalparams"}, to: dropped, note: "ignored: %(paramN)s are always replaced"},
+		{short: "Y", long: []string{"pretty"}, to: switchTo("--pretty")},
+		{short: "E", long: []string{"evalparams"}, to: switchTo("--evalparams")},
 		{short: "s", long: []string{"separator", "seperator"}, arg: true, to: flagTo("separator")},
 		{short: "P", long: []string{"prefix"}, arg: true, to: flagTo("prefix")},
 		{short: "S", long: []string{"suffix"}, arg: true, to: flagTo("suffix")},
