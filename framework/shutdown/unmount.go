@@ -28,25 +28,25 @@ func (c *Config) unmountTree(root string) []string {
 			c.Logf("osr shutdown: %v", err)
 			return []string{root}
 		}
-		todo := within(ms, root)
-		if len(todo) == 0 {
+		pending := within(ms, root)
+		if len(pending) == 0 {
 			return nil
 		}
 		progress := false
-		for i := len(todo) - 1; i >= 0; i-- {
+		for i := len(pending) - 1; i >= 0; i-- {
 			select {
 			case <-deadline:
-				return todo[:i+1]
+				return pending[:i+1]
 			default:
 			}
-			if c.unmountOne(todo[i]) {
+			if c.unmountOne(pending[i]) {
 				progress = true
 			}
 		}
 		if !progress {
 			ms, err := c.Mounts()
 			if err != nil {
-				return todo
+				return pending
 			}
 			return within(ms, root)
 		}
