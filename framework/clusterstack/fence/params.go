@@ -41,7 +41,7 @@ type sshConfig struct {
 	password      string
 	identityFile  string
 	knownHosts    string
-	command       string // placeholders replaced
+	command       string // {port}, {node} and {nodeid} filled in
 	statusCommand string
 	timeout       time.Duration
 }

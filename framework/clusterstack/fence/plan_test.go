@@ -122,7 +122,7 @@ func TestPlan(t *testing.T) {
 		}
 	}
 
-	// The node's parameters are laid over the device's, placeholders filled in.
+	// The node's parameters are laid over the device's, {port} and {node} filled in.
 	_, ms, _ := Plan(c, 2)
 	a, b := ms[0].Devices[0].ssh, ms[0].Devices[1].ssh
 	if a.command != "off 7" || a.statusCommand != "status 7" || a.addr != "10.9.0.10:22" || a.user != "root" || a.knownHosts != KnownHostsPath {
