@@ -40,11 +40,22 @@ func (s *state) network(ctx context.Context) error {
 		s.log.Infof("no network interface to bring up")
 		return nil
 	}
-	res, err := s.cfg.NetworkUp(ctx, ifaces, netconf.Options{Timeout: s.params.NetTimeout, Logf: s.log.Infof})
+	o := netconf.Options{Timeout: s.params.NetTimeout, Logf: s.log.Infof}
+	if s.cfg.Modules != nil {
+		o.LoadModules = s.cfg.Modules.Load
+	}
+	res, err := s.cfg.NetworkUp(ctx, ifaces, o)
 	s.net = res
 	if err != nil {
 		return steps.Fail(err, "bring up the node's network", tried,
 			"check the cable and the NIC's settings in the cluster configuration, or override them with ip= on the kernel command line")
+	}
+	if rp := res.RootPath(); rp != "" {
+		if s.params.Root == "" {
+			s.log.Infof("root path from DHCP: %s (the root, since root= is not given)", rp)
+		} else {
+			s.log.Infof("root path from DHCP %s ignored: root=%s is given", rp, s.params.Root)
+		}
 	}
 	s.writeResolvConf()
 	return nil
@@ -67,13 +78,24 @@ func (s *state) writeResolvConf() {
 }
 
 // mountSpec merges the command line over the node's root settings; ro and rw
-// are appended to the options, as the originals did.
+// are appended to the options, as the originals did. Without root= a root
+// path from DHCP (option 17) names the root (see dhcpRoot).
 func (s *state) mountSpec() MountSpec {
 	p, n := s.params, s.node
 	spec := MountSpec{
 		Target: s.cfg.Sysroot, Source: first(p.Root, n.Root), FSType: first(p.RootFS, n.RootFS),
 		Options: first(p.MountOpts, n.MountOpts), ReadOnly: p.Access == "ro",
 		Tries: p.MountTries, Wait: p.MountWait, Node: n, Params: p,
+	}
+	if rp := s.net.RootPath(); p.Root == "" && rp != "" {
+		src, fstype, opts := dhcpRoot(rp)
+		spec.Source = src
+		if p.RootFS == "" && fstype != "" {
+			spec.FSType = fstype
+		}
+		if p.MountOpts == "" && opts != "" {
+			spec.Options = opts
+		}
 	}
 	if p.Access != "" {
 		if spec.Options == "" {
@@ -83,6 +105,26 @@ func (s *state) mountSpec() MountSpec {
 		}
 	}
 	return spec
+}
+
+// dhcpRoot reads a DHCP root path as dracut does: [nfs:|nfs4:]SERVER:/PATH[:OPTIONS],
+// SERVER an address or [an IPv6 address]; the prefix names the filesystem type.
+func dhcpRoot(rp string) (source, fstype, options string) {
+	rest := rp
+	for _, t := range []string{"nfs4", "nfs"} {
+		if r, ok := strings.CutPrefix(rest, t+":"); ok {
+			fstype, rest = t, r
+			break
+		}
+	}
+	// SERVER:/PATH:OPTIONS — the options follow the path's last colon.
+	if i := strings.Index(rest, ":/"); i >= 0 {
+		if j := strings.LastIndex(rest[i+2:], ":"); j >= 0 {
+			options = rest[i+2+j+1:]
+			rest = rest[:i+2+j]
+		}
+	}
+	return rest, fstype, options
 }
 
 func first(a, b string) string {

@@ -86,8 +86,12 @@ func TestNICTypedViews(t *testing.T) {
 		t.Errorf("dhcp NIC: IsDHCP %v, Addr ok %v err %v", dhcp.IsDHCP(), ok, err)
 	}
 	single := NIC{Name: "x", IP: "10.0.0.5"}
-	if p, _, _ := single.Prefix(); p.Bits() != 32 {
-		t.Errorf("address without mask = %v, want /32", p)
+	if p, _, _ := single.Prefix(); p.Bits() != 24 || !single.MaskDefaulted() {
+		t.Errorf("address without mask = %v (defaulted %v), want /24 as the init sets it", p, single.MaskDefaulted())
+	}
+	single6 := NIC{Name: "x", IP: "fd00::5"}
+	if p, _, _ := single6.Prefix(); p.Bits() != 64 {
+		t.Errorf("IPv6 address without mask = %v, want /64", p)
 	}
 }
 

@@ -8,26 +8,23 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/open-sharedroot/osr/framework/netaddr"
 )
 
 // NormalizeMAC returns the canonical spelling of a hardware address (lower-case hex
-// pairs separated by ':'), accepting any case and ':', '-' or '.' separators.
-func NormalizeMAC(s string) (string, error) {
-	hw, err := net.ParseMAC(strings.TrimSpace(s))
-	if err != nil {
-		return "", fmt.Errorf("malformed MAC address %q: want six hex pairs such as 00:0C:29:3B:AA:BB", s)
-	}
-	return hw.String(), nil
-}
+// pairs separated by ':'), accepting any case and ':', '-' or '.' separators. The
+// zero, broadcast and multicast addresses are refused: no NIC has them.
+func NormalizeMAC(s string) (string, error) { return netaddr.NormalizeMAC(s) }
 
 // HardwareAddr parses the NIC's MAC. It fails when the NIC has none or it is malformed.
 func (c *NIC) HardwareAddr() (net.HardwareAddr, error) {
 	if c.MAC == "" {
 		return nil, fmt.Errorf("interface %s has no MAC address", c.Name)
 	}
-	hw, err := net.ParseMAC(strings.TrimSpace(c.MAC))
+	hw, err := netaddr.ParseMAC(c.MAC)
 	if err != nil {
-		return nil, fmt.Errorf("interface %s: malformed MAC address %q: want six hex pairs such as 00:0C:29:3B:AA:BB", c.Name, c.MAC)
+		return nil, fmt.Errorf("interface %s: %w", c.Name, err)
 	}
 	return hw, nil
 }
@@ -46,75 +43,81 @@ func (c *NIC) HasMAC(mac string) bool {
 }
 
 // IsDHCP reports whether the NIC gets its address by DHCP (ip="dhcp").
-func (c *NIC) IsDHCP() bool { return strings.EqualFold(strings.TrimSpace(c.IP), "dhcp") }
+func (c *NIC) IsDHCP() bool { return strings.EqualFold(strings.TrimSpace(c.IP), netaddr.DHCP) }
 
-// Addr parses the NIC's static address. ok is false when the NIC has none (or uses DHCP).
+// IsAuto6 reports whether the NIC takes an IPv6 address from router
+// advertisements (ip="auto6", SLAAC).
+func (c *NIC) IsAuto6() bool { return strings.EqualFold(strings.TrimSpace(c.IP), netaddr.Auto6) }
+
+// Addr parses the NIC's static address, IPv4 or IPv6 (a /prefix written on it is
+// dropped). ok is false when the NIC has none (or uses dhcp or auto6).
 func (c *NIC) Addr() (addr netip.Addr, ok bool, err error) {
 	ip := strings.TrimSpace(c.IP)
-	if ip == "" || c.IsDHCP() {
+	if ip == "" || netaddr.IsMethod(ip) {
 		return netip.Addr{}, false, nil
 	}
-	a, err := netip.ParseAddr(ip)
+	a, err := netaddr.ParseAddr(ip)
 	if err != nil {
-		return netip.Addr{}, false, fmt.Errorf("interface %s: malformed IP address %q: want an address such as 10.0.0.1, or dhcp", c.Name, c.IP)
+		return netip.Addr{}, false, fmt.Errorf("interface %s: %w", c.Name, err)
 	}
 	return a, true, nil
 }
 
 // PrefixLen parses the NIC's netmask, written dotted (255.255.255.0) or as a prefix
-// length (24). ok is false when no mask is written.
+// length (24, 64). ok is false when no mask is written.
 func (c *NIC) PrefixLen() (bits int, ok bool, err error) {
-	m := strings.TrimSpace(c.Mask)
-	if m == "" {
+	if strings.TrimSpace(c.Mask) == "" {
 		return 0, false, nil
 	}
-	if n, aerr := strconv.Atoi(m); aerr == nil {
-		if n < 0 || n > 128 {
-			return 0, false, fmt.Errorf("interface %s: netmask /%d is out of range", c.Name, n)
+	a, has, aerr := c.Addr()
+	if aerr != nil || !has {
+		a = netip.IPv6Unspecified() // a mask without an address: any prefix length up to 128 or a dotted mask
+		if d, derr := netip.ParseAddr(strings.TrimSpace(c.Mask)); derr == nil && d.Is4() {
+			a = netip.IPv4Unspecified()
 		}
-		return n, true, nil
 	}
-	a, perr := netip.ParseAddr(m)
-	if perr != nil || !a.Is4() {
-		return 0, false, fmt.Errorf("interface %s: malformed netmask %q: want a dotted mask such as 255.255.255.0 or a prefix length", c.Name, c.Mask)
-	}
-	b := a.As4()
-	ones, bits := net.IPv4Mask(b[0], b[1], b[2], b[3]).Size()
-	if bits == 0 {
-		return 0, false, fmt.Errorf("interface %s: netmask %q is not contiguous", c.Name, c.Mask)
-	}
-	return ones, true, nil
-}
-
-// Prefix combines the NIC's static address and netmask. Without a mask the address
-// stands alone (/32, /128). ok is false when the NIC has no static address.
-func (c *NIC) Prefix() (p netip.Prefix, ok bool, err error) {
-	a, ok, err := c.Addr()
-	if err != nil || !ok {
-		return netip.Prefix{}, false, err
-	}
-	bits, has, err := c.PrefixLen()
+	bits, ok, err = netaddr.ParseMask(c.Mask, a)
 	if err != nil {
-		return netip.Prefix{}, false, err
+		return 0, false, fmt.Errorf("interface %s: %w", c.Name, err)
 	}
-	if !has {
-		bits = a.BitLen()
-	}
-	if bits > a.BitLen() {
-		return netip.Prefix{}, false, fmt.Errorf("interface %s: netmask /%d is too long for %s", c.Name, bits, a)
-	}
-	return netip.PrefixFrom(a, bits), true, nil
+	return bits, ok, nil
 }
 
-// GatewayAddr parses the NIC's gateway. ok is false when none is written.
+// Prefix combines the NIC's static address and netmask, exactly as the init sets
+// them: without a mask an IPv4 address gets /24 and an IPv6 address /64
+// (netaddr.ParsePrefix). ok is false when the NIC has no static address.
+func (c *NIC) Prefix() (p netip.Prefix, ok bool, err error) {
+	if _, has, err := c.Addr(); err != nil || !has {
+		return netip.Prefix{}, false, err
+	}
+	p, _, err = netaddr.ParsePrefix(c.IP, c.Mask)
+	if err != nil {
+		return netip.Prefix{}, false, fmt.Errorf("interface %s: %w", c.Name, err)
+	}
+	return p, true, nil
+}
+
+// MaskDefaulted reports whether the NIC has a static address but no netmask, so
+// that the default prefix length applies.
+func (c *NIC) MaskDefaulted() bool {
+	if _, has, err := c.Addr(); err != nil || !has {
+		return false
+	}
+	_, d, err := netaddr.ParsePrefix(c.IP, c.Mask)
+	return err == nil && d
+}
+
+// GatewayAddr parses the NIC's gateway, which must be of the static address's IP
+// version. ok is false when none is written.
 func (c *NIC) GatewayAddr() (addr netip.Addr, ok bool, err error) {
 	g := strings.TrimSpace(c.Gateway)
 	if g == "" {
 		return netip.Addr{}, false, nil
 	}
-	a, err := netip.ParseAddr(g)
+	own, _, _ := c.Addr()
+	a, err := netaddr.ParseGateway(g, own)
 	if err != nil {
-		return netip.Addr{}, false, fmt.Errorf("interface %s: malformed gateway %q: want an address such as 10.0.0.254", c.Name, c.Gateway)
+		return netip.Addr{}, false, fmt.Errorf("interface %s: %w", c.Name, err)
 	}
 	return a, true, nil
 }
@@ -161,4 +164,42 @@ func isNo(s string) bool {
 		return true
 	}
 	return false
+}
+
+// IsBridge reports whether the NIC describes a bridge (type="Bridge", any case).
+func (c *NIC) IsBridge() bool { return strings.EqualFold(strings.TrimSpace(c.Type), "bridge") }
+
+// VLAN reports whether the NIC describes a VLAN and on which link: type="vlan", or a
+// name PARENT.ID (eth0.100, bond0.7), or the ifcfg properties PHYSDEV and VLAN_ID.
+// The properties win over the name. err says why a VLAN's id is unusable.
+func (c *NIC) VLAN() (parent string, id int, ok bool, err error) {
+	name := strings.TrimSpace(c.Name)
+	if p, idText, found := strings.Cut(name, "."); found && p != "" {
+		if n, aerr := strconv.Atoi(idText); aerr == nil {
+			parent, id, ok = p, n, true
+		}
+	}
+	if v, has := c.Property("PHYSDEV"); has && strings.TrimSpace(v) != "" {
+		parent, ok = strings.TrimSpace(v), true
+	}
+	if v, has := c.Property("VLAN_ID"); has {
+		n, aerr := strconv.Atoi(strings.TrimSpace(v))
+		if aerr != nil {
+			return parent, 0, true, fmt.Errorf("interface %s: VLAN_ID %q is not a number", c.Name, v)
+		}
+		id, ok = n, true
+	}
+	if strings.EqualFold(strings.TrimSpace(c.Type), "vlan") {
+		ok = true
+	}
+	if !ok {
+		return "", 0, false, nil
+	}
+	switch {
+	case parent == "":
+		return "", id, true, fmt.Errorf("interface %s is a VLAN without a link to run on; name it PARENT.ID (eth0.100) or give the property PHYSDEV", c.Name)
+	case id < 1 || id > 4094:
+		return parent, id, true, fmt.Errorf("interface %s: VLAN id %d is out of range (1-4094)", c.Name, id)
+	}
+	return parent, id, true, nil
 }

@@ -145,6 +145,7 @@ func (v *validator) run() {
 			if nic.Master != "" && !nicNames[nic.Master] {
 				v.add(nic.Pos, label, "interface %s is a slave of %s, which the node does not describe; add an eth named %s", nic.Name, nic.Master, nic.Master)
 			}
+			v.virtual(n, nic, label)
 		}
 	}
 }
@@ -191,19 +192,27 @@ func (c *Cluster) Warnings() []Problem {
 				rv.Name, nodeLabel(ref), ref.RootVolume.Name, ref.RootVolume.Pos.Line)})
 		}
 	}
+	for _, n := range c.Nodes {
+		for i := range n.NICs {
+			nic := &n.NICs[i]
+			if !nic.MaskDefaulted() {
+				continue
+			}
+			p, _, _ := nic.Prefix()
+			out = append(out, Problem{Pos: nic.Pos, Node: nodeLabel(n), Msg: fmt.Sprintf(
+				"interface %s: no netmask; the init sets %s (an IPv4 address gets /24, an IPv6 address /64); write mask= to say which", nic.Name, p)})
+		}
+	}
 	return out
 }
 
 func (v *validator) nic(n *Node, nic *NIC, label string) {
 	if _, _, err := nic.Addr(); err != nil {
 		v.add(nic.Pos, label, "%v", err)
-	}
-	if _, _, err := nic.PrefixLen(); err != nil {
+	} else if _, _, err := nic.PrefixLen(); err != nil {
 		v.add(nic.Pos, label, "%v", err)
 	} else if _, _, err := nic.Prefix(); err != nil {
-		if _, _, aerr := nic.Addr(); aerr == nil {
-			v.add(nic.Pos, label, "%v", err)
-		}
+		v.add(nic.Pos, label, "%v", err)
 	}
 	if _, _, err := nic.GatewayAddr(); err != nil {
 		v.add(nic.Pos, label, "%v", err)
@@ -216,5 +225,37 @@ func (v *validator) nic(n *Node, nic *NIC, label string) {
 	}
 	if isYes(nic.Slave) && nic.Master == "" {
 		v.add(nic.Pos, label, "interface %s is a slave but names no master; add master=\"bond0\" (or the bond it belongs to)", nic.Name)
+	}
+}
+
+// virtual checks what the init needs to build a VLAN or a bridge port.
+func (v *validator) virtual(n *Node, nic *NIC, label string) {
+	if _, _, _, err := nic.VLAN(); err != nil {
+		v.add(nic.Pos, label, "%v", err)
+	}
+	if nic.Bridge == "" {
+		return
+	}
+	br, ok := n.NIC(nic.Bridge)
+	switch {
+	case nic.Bridge == nic.Name:
+		v.add(nic.Pos, label, "interface %s names itself as its bridge", nic.Name)
+	case !ok:
+		// The init creates the bridge and gives it the port's address.
+		for i := range n.NICs {
+			o := &n.NICs[i]
+			if o == nic {
+				break
+			}
+			if o.Bridge == nic.Bridge && o.IP != "" && nic.IP != "" {
+				v.add(nic.Pos, label, "interfaces %s and %s both give an address to bridge %s; describe the bridge (an eth named %s with type=\"Bridge\") and give it the address", o.Name, nic.Name, nic.Bridge, nic.Bridge)
+			}
+		}
+	case br.Bridge != "":
+		v.add(nic.Pos, label, "interface %s is a port of %s, which is itself a port of %s; a bridge cannot be a port", nic.Name, nic.Bridge, br.Bridge)
+	case nic.IP != "":
+		v.add(nic.Pos, label, "interface %s is a port of bridge %s and has an address; a port carries none, give it to %s", nic.Name, nic.Bridge, nic.Bridge)
+	case nic.IsSlave():
+		v.add(nic.Pos, label, "interface %s is a bond slave and a bridge port; make the bond (%s) the port instead", nic.Name, nic.Master)
 	}
 }

@@ -3,6 +3,7 @@
 package netconf
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,7 +13,8 @@ import (
 
 // createBond creates the bond f describes, with the mode and miimon of its
 // BondOpts ("mode=1 miimon=100", mode by number or name).
-func createBond(f Interface, o Options) (netlink.Link, error) {
+func createBond(ctx context.Context, f Interface, o Options) (netlink.Link, error) {
+	loadModule(ctx, o, "bonding")
 	b := netlink.NewLinkBond(netlink.LinkAttrs{Name: f.Name})
 	for _, kv := range strings.Fields(strings.Trim(strings.TrimPrefix(f.BondOpts, "BONDING_OPTS="), `"'`)) {
 		k, v, _ := strings.Cut(kv, "=")
@@ -52,18 +54,16 @@ func createBond(f Interface, o Options) (netlink.Link, error) {
 
 // enslave makes the NIC l a slave of its bond, creating the bond if needed.
 // A slave must be down to join.
-func enslave(f Interface, l netlink.Link, links []netlink.Link, all []Interface, o Options) (Configured, error) {
+func enslave(ctx context.Context, f Interface, l netlink.Link, links []netlink.Link, all []Interface, o Options) (Configured, error) {
 	c := Configured{Interface: f, Link: l.Attrs().Name, Via: "slave"}
-	bondCfg := Interface{Name: f.Master}
-	for _, g := range all {
-		if g.Name == f.Master {
-			bondCfg = g
-		}
+	bondCfg, ok := configured(all, f.Master)
+	if !ok {
+		bondCfg = Interface{Name: f.Master}
 	}
-	bond := findLink(links, Interface{Name: f.Master})
+	bond := findNamed(links, f.Master)
 	if bond == nil {
 		var err error
-		if bond, err = createBond(bondCfg, o); err != nil {
+		if bond, err = createBond(ctx, bondCfg, o); err != nil {
 			return c, err
 		}
 	}

@@ -48,21 +48,21 @@ func dhcpUp(ctx context.Context, f Interface, l netlink.Link, o Options) (Config
 			return c, fmt.Errorf("%s: add DHCP address %s to %s: %w", f, p, name, err)
 		}
 		c.Addr = p
-		if rs := ack.Router(); len(rs) > 0 {
-			if gw, ok := netip.AddrFromSlice(rs[0].To4()); ok {
-				if err := setGateway(l, gw); err != nil {
-					return c, fmt.Errorf("%s: default route via %s from DHCP on %s: %w", f, gw, name, err)
-				}
-				c.Gateway = gw
-			}
+		if err := dhcpRoutes(&c, ack, l); err != nil {
+			return c, fmt.Errorf("%s: routes from DHCP on %s: %w", f, name, err)
 		}
 		for _, d := range ack.DNS() {
 			if a, ok := netip.AddrFromSlice(d.To4()); ok {
 				c.DNS = append(c.DNS, a)
 			}
 		}
+		c.RootPath = ack.RootPath()
+		c.Lease = ack.IPAddressLeaseTime(0)
+		if sid, ok := netip.AddrFromSlice(ack.ServerIdentifier().To4()); ok {
+			c.Server = sid
+		}
 		c.Hostname = ack.HostName()
-		o.Logf("%s: %s has %s from DHCP server %s%s", f, name, p, ack.ServerIdentifier(), gwText(c.Gateway))
+		o.Logf("%s: %s has %s from DHCP server %s%s%s%s", f, name, p, ack.ServerIdentifier(), gwText(c.Gateway), routesText(c.Routes), rootPathText(c.RootPath))
 		return c, nil
 	}
 	return c, fmt.Errorf("%s: no DHCP lease on %s after %d tries (%s); check that a DHCP server answers on that network, or give a static address (ip= or the cluster configuration)",
@@ -77,5 +77,60 @@ func dhcpOnce(ctx context.Context, ifname string, timeout time.Duration) (*nclie
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return cl.Request(ctx, dhcpv4.WithOption(dhcpv4.OptClassIdentifier("osr")))
+	return cl.Request(ctx, dhcpv4.WithOption(dhcpv4.OptClassIdentifier("osr")),
+		dhcpv4.WithRequestedOptions(dhcpv4.OptionSubnetMask, dhcpv4.OptionRouter, dhcpv4.OptionDomainNameServer,
+			dhcpv4.OptionHostName, dhcpv4.OptionRootPath, dhcpv4.OptionClasslessStaticRoute, dhcpv4.OptionIPAddressLeaseTime))
+}
+
+// dhcpRoutes sets the routes a lease brings: its classless static routes
+// (option 121) when it has them, which replace the router option as RFC
+// 3442 says, else a default route through its first router (option 3).
+func dhcpRoutes(c *Configured, ack *dhcpv4.DHCPv4, l netlink.Link) error {
+	if routes := ack.ClasslessStaticRoute(); len(routes) > 0 {
+		for _, r := range routes {
+			if r.Dest == nil {
+				continue
+			}
+			dst, ok := netip.AddrFromSlice(r.Dest.IP.To4())
+			ones, _ := r.Dest.Mask.Size()
+			gw, _ := netip.AddrFromSlice(r.Router.To4())
+			if !ok {
+				continue
+			}
+			rt := Route{Dst: netip.PrefixFrom(dst, ones).Masked(), Gw: gw}
+			if err := setRoute(l, rt); err != nil {
+				return fmt.Errorf("route %s via %s (option 121): %w", rt.Dst, rt.Gw, err)
+			}
+			if rt.Dst.Bits() == 0 {
+				c.Gateway = gw
+				continue
+			}
+			c.Routes = append(c.Routes, rt)
+		}
+		return nil
+	}
+	if rs := ack.Router(); len(rs) > 0 {
+		if gw, ok := netip.AddrFromSlice(rs[0].To4()); ok {
+			if err := setGateway(l, gw); err != nil {
+				return fmt.Errorf("default route via %s: %w", gw, err)
+			}
+			c.Gateway = gw
+		}
+	}
+	return nil
+}
+
+func routesText(rs []Route) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, ", route %s via %s", r.Dst, r.Gw)
+	}
+	return b.String()
+}
+
+func rootPathText(p string) string {
+	if p == "" {
+		return ""
+	}
+	return ", root path " + p
 }

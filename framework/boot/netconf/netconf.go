@@ -2,10 +2,13 @@
 
 // Package netconf brings up a node's network in the initrd from its NIC
 // descriptions (the cluster configuration's com_info/eth entries): links
-// found by MAC whatever their kernel name, static IPv4 addresses with mask
-// and gateway, DHCP, bonds with their slaves, and NICs marked onboot=no left
-// down (they only identify the node). The kernel's ip= parameter can
-// override the configuration (see Override).
+// found by MAC whatever their kernel name; bonds with their slaves, VLANs on
+// NICs or bonds, bridges with their ports, in that order (the originals'
+// physical → bond → vlan → bridge); static IPv4 and IPv6 addresses with
+// mask and gateway, DHCPv4 (with the root path, option 17, and classless
+// static routes, option 121) and IPv6 router advertisements (SLAAC); NICs
+// marked onboot=no left down (they only identify the node). The kernel's
+// ip= parameter can override the configuration (see Override).
 //
 // Usage:
 //
@@ -14,15 +17,29 @@
 package netconf
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/open-sharedroot/osr/framework/netaddr"
 )
 
-// DHCP is the Interface.IP value that asks for DHCP.
-const DHCP = "dhcp"
+// The Interface.IP values that name a method instead of an address.
+const (
+	// DHCP asks a DHCPv4 server.
+	DHCP = netaddr.DHCP
+	// Auto6 takes an IPv6 address from router advertisements (SLAAC).
+	Auto6 = netaddr.Auto6
+)
+
+// The kinds of virtual links Up creates.
+const (
+	KindBond   = "bond"
+	KindVLAN   = "vlan"
+	KindBridge = "bridge"
+)
 
 // Interface describes one network interface of a node.
 type Interface struct {
@@ -31,11 +48,11 @@ type Interface struct {
 	Name string
 	// MAC is the hardware address, in any case.
 	MAC string
-	// IP is "" (no address), DHCP, or an IPv4 address, with or without a
-	// /prefix.
+	// IP is "" (no address), DHCP, Auto6, or an IPv4 or IPv6 address, with
+	// or without a /prefix.
 	IP string
-	// Mask is the netmask, dotted (255.255.255.0) or a prefix length (24),
-	// when IP has no /prefix.
+	// Mask is the netmask, dotted (255.255.255.0) or a prefix length (24,
+	// 64), when IP has no /prefix.
 	Mask string
 	// Gateway is the default gateway reached through this interface.
 	Gateway string
@@ -47,6 +64,16 @@ type Interface struct {
 	BondOpts string
 	// MTU, when not 0, is set on the link.
 	MTU int
+	// Kind is KindBond, KindVLAN or KindBridge for a virtual link Up
+	// creates; "" for a NIC (a bond is also recognised by its slaves, a
+	// bridge by its ports).
+	Kind string
+	// Bridge names the bridge this interface is a port of.
+	Bridge string
+	// VLANParent and VLANID describe a VLAN: the configured name (or the
+	// kernel's) of the link it runs on, and its id (1-4094).
+	VLANParent string
+	VLANID     int
 }
 
 // String describes the interface for messages, e.g. "eth0 (52:54:00:00:01:71)".
@@ -60,55 +87,19 @@ func (i Interface) String() string {
 	return i.Name
 }
 
-// Prefix returns the interface's static address with its prefix length.
+// Prefix returns the interface's static address with its prefix length,
+// parsed as the cluster configuration's validation parses it
+// (netaddr.ParsePrefix): IPv4 or IPv6, the prefix from a /len, the mask,
+// or /24 and /64 when neither is written.
 func (i Interface) Prefix() (netip.Prefix, error) {
-	if i.IP == "" || i.IP == DHCP {
+	if i.IP == "" || netaddr.IsMethod(i.IP) {
 		return netip.Prefix{}, fmt.Errorf("%s has no static address", i)
 	}
-	if p, err := netip.ParsePrefix(i.IP); err == nil {
-		if !p.Addr().Is4() {
-			return netip.Prefix{}, fmt.Errorf("%s: %s is not an IPv4 address", i, i.IP)
-		}
-		return p, nil
-	}
-	a, err := netip.ParseAddr(i.IP)
-	if err != nil || !a.Is4() {
-		return netip.Prefix{}, fmt.Errorf("%s: ip %q is not an IPv4 address", i, i.IP)
-	}
-	bits, err := maskBits(i.Mask)
+	p, _, err := netaddr.ParsePrefix(i.IP, i.Mask)
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("%s: %w", i, err)
 	}
-	return netip.PrefixFrom(a, bits), nil
-}
-
-// maskBits turns "255.255.255.0", "24" or "" (a default of 24, as the
-// originals' ifcfg files assumed a class C net) into a prefix length.
-func maskBits(mask string) (int, error) {
-	if mask == "" {
-		return 24, nil
-	}
-	if n, err := strconv.Atoi(mask); err == nil {
-		if n < 0 || n > 32 {
-			return 0, fmt.Errorf("netmask %q: prefix length out of range", mask)
-		}
-		return n, nil
-	}
-	a, err := netip.ParseAddr(mask)
-	if err != nil || !a.Is4() {
-		return 0, fmt.Errorf("netmask %q is neither dotted (255.255.255.0) nor a prefix length (24)", mask)
-	}
-	b := a.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for v&0x80000000 != 0 {
-		n++
-		v <<= 1
-	}
-	if v != 0 {
-		return 0, fmt.Errorf("netmask %q has holes", mask)
-	}
-	return n, nil
+	return p, nil
 }
 
 // Options tune Up.
@@ -122,6 +113,12 @@ type Options struct {
 	// DHCPTimeout bounds one DHCP exchange (each message is retried by the
 	// client within it); 0 means 10 s.
 	DHCPTimeout time.Duration
+	// SLAACWait is how long an auto6 interface waits for a router
+	// advertisement's address; 0 means 30 s.
+	SLAACWait time.Duration
+	// LoadModules loads kernel modules (bonding, 8021q, bridge) before a
+	// virtual link of their kind is created; nil relies on the kernel.
+	LoadModules func(ctx context.Context, names ...string) error
 	// Logf hears of every action.
 	Logf func(format string, args ...any)
 }
@@ -139,6 +136,9 @@ func (o *Options) defaults() {
 	if o.DHCPTimeout == 0 {
 		o.DHCPTimeout = 10 * time.Second
 	}
+	if o.SLAACWait == 0 {
+		o.SLAACWait = 30 * time.Second
+	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
@@ -154,15 +154,40 @@ type Configured struct {
 	Addr netip.Prefix
 	// Gateway is the default gateway set, if any.
 	Gateway netip.Addr
+	// Routes are the other routes set through the link (DHCP option 121).
+	Routes []Route
 	// DNS are the name servers a DHCP server offered.
 	DNS []netip.Addr
 	// Hostname is the host name a DHCP server offered.
 	Hostname string
-	// Via is "static", "dhcp", "slave", "down" or "link" (up, no address).
+	// RootPath is the root path a DHCP server offered (option 17).
+	RootPath string
+	// Lease is the DHCP lease's duration and Server the DHCP server.
+	Lease  time.Duration
+	Server netip.Addr
+	// Via is "static", "dhcp", "auto6", "slave" (of a bond), "port" (of a
+	// bridge), "down" or "link" (up, no address).
 	Via string
+}
+
+// Route is a route through a link: to Dst via the router Gw (invalid for an
+// on-link route).
+type Route struct {
+	Dst netip.Prefix
+	Gw  netip.Addr
 }
 
 // Result is what Up did.
 type Result struct {
 	Configured []Configured
+}
+
+// RootPath is the first root path a DHCP server offered, "" when none did.
+func (r Result) RootPath() string {
+	for _, c := range r.Configured {
+		if c.RootPath != "" {
+			return c.RootPath
+		}
+	}
+	return ""
 }

@@ -125,6 +125,11 @@ func (l *lab) serveDHCP() {
 }
 
 func handleDHCP(conn net.PacketConn, _ net.Addr, m *dhcpv4.DHCPv4) {
+	handleDHCPWith(conn, m, nil)
+}
+
+// handleDHCPWith answers with the lease 10.99.0.50/24, and extra's options.
+func handleDHCPWith(conn net.PacketConn, m *dhcpv4.DHCPv4, extra func(*dhcpv4.DHCPv4)) {
 	var typ dhcpv4.MessageType
 	switch m.MessageType() {
 	case dhcpv4.MessageTypeDiscover:
@@ -147,6 +152,9 @@ func handleDHCP(conn net.PacketConn, _ net.Addr, m *dhcpv4.DHCPv4) {
 	)
 	if err != nil {
 		return
+	}
+	if extra != nil {
+		extra(resp)
 	}
 	conn.WriteTo(resp.ToBytes(), &net.UDPAddr{IP: net.IPv4bcast, Port: dhcpv4.ClientPort})
 }

@@ -13,12 +13,15 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/open-sharedroot/osr/framework/netaddr"
 )
 
 // Up brings up the interfaces: loopback first, then physical NICs (slaves
-// enslaved to their bonds), then bonds; addresses static or by DHCP; the
-// default route through a gateway. NICs with OnBoot false stay down. Every
-// error names the interface, what was tried and what to check.
+// enslaved to their bonds), then bonds, VLANs and bridges; addresses static
+// (IPv4, IPv6), by DHCP or by router advertisements; the default route
+// through a gateway. NICs with OnBoot false stay down. Every error names the
+// interface, what was tried and what to check.
 func Up(ctx context.Context, ifaces []Interface, o Options) (Result, error) {
 	o.defaults()
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
@@ -33,12 +36,12 @@ func Up(ctx context.Context, ifaces []Interface, o Options) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("list network links: %w", err)
 	}
-	order := ordered(ifaces)
-	for _, f := range order {
+	ifaces = withBridges(ifaces)
+	for _, f := range ordered(ifaces) {
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("network bring-up took longer than %s: stopped before %s", o.Timeout, f)
 		}
-		if !f.OnBoot && !isBond(f, ifaces) {
+		if !f.OnBoot && kindOf(f, ifaces) == "" {
 			if l := findLink(links, f); l != nil {
 				res.Configured = append(res.Configured, Configured{Interface: f, Link: l.Attrs().Name, Via: "down"})
 				o.Logf("%s: onboot=no, left down (it only identifies the node)", f)
@@ -50,43 +53,80 @@ func Up(ctx context.Context, ifaces []Interface, o Options) (Result, error) {
 			return res, err
 		}
 		res.Configured = append(res.Configured, c)
-		if links, err = netlink.LinkList(); err != nil { // bonds may have been added
+		if links, err = netlink.LinkList(); err != nil { // virtual links may have been added
 			return res, fmt.Errorf("list network links: %w", err)
 		}
 	}
 	return res, nil
 }
 
-// ordered puts slaves and plain NICs first, then bonds, keeping the
-// configuration's order otherwise.
+// withBridges adds the bridges that ports name but the configuration does
+// not describe: such a bridge takes its port's address, gateway and onboot,
+// as the originals' bridge scripts moved a NIC's address to its bridge.
+func withBridges(ifaces []Interface) []Interface {
+	out := append([]Interface(nil), ifaces...)
+	for i, f := range out {
+		if f.Bridge == "" {
+			continue
+		}
+		if _, ok := configured(out, f.Bridge); ok {
+			continue
+		}
+		out = append(out, Interface{Name: f.Bridge, Kind: KindBridge, IP: f.IP, Mask: f.Mask, Gateway: f.Gateway, OnBoot: f.OnBoot, MTU: f.MTU})
+		out[i].IP, out[i].Mask, out[i].Gateway = "", "", ""
+	}
+	return out
+}
+
+// ordered puts NICs (bond slaves, bridge ports) first, then bonds, VLANs and
+// bridges, keeping the configuration's order otherwise.
 func ordered(ifaces []Interface) []Interface {
+	rank := map[string]int{"": 0, KindBond: 1, KindVLAN: 2, KindBridge: 3}
 	out := append([]Interface(nil), ifaces...)
 	sort.SliceStable(out, func(a, b int) bool {
-		return !isBond(out[a], ifaces) && isBond(out[b], ifaces)
+		return rank[kindOf(out[a], ifaces)] < rank[kindOf(out[b], ifaces)]
 	})
 	return out
 }
 
-// isBond reports whether f is a bond: another interface names it as master.
-func isBond(f Interface, all []Interface) bool {
+// kindOf says which virtual link f is ("" for a NIC): its Kind, a bond when
+// another interface names it as master (or, without a MAC, when it is named
+// bond*), a bridge when another names it as its bridge, a VLAN when it has
+// a parent.
+func kindOf(f Interface, all []Interface) string {
+	if f.Kind != "" {
+		return f.Kind
+	}
+	if f.VLANParent != "" {
+		return KindVLAN
+	}
 	if f.Name == "" {
-		return false
+		return ""
 	}
 	for _, g := range all {
-		if g.Master == f.Name {
-			return true
+		switch f.Name {
+		case g.Master:
+			return KindBond
+		case g.Bridge:
+			return KindBridge
 		}
 	}
-	return strings.HasPrefix(f.Name, "bond") && f.MAC == ""
+	if strings.HasPrefix(f.Name, "bond") && f.MAC == "" {
+		return KindBond
+	}
+	return ""
 }
 
+// isBond reports whether f is a bond.
+func isBond(f Interface, all []Interface) bool { return kindOf(f, all) == KindBond }
+
 // findLink finds f's link: by MAC when it has one (any case), else by name.
+// A NIC's MAC finds the physical link, never a bond, bridge or VLAN that
+// carries the same MAC.
 func findLink(links []netlink.Link, f Interface) netlink.Link {
 	for _, l := range links {
 		a := l.Attrs()
 		if f.MAC != "" {
-			// A bond, bridge or VLAN carries its NIC's MAC too: the NIC is
-			// the physical link.
 			switch l.Type() {
 			case "bond", "bridge", "vlan":
 				continue
@@ -101,6 +141,26 @@ func findLink(links []netlink.Link, f Interface) netlink.Link {
 		}
 	}
 	return nil
+}
+
+// findNamed finds a link by its kernel name.
+func findNamed(links []netlink.Link, name string) netlink.Link {
+	for _, l := range links {
+		if l.Attrs().Name == name {
+			return l
+		}
+	}
+	return nil
+}
+
+// configured returns the interface of all named name.
+func configured(all []Interface, name string) (Interface, bool) {
+	for _, g := range all {
+		if g.Name == name {
+			return g, true
+		}
+	}
+	return Interface{}, false
 }
 
 func seenLinks(links []netlink.Link) string {
@@ -118,17 +178,36 @@ func seenLinks(links []netlink.Link) string {
 	return strings.Join(out, ", ")
 }
 
+// linkFor finds or creates f's link.
+func linkFor(ctx context.Context, f Interface, all []Interface, links []netlink.Link, o Options) (netlink.Link, error) {
+	switch kindOf(f, all) {
+	case KindBond:
+		if l := findNamed(links, f.Name); l != nil {
+			return l, nil
+		}
+		return createBond(ctx, f, o)
+	case KindVLAN:
+		if l := findNamed(links, f.Name); l != nil {
+			return l, nil
+		}
+		return createVLAN(ctx, f, all, links, o)
+	case KindBridge:
+		if l := findNamed(links, f.Name); l != nil {
+			return l, nil
+		}
+		return createBridge(ctx, f.Name, o)
+	}
+	if l := findLink(links, f); l != nil {
+		return l, nil
+	}
+	return nil, fmt.Errorf("%s: no such network link (links present: %s); check the NIC's MAC in the cluster configuration or whether its driver is loaded", f, seenLinks(links))
+}
+
 func upOne(ctx context.Context, f Interface, all []Interface, links []netlink.Link, o Options) (Configured, error) {
 	c := Configured{Interface: f}
-	l := findLink(links, f)
-	if l == nil && isBond(f, all) {
-		var err error
-		if l, err = createBond(f, o); err != nil {
-			return c, err
-		}
-	}
-	if l == nil {
-		return c, fmt.Errorf("%s: no such network link (links present: %s); check the NIC's MAC in the cluster configuration or whether its driver is loaded", f, seenLinks(links))
+	l, err := linkFor(ctx, f, all, links, o)
+	if err != nil {
+		return c, err
 	}
 	name := l.Attrs().Name
 	c.Link = name
@@ -138,7 +217,10 @@ func upOne(ctx context.Context, f Interface, all []Interface, links []netlink.Li
 		}
 	}
 	if f.Master != "" {
-		return enslave(f, l, links, all, o)
+		return enslave(ctx, f, l, links, all, o)
+	}
+	if f.Bridge != "" {
+		return joinBridge(ctx, f, l, links, o)
 	}
 	if err := netlink.LinkSetUp(l); err != nil {
 		return c, fmt.Errorf("%s: bring up %s: %w", f, name, err)
@@ -152,24 +234,31 @@ func upOne(ctx context.Context, f Interface, all []Interface, links []netlink.Li
 		c.Via = "link"
 		o.Logf("%s: %s up, no address configured", f, name)
 		return c, nil
-	case f.IP == DHCP:
+	case strings.EqualFold(f.IP, DHCP):
 		if !carrier {
 			return c, fmt.Errorf("%s: no carrier on %s after %s, so DHCP cannot work; check the cable or switch port, or set a static address", f, name, o.CarrierWait)
 		}
 		return dhcpUp(ctx, f, l, o)
+	case strings.EqualFold(f.IP, Auto6):
+		return slaacUp(ctx, f, l, o)
 	}
 	p, err := f.Prefix()
 	if err != nil {
 		return c, fmt.Errorf("%w; fix the NIC's ip and mask in the cluster configuration or pass ip=", err)
+	}
+	if p.Addr().Is6() {
+		if err := enableIPv6(ctx, name, false, o); err != nil {
+			return c, fmt.Errorf("%s: %w", f, err)
+		}
 	}
 	if err := setAddr(l, p); err != nil {
 		return c, fmt.Errorf("%s: add %s to %s: %w", f, p, name, err)
 	}
 	c.Addr, c.Via = p, "static"
 	if f.Gateway != "" {
-		gw, err := netip.ParseAddr(f.Gateway)
-		if err != nil || !gw.Is4() {
-			return c, fmt.Errorf("%s: gateway %q is not an IPv4 address; fix it in the cluster configuration", f, f.Gateway)
+		gw, err := netaddr.ParseGateway(f.Gateway, p.Addr())
+		if err != nil {
+			return c, fmt.Errorf("%s: %w; fix it in the cluster configuration", f, err)
 		}
 		if err := setGateway(l, gw); err != nil {
 			return c, fmt.Errorf("%s: default route via %s on %s: %w", f, gw, name, err)
@@ -187,19 +276,43 @@ func gwText(gw netip.Addr) string {
 	return ", gateway " + gw.String()
 }
 
+// setAddr sets the address p on l. An IPv6 address skips duplicate address
+// detection: the configuration gave it to this node alone, and a tentative
+// address could not mount the root for a second or more.
 func setAddr(l netlink.Link, p netip.Prefix) error {
-	return netlink.AddrReplace(l, &netlink.Addr{IPNet: &net.IPNet{
+	a := &netlink.Addr{IPNet: &net.IPNet{
 		IP:   net.IP(p.Addr().AsSlice()),
-		Mask: net.CIDRMask(p.Bits(), 32),
-	}})
+		Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen()),
+	}}
+	if p.Addr().Is6() {
+		a.Flags = unix.IFA_F_NODAD
+	}
+	return netlink.AddrReplace(l, a)
 }
 
+// setGateway sets the default route of gw's IP version through l.
 func setGateway(l netlink.Link, gw netip.Addr) error {
-	return netlink.RouteReplace(&netlink.Route{
+	return setRoute(l, Route{Dst: netip.PrefixFrom(unspecified(gw), 0), Gw: gw})
+}
+
+func setRoute(l netlink.Link, r Route) error {
+	rt := &netlink.Route{
 		LinkIndex: l.Attrs().Index,
-		Dst:       &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)},
-		Gw:        net.IP(gw.AsSlice()),
-	})
+		Dst:       &net.IPNet{IP: net.IP(r.Dst.Masked().Addr().AsSlice()), Mask: net.CIDRMask(r.Dst.Bits(), r.Dst.Addr().BitLen())},
+	}
+	if r.Gw.IsValid() && !r.Gw.IsUnspecified() {
+		rt.Gw = net.IP(r.Gw.AsSlice())
+	} else {
+		rt.Scope = netlink.SCOPE_LINK
+	}
+	return netlink.RouteReplace(rt)
+}
+
+func unspecified(a netip.Addr) netip.Addr {
+	if a.Is4() {
+		return netip.IPv4Unspecified()
+	}
+	return netip.IPv6Unspecified()
 }
 
 // waitCarrier waits until the link reports a carrier (IFF_LOWER_UP).

@@ -81,9 +81,19 @@ func bootNode(n *cluster.Node) boot.Node {
 		if nic.IsSlave() {
 			iface.Master = nic.Master
 		}
-		if nic.IsDHCP() {
+		switch {
+		case nic.IsDHCP():
 			iface.IP = netconf.DHCP
+		case nic.IsAuto6():
+			iface.IP = netconf.Auto6
 		}
+		if nic.IsBridge() {
+			iface.Kind = netconf.KindBridge
+		}
+		if parent, id, ok, err := nic.VLAN(); ok && err == nil {
+			iface.Kind, iface.VLANParent, iface.VLANID = netconf.KindVLAN, parent, id
+		}
+		iface.Bridge = nic.Bridge
 		b.NICs = append(b.NICs, iface)
 	}
 	for _, fs := range n.Filesystems {

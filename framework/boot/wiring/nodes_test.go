@@ -130,3 +130,24 @@ func TestNodeFilesystems(t *testing.T) {
 		t.Errorf("filesystems (-want +got):\n%s", diff)
 	}
 }
+
+// VLANs, bridges and auto6 reach the init as the validation reads them.
+func TestBootNodeVirtualLinks(t *testing.T) {
+	c := parseCluster(t, `<cluster name="sr"><clusternodes><clusternode name="n1" nodeid="1"><com_info>
+  <rootvolume name="[fd00::1]:/srv" fstype="nfs4"/>
+  <eth name="eth0" mac="52:54:00:00:01:71" ip="auto6"/>
+  <eth name="eth0.100" bridge="br0"/>
+  <eth name="vl7" type="vlan" ip="10.7.0.1" mask="24"><properties><property name="PHYSDEV">eth1</property><property name="VLAN_ID">7</property></properties></eth>
+  <eth name="br0" type="Bridge" ip="fd00::5" mask="64"/>
+</com_info></clusternode></clusternodes></cluster>`)
+	got := bootNode(c.Nodes[0]).NICs
+	want := []netconf.Interface{
+		{Name: "eth0", MAC: "52:54:00:00:01:71", IP: netconf.Auto6, OnBoot: true},
+		{Name: "eth0.100", OnBoot: true, Kind: netconf.KindVLAN, VLANParent: "eth0", VLANID: 100, Bridge: "br0"},
+		{Name: "vl7", IP: "10.7.0.1", Mask: "24", OnBoot: true, Kind: netconf.KindVLAN, VLANParent: "eth1", VLANID: 7},
+		{Name: "br0", IP: "fd00::5", Mask: "64", OnBoot: true, Kind: netconf.KindBridge},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Error(diff)
+	}
+}
