@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/clusterstack"
@@ -23,15 +24,10 @@ import (
 )
 
 func init() {
-	register(&command{
-		name:    "build",
-		summary: "build the shared-root initrd",
-		usage: `osr build --driver NAME [--kernel VERSION | --modules DIR] [--output FILE]
-          [--compress zstd|gzip|xz|lz4|none] [--level N] [--host-only]
-          [--cluster FILE] [--fstype TYPE] [--root DIR] [--listfile-dir DIR]…
-          [--listfile NAME]… [--module NAME]… [--dry-run]
+	register(newBuildCmd)
+}
 
-Builds the initrd that boots every node of the cluster from the shared root: osr as
+const buildLong = `Builds the initrd that boots every node of the cluster from the shared root: osr as
 /init, the driver and its manifest, what the driver's plan and the listfiles name
 (with the ELF libraries of every binary), the kernel modules the driver needs plus
 every network and block driver (only this machine's with --host-only), their
@@ -39,50 +35,62 @@ firmware, and the cluster configuration.
 
 Defaults come from the initrd block of osr.hcl; the kernel defaults to the running
 one, the output to /boot/initrd_sr-VERSION.img. The cluster configuration and the
-driver's configuration are validated first. The image is written to a temporary file
-beside the output and renamed, so a failed build never replaces a working image.
---dry-run shows what would go into the image and writes nothing.`,
-		run: runBuild,
-	})
-}
+driver's configuration are validated first, and the output's directory must exist
+and be writable. The image is written to a temporary file beside the output and
+renamed, so a failed build never replaces a working image. --dry-run shows what
+would go into the image and writes nothing (--json: as JSON).`
 
-type buildFlags struct {
-	driver, kernel, modules, output, compress, cluster, fstype, root string
-	level                                                            int
-	hostOnly, dryRun                                                 bool
-	listfileDirs, listfiles, extraModules                            stringList
-}
-
-func runBuild(e *env, args []string) error {
-	start := time.Now()
+func newBuildCmd(e *env) *cobra.Command {
 	var f buildFlags
-	fs := e.flagSet("build")
-	fs.StringVar(&f.driver, "driver", "", "the filesystem driver `NAME`")
+	c := &cobra.Command{
+		Use: `build --driver NAME [--kernel VERSION | --modules DIR] [-o FILE]
+          [--compress zstd|gzip|xz|lz4|none] [--level N] [--host-only]
+          [--cluster FILE] [--fstype TYPE] [--root DIR] [--listfile-dir DIR]…
+          [--listfile NAME]… [--module NAME]… [--dry-run [--json]]`,
+		Short: "build the shared-root initrd",
+		Long:  buildLong,
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return runBuild(e, &f) },
+	}
+	fs := c.Flags()
+	fs.StringVar(&f.driver, "driver", "", "the filesystem driver `NAME` (see osr drivers)")
 	fs.StringVar(&f.kernel, "kernel", "", "kernel `VERSION` (default: the running kernel)")
-	fs.StringVar(&f.modules, "modules", "", "kernel modules `DIR` (default /lib/modules/VERSION)")
-	fs.StringVar(&f.output, "output", "", "image `FILE` (default /boot/initrd_sr-VERSION.img)")
-	fs.StringVar(&f.compress, "compress", "", "compression: zstd (default), gzip, xz, lz4, none")
+	fs.StringVar(&f.modules, "modules", "", "kernel modules `DIR` (default ROOT/lib/modules/VERSION)")
+	fs.StringVarP(&f.output, "output", "o", "", "image `FILE` (default /boot/initrd_sr-VERSION.img)")
+	fs.StringVar(&f.compress, "compress", "", "`COMPRESSION`: zstd (default), gzip, xz, lz4, none")
 	fs.IntVar(&f.level, "level", 0, "compression `LEVEL` (0: the compressor's default)")
 	fs.BoolVar(&f.hostOnly, "host-only", false, "only this machine's network and block drivers")
 	bindClusterFlag(fs, &f.cluster)
 	fs.StringVar(&f.fstype, "fstype", "", "root filesystem `TYPE` when there is no cluster configuration")
 	fs.StringVar(&f.root, "root", "/", "build from the system in `DIR`")
-	fs.Var(&f.listfileDirs, "listfile-dir", "listfile `DIR` (repeatable; default the installed ones)")
-	fs.Var(&f.listfiles, "listfile", "take the on-request listfile `NAME` too (repeatable)")
-	fs.BoolVar(&f.dryRun, "dry-run", false, "show what would go into the image; write nothing")
-	fs.Var(&f.extraModules, "module", "also take kernel module `NAME` and its dependencies (repeatable; adds to initrd.modules)")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+	fs.StringArrayVar(&f.listfileDirs, "listfile-dir", nil, "listfile `DIR` (repeatable; default the installed ones)")
+	fs.StringArrayVar(&f.listfiles, "listfile", nil, "take the on-request listfile `NAME` too (repeatable)")
+	fs.BoolVarP(&f.dryRun, "dry-run", "n", false, "show what would go into the image; write nothing")
+	fs.BoolVar(&f.json, "json", false, "with --dry-run: print the plan as JSON")
+	fs.StringArrayVar(&f.extraModules, "module", nil, "also take kernel module `NAME` and its dependencies (repeatable; adds to initrd.modules)")
+	return c
+}
+
+type buildFlags struct {
+	driver, kernel, modules, output, compress, cluster, fstype, root string
+	level                                                            int
+	hostOnly, dryRun, json                                           bool
+	listfileDirs, listfiles, extraModules                            []string
+}
+
+func runBuild(e *env, f *buildFlags) error {
+	start := time.Now()
+	if f.json && !f.dryRun {
+		return usagef("--json prints the plan of --dry-run; give both")
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
+	if f.root == "" {
+		f.root = "/"
 	}
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return err
 	}
-	mergeBuildDefaults(&f, cfg.Config)
+	mergeBuildDefaults(f, cfg.Config)
 	if f.driver == "" {
 		return usagef("no driver: give --driver NAME (see osr drivers) or set initrd { driver = \"…\" } in osr.hcl")
 	}
@@ -96,15 +104,23 @@ func runBuild(e *env, args []string) error {
 	req.Target = driver.Target{Arch: runtime.GOARCH}
 
 	// The cluster configuration: validated before anything else.
-	if err := loadBuildCluster(e, cfg, &f, req); err != nil {
+	if err := loadBuildCluster(e, cfg, f, req); err != nil {
 		return err
 	}
 	// The kernel.
 	progress("reading the kernel's module index")
-	if req.Kernel, err = loadKernel(&f, cfg.Config); err != nil {
+	if req.Kernel, err = loadKernel(f, cfg.Config); err != nil {
 		return err
 	}
 	req.Target.KernelVersion = req.Kernel.Version()
+	// The output, before the long part of the build.
+	output := expandOutput(f.output, req.Kernel.Version())
+	if !f.dryRun {
+		inputs := append([]string{req.ClusterFile}, cfg.Files...)
+		if err := image.CheckOutput(output, inputs...); err != nil {
+			return err
+		}
+	}
 	req.ExtraModules = append(append([]string(nil), cfg.Initrd.Modules...), f.extraModules...)
 	cs := cfg.ClusterStack
 	req.ClusterStack = clusterstack.Settings{AuthKey: cs.AuthKey, TokenMS: cs.TokenMS, PostJoinDelay: cs.PostJoinDelay, Extra: cs.Files}
@@ -162,7 +178,9 @@ func runBuild(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	output := expandOutput(f.output, req.Kernel.Version())
+	if f.dryRun && f.json {
+		return writeDryRunJSON(e.stdout, plan, output)
+	}
 	if f.dryRun {
 		return printDryRun(e, plan, output)
 	}
@@ -172,9 +190,7 @@ func runBuild(e *env, args []string) error {
 		return fmt.Errorf("write %s: %w", output, err)
 	}
 	progress("")
-	for _, n := range plan.Notes {
-		e.log.Info(n)
-	}
+	reportNotes(e, plan.Notes)
 	fmt.Fprintf(e.stdout, "%s: kernel %s, driver %s %s (fstype %s)\n", output, req.Kernel.Version(), d.Info.Name, d.Info.Version, req.FSType)
 	fmt.Fprintf(e.stdout, "  %d files, %d modules (%d builtin), %d firmware files, %d libraries\n",
 		stats.Files, len(plan.Modules), len(plan.Builtin), countFound(plan.Firmware), len(plan.Libraries))
@@ -347,4 +363,17 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// reportNotes shows the build's notes: what the image lacks (firmware, a
+// driver's warnings) as warnings, the optional entries this system does not
+// have at info level (-v).
+func reportNotes(e *env, notes []string) {
+	for _, n := range notes {
+		if strings.HasPrefix(n, "optional") {
+			e.log.Info(n)
+			continue
+		}
+		e.log.Warn(n)
+	}
 }

@@ -3,10 +3,11 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"sort"
 	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/open-sharedroot/osr/framework/cdsl"
 	"github.com/open-sharedroot/osr/framework/cdsl/journal"
@@ -14,93 +15,40 @@ import (
 )
 
 func init() {
-	register(&command{
-		name:    "cdsl",
-		summary: "manage context dependent symlinks (com-mkcdsl, com-rmcdsl, com-cdslinvadm, com-cdslinvchk)",
-		usage:   cdslUsage,
-		run:     runCDSL,
-	})
+	register(newCDSLCmd)
 }
 
-const cdslUsage = `osr cdsl SUBCOMMAND [-r ROOT] [-m MOUNTPOINT] [--dry-run] [ARGS…]
-
-Manages context dependent symlinks (CDSLs) on a shared root, in the layout and
+const cdslLong = `Manages context dependent symlinks (CDSLs) on a shared root, in the layout and
 inventory format of the comoonics tools: per-node copies under the tree, one
 relative symlink through the link dir, the node's tree bound on the link dir at
 boot. Every change is journaled: a killed command is finished or undone by the
 next one.
 
-Subcommands:
-  init [--layout v2|v1] [--nodes N | --cluster FILE] [--node-names] [--node-prefix P]
-       [--tree T] [--shared-tree S] [--link L] [--default-dir D] [--inventory FILE]
-       [--standard]     create the infrastructure and the inventory (com-cdslinvadm create);
-                        --standard also turns an installed systemd OS into a shared root:
-                        the standard per-node paths, each node's hostname, machine-id and
-                        ssh host keys (needs --cluster; see docs/shared-root-os.md)
-  add (-a|--hostdependent | -s|--shared) PATH [PATH…] [NODE…] … [--backup] [--from NODE]
-                        make PATHs hostdependent or shared again (com-mkcdsl)
-  rm [-R] [--purge] [-f] [--from NODE] PATH…
-                        turn CDSLs back into real paths (com-rmcdsl)
-  list [--json] [--settings | --setting NAME]
-                        the CDSLs of the inventory (or its settings, or one)
-  get [-R|--recursive] PATH    is PATH (or, with -R, a parent) a CDSL? exit 1 if not
-  nodes [list] | nodes add ID… | nodes remove [--purge] ID…
-                        node dirs: add copies the default dir, remove keeps a backup
-  migrate [--to FILE]   write a version 1 inventory as version 2.0
-  check [--repair] [--scan]    compare the inventory with the disk (com-cdslinvchk)
-  destroy [-f] [--purge]       remove every CDSL and the whole infrastructure
-                        (com-cdslinvadm delete)
-  diff [--base NODE] PATH      how the node copies of PATH differ; exit 1 if they do
-  foreach [--no-default] -- CMD [ARG…]
-                        run CMD once per node dir, CDSL path arguments replaced by
-                        that node's copy (com-forcdsls)
+The flags -r, -m, -i, -c and -n are taken by every subcommand. Paths may be
+spelled any way that leads to the CDSL: /var/log, var/log, /.cdsl.local/var/log,
+/.cluster/cdsl/2/var/log.`
 
-Flags every subcommand takes:
-  -r, --root ROOT         the shared root (default /)
-  -m, --mountpoint MP     a CDSL-enabled filesystem mounted at MP below the root
-  -i, --inventory FILE    the inventory, relative to that filesystem
-                          (default .cdsl_inventory.xml, then var/lib/cdsl/cdsl_inventory.xml)
-  -c, --cluster FILE      the cluster configuration that gives the node set (default
-                          $OSR_CLUSTER_CONF, then osr.hcl's cluster_config, then
-                          /etc/cluster/cluster.conf when it exists)
-  -n, --dry-run           print the filesystem operations, change nothing
-
-Paths may be spelled any way that leads to the CDSL: /var/log, var/log,
-/.cdsl.local/var/log, /.cluster/cdsl/2/var/log.`
-
-type cdslSub struct {
-	run func(e *env, args []string) error
-}
-
-var cdslSubs = map[string]cdslSub{}
+// cdslCommands are osr cdsl's subcommands; each file adds its own.
+var cdslCommands []func(e *env, f *cdslFlags) *cobra.Command
 
 // cdslHook is called before every journal step; tests set it to crash the process
 // at a chosen step.
 var cdslHook journal.Hook
 
-func runCDSL(e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("missing subcommand; one of %s", strings.Join(cdslSubNames(), ", "))
+func newCDSLCmd(e *env) *cobra.Command {
+	f := &cdslFlags{}
+	c := &cobra.Command{
+		Use:   "cdsl COMMAND [-r ROOT] [-m MOUNTPOINT] [--dry-run] [ARGS…]",
+		Short: "manage context dependent symlinks (com-mkcdsl, com-rmcdsl, com-cdslinvadm, com-cdslinvchk)",
+		Long:  cdslLong,
+		Args:  subcommandArgs,
+		RunE:  groupRun,
 	}
-	name := args[0]
-	if name == "-h" || name == "--help" || name == "help" {
-		fmt.Fprintln(e.stdout, cdslUsage)
-		return nil
+	f.bind(c.PersistentFlags())
+	for _, sub := range cdslCommands {
+		c.AddCommand(sub(e, f))
 	}
-	sub, ok := cdslSubs[name]
-	if !ok {
-		return usagef("unknown subcommand %q%s", name, suggest(name, cdslSubNames()))
-	}
-	return sub.run(e, args[1:])
-}
-
-func cdslSubNames() []string {
-	names := make([]string, 0, len(cdslSubs))
-	for n := range cdslSubs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return c
 }
 
 // cdslFlags are the flags every cdsl subcommand takes.
@@ -109,20 +57,14 @@ type cdslFlags struct {
 	dryRun                               bool
 }
 
-func (f *cdslFlags) bind(fs *flag.FlagSet) {
-	for _, n := range []string{"r", "root"} {
-		fs.StringVar(&f.root, n, "/", "the shared `ROOT`")
-	}
-	for _, n := range []string{"m", "mountpoint"} {
-		fs.StringVar(&f.mountpoint, n, "", "CDSL filesystem `MOUNTPOINT` below the root")
-	}
-	for _, n := range []string{"i", "inventory", "inventoryfile"} {
-		fs.StringVar(&f.inventory, n, "", "inventory `FILE` relative to the CDSL filesystem")
-	}
-	bindClusterFlag(fs, &f.cluster, "c", "clusterconf")
-	for _, n := range []string{"n", "dry-run", "noexecute"} {
-		fs.BoolVar(&f.dryRun, n, false, "print the filesystem operations, change nothing")
-	}
+func (f *cdslFlags) bind(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.root, "root", "r", "/", "the shared `ROOT`")
+	fs.StringVarP(&f.mountpoint, "mountpoint", "m", "", "a CDSL-enabled filesystem mounted at `MOUNTPOINT` below the root")
+	fs.StringVarP(&f.inventory, "inventory", "i", "", "the inventory `FILE`, relative to that filesystem (default .cdsl_inventory.xml, then var/lib/cdsl/cdsl_inventory.xml)")
+	deprecatedAlias(fs, "inventory", "inventoryfile", "", "--inventory (-i)")
+	bindClusterFlag(fs, &f.cluster)
+	fs.BoolVarP(&f.dryRun, "dry-run", "n", false, "print the filesystem operations, change nothing")
+	deprecatedAlias(fs, "dry-run", "noexecute", "", "--dry-run (-n)")
 }
 
 // options turns the flags into repository options.
@@ -160,27 +102,29 @@ func (f *cdslFlags) open(e *env) (*cdsl.Repo, error) {
 }
 
 func init() {
-	cdslSubs["list"] = cdslSub{runCDSLList}
-	cdslSubs["get"] = cdslSub{runCDSLGet}
-	cdslSubs["nodes"] = cdslSub{runCDSLNodes}
-	cdslSubs["migrate"] = cdslSub{runCDSLMigrate}
+	cdslCommands = append(cdslCommands, newCDSLListCmd, newCDSLGetCmd, newCDSLNodesCmd, newCDSLMigrateCmd)
 }
 
-func runCDSLList(e *env, args []string) error {
+func newCDSLListCmd(e *env, f *cdslFlags) *cobra.Command {
 	var (
-		f              cdslFlags
 		asJSON, showKV bool
 		setting        string
 	)
-	fs := e.flagSet("cdsl list")
-	f.bind(fs)
-	fs.BoolVar(&asJSON, "json", false, "print JSON: settings and every CDSL with its locations")
-	fs.BoolVar(&showKV, "settings", false, "print the inventory's settings")
-	fs.StringVar(&setting, "setting", "", "print the value of the inventory's setting `NAME` (tree, link, …)")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+	c := &cobra.Command{
+		Use:   "list [--json] [--settings | --setting NAME]",
+		Short: "the CDSLs of the inventory (or its settings, or one)",
+		Long: `Lists the CDSLs of the inventory: type, path and nodes. --settings prints the
+inventory's settings as com-cdslinvadm list did, --setting NAME one of them,
+--json everything with every CDSL's link and data locations.`,
+		RunE: func(_ *cobra.Command, pos []string) error { return runCDSLList(e, f, asJSON, showKV, setting, pos) },
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON: settings and every CDSL with its locations")
+	c.Flags().BoolVar(&showKV, "settings", false, "print the inventory's settings")
+	c.Flags().StringVar(&setting, "setting", "", "print the value of the inventory's setting `NAME` (tree, link, …)")
+	return c
+}
+
+func runCDSLList(e *env, f *cdslFlags, asJSON, showKV bool, setting string, pos []string) error {
 	if len(pos) > 0 {
 		return usagef("list takes no arguments, got %q", pos)
 	}
@@ -208,20 +152,20 @@ func runCDSLList(e *env, args []string) error {
 	return nil
 }
 
-func runCDSLGet(e *env, args []string) error {
-	var (
-		f         cdslFlags
-		recursive bool
-	)
-	fs := e.flagSet("cdsl get")
-	f.bind(fs)
-	for _, n := range []string{"R", "recursive"} {
-		fs.BoolVar(&recursive, n, false, "also look for a CDSL above the path")
+func newCDSLGetCmd(e *env, f *cdslFlags) *cobra.Command {
+	var recursive bool
+	c := &cobra.Command{
+		Use:   "get [-R] PATH",
+		Short: "is PATH (or, with -R, a parent) a CDSL? exit 1 if not",
+		Long: `Prints the type and path of the CDSL PATH is, or with -R (--recursive) the CDSL
+PATH lies in. Exits 1 when there is none.`,
+		RunE: func(_ *cobra.Command, pos []string) error { return runCDSLGet(e, f, recursive, pos) },
 	}
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
-	}
+	c.Flags().BoolVarP(&recursive, "recursive", "R", false, "also look for a CDSL above the path")
+	return c
+}
+
+func runCDSLGet(e *env, f *cdslFlags, recursive bool, pos []string) error {
 	if len(pos) != 1 {
 		return usagef("get takes one PATH")
 	}
@@ -246,21 +190,40 @@ func runCDSLGet(e *env, args []string) error {
 	return nil
 }
 
-func runCDSLNodes(e *env, args []string) error {
-	var (
-		f     cdslFlags
-		purge bool
-	)
-	fs := e.flagSet("cdsl nodes")
-	f.bind(fs)
-	fs.BoolVar(&purge, "purge", false, "remove: delete the node's directory instead of keeping a backup")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+func newCDSLNodesCmd(e *env, f *cdslFlags) *cobra.Command {
+	var purge bool
+	c := &cobra.Command{
+		Use:   "nodes [list | add ID… | remove [--purge] ID…]",
+		Short: "node dirs: add copies the default dir, remove keeps a backup",
+		Long: `Lists the node directories of the CDSL tree; add creates a node's directory as a
+copy of the default dir, remove deletes it, keeping a backup unless --purge.`,
+		Args: subcommandArgs,
+		RunE: func(*cobra.Command, []string) error { return runCDSLNodes(e, f, "list", nil, false) },
 	}
-	verb := "list"
-	if len(pos) > 0 {
-		verb, pos = pos[0], pos[1:]
+	// Persistent, so that "nodes --purge remove 3" finds the subcommand.
+	c.PersistentFlags().BoolVar(&purge, "purge", false, "remove: delete the node's directory instead of keeping a backup")
+	for _, v := range []struct{ use, short string }{
+		{"list", "list the node directories"},
+		{"add ID…", "add node directories, copies of the default dir"},
+		{"remove [--purge] ID…", "remove node directories (a backup is kept unless --purge)"},
+	} {
+		verb, _, _ := strings.Cut(v.use, " ")
+		sub := &cobra.Command{
+			Use:   v.use,
+			Short: v.short,
+			RunE:  func(_ *cobra.Command, pos []string) error { return runCDSLNodes(e, f, verb, pos, purge) },
+		}
+		if verb == "remove" {
+			sub.Aliases = []string{"rm"}
+		}
+		c.AddCommand(sub)
+	}
+	return c
+}
+
+func runCDSLNodes(e *env, f *cdslFlags, verb string, pos []string, purge bool) error {
+	if verb == "list" && len(pos) > 0 {
+		return usagef("nodes list takes no arguments, got %q", pos)
 	}
 	if (verb == "add" || verb == "remove") && len(pos) == 0 {
 		return usagef("nodes %s needs at least one node ID", verb)
@@ -308,18 +271,22 @@ func runCDSLNodes(e *env, args []string) error {
 	return nil
 }
 
-func runCDSLMigrate(e *env, args []string) error {
-	var (
-		f  cdslFlags
-		to string
-	)
-	fs := e.flagSet("cdsl migrate")
-	f.bind(fs)
-	fs.StringVar(&to, "to", "", "write the new inventory to `FILE` (default .cdsl_inventory.xml)")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+func newCDSLMigrateCmd(e *env, f *cdslFlags) *cobra.Command {
+	var to string
+	c := &cobra.Command{
+		Use:   "migrate [-o FILE]",
+		Short: "write a version 1 inventory as version 2.0",
+		Long: `Writes the version 1 inventory (var/lib/cdsl/cdsl_inventory.xml) as a version 2.0
+inventory (default .cdsl_inventory.xml; -o names another). The old file stays
+for the old tools.`,
+		RunE: func(_ *cobra.Command, pos []string) error { return runCDSLMigrate(e, f, to, pos) },
 	}
+	c.Flags().StringVarP(&to, "output", "o", "", "write the new inventory to `FILE` (default .cdsl_inventory.xml)")
+	deprecatedAlias(c.Flags(), "output", "to", "", "--output (-o)")
+	return c
+}
+
+func runCDSLMigrate(e *env, f *cdslFlags, to string, pos []string) error {
 	if len(pos) > 0 {
 		return usagef("migrate takes no arguments, got %q", pos)
 	}

@@ -7,52 +7,63 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/open-sharedroot/osr/framework/cdsl"
 	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
 	"github.com/open-sharedroot/osr/framework/rootprep"
 )
 
 func init() {
-	cdslSubs["init"] = cdslSub{runCDSLInit}
+	cdslCommands = append(cdslCommands, newCDSLInitCmd, newCDSLDestroyCmd)
 }
 
-func runCDSLInit(e *env, args []string) error {
-	var (
-		f                       cdslFlags
-		layout, prefix          string
-		tree, shared, link, def string
-		nodes                   int
-		names, standard         bool
-	)
-	fs := e.flagSet("cdsl init")
-	f.bind(fs)
-	fs.StringVar(&layout, "layout", "v2", "`LAYOUT`: v2 (.cluster/cdsl, .cdsl.local) or v1 (cluster/cdsl, cdsl.local)")
-	for _, n := range []string{"M", "nodes", "maxnodeidnum"} {
-		fs.IntVar(&nodes, n, 0, "nodes 1..`N`")
+// cdslInitFlags are osr cdsl init's own flags.
+type cdslInitFlags struct {
+	layout, prefix          string
+	tree, shared, link, def string
+	nodes                   int
+	names, standard         bool
+}
+
+func newCDSLInitCmd(e *env, f *cdslFlags) *cobra.Command {
+	var o cdslInitFlags
+	c := &cobra.Command{
+		Use: `init [--layout v2|v1] [--nodes N | --cluster FILE] [--node-names] [--node-prefix P]
+       [--tree T] [--shared-tree S] [--link L] [--default-dir D] [--standard]`,
+		Short: "create the CDSL infrastructure and the inventory (com-cdslinvadm create)",
+		Long: `Creates the CDSL infrastructure (node trees, shared tree, link dir, default dir)
+and the inventory, as com-cdslinvadm create did; an existing inventory's
+settings win. The nodes come from --nodes N or the cluster configuration.
+
+--standard also turns an installed systemd OS into a shared root: the standard
+per-node paths, each node's hostname, machine-id and ssh host keys (needs
+--cluster; see docs/shared-root-os.md).`,
+		RunE: func(_ *cobra.Command, pos []string) error { return runCDSLInit(e, f, &o, pos) },
 	}
-	for _, n := range []string{"N", "node-names", "usenodenames"} {
-		fs.BoolVar(&names, n, false, "name node dirs by node name instead of id")
-	}
-	for _, n := range []string{"p", "node-prefix"} {
-		fs.StringVar(&prefix, n, "", "`PREFIX` of node dir names (node ids only)")
-	}
-	for _, n := range []string{"t", "tree", "cdsltree"} {
-		fs.StringVar(&tree, n, "", "per-node `TREE` (default by layout)")
-	}
-	for _, n := range []string{"s", "shared-tree", "cdsltreeshared"} {
-		fs.StringVar(&shared, n, "", "shared `TREE` (default by layout)")
-	}
-	for _, n := range []string{"L", "link", "cdsllink"} {
-		fs.StringVar(&link, n, "", "link `DIR` (default by layout)")
-	}
-	for _, n := range []string{"D", "default-dir", "defaultdir"} {
-		fs.StringVar(&def, n, "", "template node `DIR` (default: default)")
-	}
-	fs.BoolVar(&standard, "standard", false, "also make the standard per-node paths of a systemd OS hostdependent and give each node its identity (needs --cluster)")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
-	}
+	fs := c.Flags()
+	fs.StringVar(&o.layout, "layout", "v2", "`LAYOUT`: v2 (.cluster/cdsl, .cdsl.local) or v1 (cluster/cdsl, cdsl.local)")
+	fs.IntVarP(&o.nodes, "nodes", "M", 0, "nodes 1..`N`")
+	deprecatedAlias(fs, "nodes", "maxnodeidnum", "", "--nodes (-M)")
+	fs.BoolVarP(&o.names, "node-names", "N", false, "name node dirs by node name instead of id")
+	deprecatedAlias(fs, "node-names", "usenodenames", "", "--node-names (-N)")
+	fs.StringVarP(&o.prefix, "node-prefix", "p", "", "`PREFIX` of node dir names (node ids only)")
+	fs.StringVarP(&o.tree, "tree", "t", "", "per-node `TREE` (default by layout)")
+	deprecatedAlias(fs, "tree", "cdsltree", "", "--tree (-t)")
+	fs.StringVar(&o.shared, "shared-tree", "", "shared `TREE` (default by layout)")
+	deprecatedAlias(fs, "shared-tree", "cdsltreeshared", "s", "--shared-tree")
+	fs.StringVarP(&o.link, "link", "L", "", "link `DIR` (default by layout)")
+	deprecatedAlias(fs, "link", "cdsllink", "", "--link (-L)")
+	fs.StringVarP(&o.def, "default-dir", "D", "", "template node `DIR` (default: default)")
+	deprecatedAlias(fs, "default-dir", "defaultdir", "", "--default-dir (-D)")
+	fs.BoolVar(&o.standard, "standard", false, "also make the standard per-node paths of a systemd OS hostdependent and give each node its identity (needs --cluster)")
+	return c
+}
+
+func runCDSLInit(e *env, f *cdslFlags, fl *cdslInitFlags, pos []string) error {
+	layout, prefix := fl.layout, fl.prefix
+	tree, shared, link, def := fl.tree, fl.shared, fl.link, fl.def
+	nodes, names, standard := fl.nodes, fl.names, fl.standard
 	if len(pos) > 0 {
 		return usagef("init takes no arguments, got %q", pos)
 	}
@@ -133,25 +144,21 @@ func writePrepareResult(w io.Writer, res rootprep.Result) {
 	}
 }
 
-func init() {
-	cdslSubs["destroy"] = cdslSub{runCDSLDestroy}
+func newCDSLDestroyCmd(e *env, f *cdslFlags) *cobra.Command {
+	var o cdsl.DestroyOptions
+	c := &cobra.Command{
+		Use:   "destroy [-f] [--purge]",
+		Short: "remove every CDSL and the whole infrastructure (com-cdslinvadm delete)",
+		Long: `Removes every CDSL (as osr cdsl rm does), the node trees, the shared tree, the
+link dir and the inventory, as com-cdslinvadm delete did.`,
+		RunE: func(_ *cobra.Command, pos []string) error { return runCDSLDestroy(e, f, o, pos) },
+	}
+	c.Flags().BoolVarP(&o.Force, "force", "f", false, "delete what is left in the node directories")
+	c.Flags().BoolVar(&o.Purge, "purge", false, "delete the other nodes' copies of each CDSL instead of keeping those that differ")
+	return c
 }
 
-func runCDSLDestroy(e *env, args []string) error {
-	var (
-		f cdslFlags
-		o cdsl.DestroyOptions
-	)
-	fs := e.flagSet("cdsl destroy")
-	f.bind(fs)
-	for _, n := range []string{"f", "force"} {
-		fs.BoolVar(&o.Force, n, false, "delete what is left in the node directories")
-	}
-	fs.BoolVar(&o.Purge, "purge", false, "delete the other nodes' copies of each CDSL instead of keeping those that differ")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
-	}
+func runCDSLDestroy(e *env, f *cdslFlags, o cdsl.DestroyOptions, pos []string) error {
 	if len(pos) > 0 {
 		return usagef("destroy takes no arguments, got %q", pos)
 	}

@@ -99,3 +99,66 @@ func cdslSetting(r *cdsl.Repo, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// cdslCheckJSON is what osr cdsl check --json prints.
+type cdslCheckJSON struct {
+	CDSLs    int               `json:"cdsls"`
+	Problems []cdslProblemJSON `json:"problems"`
+	Found    []cdslFoundJSON   `json:"found"`
+	Left     int               `json:"left"`
+	Backup   string            `json:"backup,omitempty"`
+}
+
+type cdslProblemJSON struct {
+	Src        string `json:"src"`
+	Message    string `json:"message"`
+	Repairable bool   `json:"repairable"`
+	State      string `json:"state"`
+}
+
+type cdslFoundJSON struct {
+	Src   string   `json:"src"`
+	Type  string   `json:"type"`
+	Nodes []string `json:"nodes"`
+	State string   `json:"state"`
+}
+
+// cdslDiffJSON is what osr cdsl diff --json prints.
+type cdslDiffJSON struct {
+	Src    string             `json:"src"`
+	CDSL   string             `json:"cdsl"`
+	Type   string             `json:"type"`
+	Shared bool               `json:"shared"`
+	Base   string             `json:"base"`
+	Differ bool               `json:"differ"`
+	Nodes  []cdslNodeDiffJSON `json:"nodes"`
+	Groups [][]string         `json:"identical"`
+}
+
+type cdslNodeDiffJSON struct {
+	Node    string   `json:"node"`
+	Where   string   `json:"where"`
+	Missing bool     `json:"missing"`
+	Changes []string `json:"changes"`
+}
+
+func diffJSON(r *cdsl.Repo, res cdsl.DiffResult) cdslDiffJSON {
+	doc := cdslDiffJSON{Src: res.Src, CDSL: res.CDSL.Src, Type: string(res.CDSL.Type), Shared: res.Shared,
+		Base: res.Base, Nodes: []cdslNodeDiffJSON{}, Groups: [][]string{}}
+	for _, n := range res.Nodes {
+		j := cdslNodeDiffJSON{Node: n.Node, Where: r.FS().HostPath(n.Where), Missing: n.Missing, Changes: []string{}}
+		for _, c := range n.Changes {
+			j.Changes = append(j.Changes, c.String())
+		}
+		if n.Missing || (n.Node != res.Base && len(n.Changes) > 0) {
+			doc.Differ = true
+		}
+		doc.Nodes = append(doc.Nodes, j)
+	}
+	for _, g := range res.Groups {
+		if len(g) > 1 {
+			doc.Groups = append(doc.Groups, g)
+		}
+	}
+	return doc
+}

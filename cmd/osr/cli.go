@@ -5,19 +5,21 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
-	"github.com/agext/levenshtein"
 	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/open-sharedroot/osr/internal/clilog"
 )
 
-// version is osr's version: set at link time with -ldflags "-X main.version=…" (make
-// passes git describe), else taken from the module's build information (see buildVersion).
+// version is osr's version: set at link time with -ldflags "-X main.linkVersion=…"
+// (make passes git describe), else taken from the module's build information
+// (see buildVersion).
 var version = buildVersion()
 
 // env is what every command runs with: its streams, the global flags and the logger.
@@ -29,33 +31,28 @@ type env struct {
 	stderr io.Writer
 	global globalFlags
 	log    hclog.Logger
+	// queryEntry is the command line osr cluster query answers for: osr's own,
+	// or com-queryclusterconf's habits when osr runs under that name.
+	queryEntry queryEntry
 }
 
 // globalFlags are accepted by every command, before or after the command's name.
 type globalFlags struct {
-	configFile string     // osr.hcl; "" means the default search
-	driverDirs stringList // extra driver directories, searched first
+	configFile string   // osr.hcl; "" means the default search
+	driverDirs []string // extra driver directories, searched first
 	logLevel   string
+	quiet      bool
+	verbose    int
 }
 
-// command is one top-level command group ("cluster", "cdsl", "build", …).
-type command struct {
-	name    string
-	summary string
-	// usage is printed by "osr help NAME"; its first line is the synopsis.
-	usage string
-	run   func(e *env, args []string) error
-}
+// commandFunc makes one command of the tree for e. The tree is made anew for
+// every run, so flags bind to fresh variables.
+type commandFunc func(e *env) *cobra.Command
 
-var commands = map[string]*command{}
+var commands []commandFunc
 
-// register adds a command group; each command file calls it from init.
-func register(c *command) {
-	if _, dup := commands[c.name]; dup {
-		panic("osr: command registered twice: " + c.name)
-	}
-	commands[c.name] = c
-}
+// register adds a top-level command; each command file calls it from init.
+func register(f commandFunc) { commands = append(commands, f) }
 
 // exitError carries a specific exit code (for example the number of failed queries)
 // without printing anything more.
@@ -70,61 +67,44 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-// Run is the whole CLI: it parses the global flags, picks the command and runs it.
-// It returns the process exit code.
+// Run is the whole CLI: it parses the command line, runs the command and
+// returns the process exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return runMapped(ctx, args, stdin, stdout, stderr, nil)
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, queryEntry: osrQueryEntry}
+	return e.run(args, nil)
 }
 
-// runMapped is Run with exitFor, when not nil, choosing the exit code of an
-// error (the originals' codes for their command names).
-func runMapped(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, exitFor func(error) int) int {
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
-	top := flag.NewFlagSet("osr", flag.ContinueOnError)
-	top.SetOutput(io.Discard)
-	e.global.bind(top)
-	if err := top.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			writeHelp(stdout)
-			return 0
-		}
-		fmt.Fprintf(stderr, "osr: %v\nRun 'osr help' for usage.\n", err)
-		return 2
-	}
-	rest := top.Args()
-	if len(rest) == 0 {
-		writeHelp(stderr)
-		return 2
-	}
-	name, cargs := rest[0], rest[1:]
-	if name == "help" || name == "--help" || name == "-h" {
-		return runHelp(stdout, stderr, cargs)
-	}
-	c, ok := commands[name]
-	if !ok {
-		fmt.Fprintf(stderr, "osr: unknown command %q%s\nRun 'osr help' for the list of commands.\n", name, suggest(name, commandNames()))
-		return 2
-	}
-	e.log = newLogger(stderr, e.global.logLevel)
-	err := c.run(e, cargs)
-	return exitCode(stderr, c.name, err, exitFor)
+// run executes the command line args; exitFor, when not nil, chooses the exit
+// code of an error (the originals' codes for their command names).
+func (e *env) run(args []string, exitFor func(error) int) int {
+	e.log = clilog.New(e.stderr, e.initialLevel())
+	root := newRoot(e)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	return e.exitCode(cmd, err, exitFor)
 }
 
-func exitCode(stderr io.Writer, name string, err error, exitFor func(error) int) int {
+func (e *env) exitCode(cmd *cobra.Command, err error, exitFor func(error) int) int {
 	var ee exitError
 	var ue usageError
+	name := "osr"
+	if cmd != nil {
+		name = cmd.CommandPath()
+	}
+	if e.queryEntry.name != osrQueryEntry.name && strings.HasPrefix(name, "osr cluster query") {
+		name = e.queryEntry.name
+	}
 	switch {
 	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "osr %s: %v\nRun 'osr help %s' for usage.\n", name, err, name)
+		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
+		fmt.Fprintf(e.stderr, "Run '%s' for usage.\n", helpCommandFor(name))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "osr %s: %v\n", name, err)
+		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 		if exitFor != nil {
 			return exitFor(err)
 		}
@@ -132,129 +112,104 @@ func exitCode(stderr io.Writer, name string, err error, exitFor func(error) int)
 	}
 }
 
-func (g *globalFlags) bind(fs *flag.FlagSet) {
-	if g.logLevel == "" {
-		g.logLevel = envOr("OSR_LOG_LEVEL", "warn")
+// helpCommandFor is the help command for a command path ("osr cdsl add" →
+// "osr help cdsl add").
+func helpCommandFor(path string) string {
+	rest, ok := strings.CutPrefix(path, "osr ")
+	if !ok {
+		return "osr help"
 	}
-	fs.StringVar(&g.configFile, "config", g.configFile, "osr configuration `FILE` (default $OSR_CONFIG or /etc/osr/osr.hcl)")
-	fs.Var(&g.driverDirs, "driver-dir", "search `DIR` for osr-driver-* binaries (repeatable; also $OSR_DRIVER_PATH)")
-	fs.StringVar(&g.logLevel, "log-level", g.logLevel, "log `LEVEL`: trace, debug, info, warn, error, off")
+	return "osr help " + rest
 }
 
-// flagSet returns a flag set for a subcommand that also accepts the global flags.
-// Its errors go to the caller, its usage text to stderr.
-func (e *env) flagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	e.global.bind(fs)
-	return fs
+// initialLevel is the log level before the flags are parsed: $OSR_LOG_LEVEL or warn.
+func (e *env) initialLevel() string {
+	return envOr("OSR_LOG_LEVEL", "warn")
 }
 
-// parse parses args with fs and re-creates the logger, since --log-level may have changed.
-// Flags may follow positional arguments ("osr drivers show nfs --driver-dir bin"),
-// up to a "--".
-func (e *env) parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		// flag stops at the first positional argument or after "--".
-		consumed := len(args) - len(rest)
-		if consumed > 0 && args[consumed-1] == "--" {
-			pos = append(pos, rest...)
-			break
-		}
-		if len(rest) == 0 {
-			break
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
+// setupLog re-creates the logger once the flags are parsed: -q and -v win over
+// --log-level, which wins over $OSR_LOG_LEVEL.
+func (e *env) setupLog() {
+	level := e.global.logLevel
+	switch {
+	case e.global.quiet:
+		level = "error"
+	case e.global.verbose == 1:
+		level = "info"
+	case e.global.verbose > 1:
+		level = "debug"
 	}
-	e.log = newLogger(e.stderr, e.global.logLevel)
-	return pos, nil
+	e.log = clilog.New(e.stderr, level)
 }
 
-func newLogger(w io.Writer, level string) hclog.Logger {
-	return hclog.New(&hclog.LoggerOptions{
-		Name:   "osr",
-		Level:  hclog.LevelFromString(level),
-		Output: w,
-	})
+// newRoot makes the command tree.
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "osr",
+		Short: "open sharedroot: boot many nodes from one shared root filesystem",
+		Long: `osr builds the initrd that boots many Linux nodes from one shared root filesystem
+(osr build), runs inside it as /init, answers questions about the cluster
+configuration (osr cluster) and manages context dependent symlinks (osr cdsl).`,
+		Version:       versionLine(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          subcommandArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// Without a command: the help, on standard error, and exit 2.
+			cmd.SetOut(e.stderr)
+			if err := cmd.Help(); err != nil {
+				return err
+			}
+			return exitError{2}
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return e.afterParse(cmd) },
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
+	}
+	root.Annotations = map[string]string{annotSynopsis: "osr [global flags] COMMAND [ARGS…]"}
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.Flags().Bool("version", false, "print osr's version and exit")
+	root.PersistentFlags().BoolP("help", "h", false, "show this help")
+	e.bindGlobal(root.PersistentFlags())
+	root.SetFlagErrorFunc(flagError)
+	root.SetHelpTemplate(helpTemplate)
+	root.SetUsageTemplate(helpTemplate)
+	root.SetHelpCommand(newHelpCmd(root))
+	for _, f := range commands {
+		root.AddCommand(f(e))
+	}
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Short = "print a bash, zsh, fish or powershell completion script"
+		}
+	}
+	return root
 }
 
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string { return strings.Join(*s, ",") }
-
-func (s *stringList) Set(v string) error {
-	*s = append(*s, v)
+// afterParse runs before every command, once its flags are parsed: it sets
+// the log level and warns about deprecated spellings.
+func (e *env) afterParse(cmd *cobra.Command) error {
+	e.setupLog()
+	warnDeprecated(e.stderr, cmd)
 	return nil
 }
 
+func (e *env) bindGlobal(fs *pflag.FlagSet) {
+	e.global.logLevel = e.initialLevel()
+	fs.StringVar(&e.global.configFile, "config", "", "osr configuration `FILE` (default $OSR_CONFIG, then /etc/osr/osr.hcl)")
+	fs.StringArrayVar(&e.global.driverDirs, "driver-dir", nil, "search `DIR` for osr-driver-* binaries first (repeatable; also $OSR_DRIVER_PATH)")
+	fs.StringVar(&e.global.logLevel, "log-level", e.global.logLevel, "log `LEVEL`: trace, debug, info, warn, error, off (also $OSR_LOG_LEVEL)")
+	fs.BoolVarP(&e.global.quiet, "quiet", "q", false, "print errors only")
+	fs.CountVarP(&e.global.verbose, "verbose", "v", "print what osr does (-vv: and debug messages)")
+}
+
+// envOr is the environment variable key, or def when it is empty.
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
 	}
 	return def
-}
-
-func commandNames() []string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// suggest returns ", did you mean X?" when a known name is close to the given one.
-func suggest(given string, known []string) string {
-	best, bestDist := "", 3
-	for _, k := range known {
-		if d := levenshtein.Distance(given, k, nil); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-func writeHelp(w io.Writer) {
-	fmt.Fprintf(w, `osr — open sharedroot: boot many nodes from one shared root filesystem
-
-Usage: osr [global flags] COMMAND [ARGS…]
-
-Commands:
-`)
-	for _, n := range commandNames() {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintf(w, `  %-10s %s
-
-Global flags (accepted by every command):
-  --config FILE      osr configuration (default $OSR_CONFIG, then /etc/osr/osr.hcl)
-  --driver-dir DIR   search DIR for osr-driver-* binaries (repeatable; also $OSR_DRIVER_PATH)
-  --log-level LEVEL  trace, debug, info, warn (default), error, off
-
-Run 'osr help COMMAND' for a command's usage.
-`, "help", "show this help or a command's usage")
-}
-
-func runHelp(stdout, stderr io.Writer, args []string) int {
-	if len(args) == 0 {
-		writeHelp(stdout)
-		return 0
-	}
-	c, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "osr help: unknown command %q%s\n", args[0], suggest(args[0], commandNames()))
-		return 2
-	}
-	fmt.Fprintf(stdout, "%s\n", strings.TrimSpace(c.usage))
-	return 0
 }

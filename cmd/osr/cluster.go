@@ -4,86 +4,52 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
-	"sort"
-	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/config"
 )
 
 func init() {
-	register(&command{
-		name:    "cluster",
-		summary: "answer questions about the cluster configuration (com-queryclusterconf)",
-		usage:   clusterUsage,
-		run:     runCluster,
-	})
+	register(newClusterCmd)
 }
 
-const clusterUsage = `osr cluster SUBCOMMAND [--cluster FILE] [ARGS…]
+// clusterCommands are osr cluster's subcommands; each file adds its own.
+var clusterCommands []commandFunc
 
-Reads the cluster configuration: a cluster.conf with <com_info> elements or osr's
+func newClusterCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "cluster COMMAND [--cluster FILE] [ARGS…]",
+		Short: "answer questions about the cluster configuration (com-queryclusterconf)",
+		Long: `Reads the cluster configuration: a cluster.conf with <com_info> elements or osr's
 HCL cluster file (told apart by content).
 
-Subcommands:
-  query NAME [ARGS…] [query=NAME ARGS…]   answer named queries, as com-queryclusterconf
-  nodes                                   a table of the nodes
-  node NAME|ID|MAC                        everything about one node
-  validate [FILE]                         check the configuration; exit 1 on problems
-  convert --to FORMAT [-o OUT] [FILE]     write it as hcl, clusterconf, ocfs2 or corosync
-  fence NODE [--dry-run]                  fence NODE now with its fence methods (or show them)
-  fence-ack NODE [--chroot DIR]           acknowledge that NODE is dead (manual fencing)
-  status [--root DIR]                     this node's corosync, dlm_controld, quorum and lockspaces
-  watch [--root DIR]                      wait until corosync or dlm_controld ends (the systemd unit runs it)
+The cluster file is --cluster FILE (-c), else $OSR_CLUSTER_CONF, else
+cluster_config in osr.hcl, else /etc/cluster/cluster.conf. --config names
+osr.hcl, as for every command; given a cluster file instead (a cluster.conf, or
+HCL with a cluster block), it is read as --cluster, with a warning.
 
-The cluster file is --cluster FILE (also -c, --clusterconf, -f, --filename), else
-$OSR_CLUSTER_CONF, else cluster_config in osr.hcl, else /etc/cluster/cluster.conf.
---config names osr.hcl, as for every command; given a cluster file instead (a
-cluster.conf, or HCL with a cluster block), it is read as --cluster, with a warning.
-
-Run 'osr cluster query --list' for the queries.`
-
-type clusterSub struct {
-	summary string
-	run     func(e *env, args []string) error
+Run 'osr cluster query --list' for the queries.`,
+		Args: subcommandArgs,
+		RunE: groupRun,
+	}
+	for _, f := range clusterCommands {
+		c.AddCommand(f(e))
+	}
+	return c
 }
 
-var clusterSubs = map[string]clusterSub{}
-
-func runCluster(e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("missing subcommand; one of %s", strings.Join(clusterSubNames(), ", "))
-	}
-	name := args[0]
-	if name == "-h" || name == "--help" || name == "help" {
-		fmt.Fprintln(e.stdout, clusterUsage)
-		return nil
-	}
-	sub, ok := clusterSubs[name]
-	if !ok {
-		return usagef("unknown subcommand %q%s", name, suggest(name, clusterSubNames()))
-	}
-	return sub.run(e, args[1:])
-}
-
-func clusterSubNames() []string {
-	names := make([]string, 0, len(clusterSubs))
-	for n := range clusterSubs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// clusterFileFlags is osr cluster's cluster file option: --cluster, and the
-// originals' spellings -c, --clusterconf, -f and --filename.
+// clusterFileFlags is osr cluster's cluster file option: --cluster (-c); the
+// originals' spellings --clusterconf, -f and --filename warn.
 type clusterFileFlags struct{ file string }
 
-func (f *clusterFileFlags) bind(fs *flag.FlagSet) {
-	bindClusterFlag(fs, &f.file, "c", "clusterconf", "f", "filename")
+func (f *clusterFileFlags) bind(fs *pflag.FlagSet) {
+	bindClusterFlag(fs, &f.file)
+	deprecatedAlias(fs, "cluster", "filename", "f", "--cluster (-c)")
 }
 
 // loadClusterArg is loadCluster for a subcommand that takes the cluster file

@@ -8,27 +8,82 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/cluster/render"
 	"github.com/open-sharedroot/osr/internal/atomicfile"
 )
 
 func init() {
-	clusterSubs["validate"] = clusterSub{summary: "check the configuration", run: runClusterValidate}
-	clusterSubs["convert"] = clusterSub{summary: "write the configuration in another format", run: runClusterConvert}
+	clusterCommands = append(clusterCommands, newClusterValidateCmd, newClusterConvertCmd)
 }
 
-func runClusterValidate(e *env, args []string) error {
-	fs := e.flagSet("cluster validate")
-	var cf clusterFileFlags
-	cf.bind(fs)
-	pos, err := e.parse(fs, args)
+func newClusterValidateCmd(e *env) *cobra.Command {
+	var (
+		cf     clusterFileFlags
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "validate [FILE]",
+		Short: "check the configuration; exit 1 on problems",
+		Long: `Checks the cluster configuration (FILE, else the one --cluster names or the default)
+and prints every problem with file and line; exits 1 when there are problems.
+--json prints the result as one JSON object.`,
+		RunE: func(_ *cobra.Command, pos []string) error { return runClusterValidate(e, &cf, pos, asJSON) },
+	}
+	cf.bind(c.Flags())
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
+}
+
+// validateJSON is what osr cluster validate --json prints.
+type validateJSON struct {
+	File     string        `json:"file"`
+	Valid    bool          `json:"valid"`
+	Cluster  string        `json:"cluster"`
+	Nodes    int           `json:"nodes"`
+	Problems []problemJSON `json:"problems"`
+	Warnings []problemJSON `json:"warnings"`
+}
+
+type problemJSON struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Node    string `json:"node,omitempty"`
+	Message string `json:"message"`
+}
+
+func problemsJSON(ps []cluster.Problem) []problemJSON {
+	out := []problemJSON{}
+	for _, p := range ps {
+		out = append(out, problemJSON{File: p.Pos.File, Line: p.Pos.Line, Node: p.Node, Message: p.Msg})
+	}
+	return out
+}
+
+func runClusterValidate(e *env, cf *clusterFileFlags, pos []string, asJSON bool) error {
+	c, err := loadClusterArg(e, cf, pos, "validate")
 	if err != nil {
 		return err
 	}
-	c, err := loadClusterArg(e, &cf, pos, "validate")
-	if err != nil {
-		return err
+	if asJSON {
+		doc := validateJSON{File: c.Pos.File, Valid: true, Cluster: c.Name, Nodes: len(c.Nodes),
+			Problems: []problemJSON{}, Warnings: problemsJSON(c.Warnings())}
+		if err := c.Validate(); err != nil {
+			var probs cluster.Problems
+			if !errors.As(err, &probs) {
+				return err
+			}
+			doc.Valid, doc.Problems = false, problemsJSON(probs)
+		}
+		if err := writeJSON(e.stdout, doc); err != nil {
+			return err
+		}
+		if !doc.Valid {
+			return exitError{code: 1}
+		}
+		return nil
 	}
 	if err := c.Validate(); err != nil {
 		var probs cluster.Problems
@@ -50,17 +105,35 @@ func runClusterValidate(e *env, args []string) error {
 	return nil
 }
 
-func runClusterConvert(e *env, args []string) error {
-	fs := e.flagSet("cluster convert")
-	var cf clusterFileFlags
-	cf.bind(fs)
-	to := fs.String("to", "", "output `FORMAT`: hcl, clusterconf, ocfs2 or corosync")
-	out := fs.String("o", "", "write to `FILE` instead of standard output (replaced atomically)")
-	noValidate := fs.Bool("no-validate", false, "convert even when the configuration has problems")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+func newClusterConvertCmd(e *env) *cobra.Command {
+	var o convertFlags
+	c := &cobra.Command{
+		Use:   "convert --to FORMAT [-o OUT] [FILE]",
+		Short: "write the configuration as hcl, clusterconf, ocfs2 or corosync",
+		Long: `Writes the cluster configuration (FILE, else the one --cluster names or the
+default) in another format: hcl (osr's cluster file), clusterconf (cluster.conf
+with <com_info>), ocfs2 (/etc/ocfs2/cluster.conf) or corosync (corosync.conf).
+The configuration is validated first unless --no-validate. -o writes a file,
+replaced atomically, mode 0600 when the configuration holds secrets.`,
+		RunE: func(_ *cobra.Command, pos []string) error { return runClusterConvert(e, &o, pos) },
 	}
+	fs := c.Flags()
+	o.cf.bind(fs)
+	fs.StringVar(&o.to, "to", "", "output `FORMAT`: hcl, clusterconf, ocfs2 or corosync")
+	fs.StringVarP(&o.out, "output", "o", "", "write to `FILE` instead of standard output (replaced atomically)")
+	fs.BoolVar(&o.noValidate, "no-validate", false, "convert even when the configuration has problems")
+	return c
+}
+
+type convertFlags struct {
+	cf         clusterFileFlags
+	to, out    string
+	noValidate bool
+}
+
+func runClusterConvert(e *env, o *convertFlags, pos []string) error {
+	to, out, noValidate := &o.to, &o.out, &o.noValidate
+	cf := &o.cf
 	if *to == "" && len(pos) > 0 {
 		// com-queryclusterconf spelling: "convert ocfs2" (a format name that is not a file).
 		if _, perr := render.ParseFormat(pos[0]); perr == nil && !strings.Contains(pos[0], ".") {
@@ -76,7 +149,7 @@ func runClusterConvert(e *env, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	c, err := loadClusterArg(e, &cf, pos, "convert")
+	c, err := loadClusterArg(e, cf, pos, "convert")
 	if err != nil {
 		return err
 	}

@@ -14,22 +14,21 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
 	"github.com/open-sharedroot/osr/framework/config"
 )
 
 func init() {
-	clusterSubs["fence-ack"] = clusterSub{summary: "acknowledge that a node is dead (manual fencing)", run: runClusterFenceAck}
-	clusterSubs["fence"] = clusterSub{summary: "fence a node with its fence methods now (or show them)", run: runClusterFence}
+	clusterCommands = append(clusterCommands, newFenceAckCmd, newFenceCmd)
 }
 
 // defaultChroot is the cluster-services chroot on a running node.
 const defaultChroot = clusterstack.RunDir
 
-const fenceAckUsage = `osr cluster fence-ack NODE [--chroot DIR] [--wait DURATION] [--cluster FILE]
-
-Tells the cluster that NODE (a name, or a node id) is dead: powered off or cut
+const fenceAckLong = `Tells the cluster that NODE (a name, or a node id) is dead: powered off or cut
 off from the shared storage, made sure by you. Never acknowledge a node you have
 not checked: a node that still writes corrupts the shared filesystem.
 
@@ -40,17 +39,30 @@ sent to dlm_controld with 'dlm_tool fence_ack ID' inside the chroot (default
 chroot's /etc/osr/cluster.conf (the file the fence agent reads) unless --cluster
 or $OSR_CLUSTER_CONF names another.`
 
-func runClusterFenceAck(e *env, args []string) error {
-	fs := e.flagSet("cluster fence-ack")
-	var cf clusterFileFlags
-	cf.bind(fs)
-	chroot := fs.String("chroot", defaultChroot, "the cluster-services chroot `DIR` (/ inside it)")
-	wait := fs.Duration("wait", 3*time.Second, "how long a waiting fence agent gets to take the acknowledge")
-	fs.Usage = func() { fmt.Fprintln(e.stderr, fenceAckUsage) }
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+func newFenceAckCmd(e *env) *cobra.Command {
+	var (
+		cf     clusterFileFlags
+		chroot string
+		wait   time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "fence-ack NODE [--chroot DIR] [--wait DURATION] [--cluster FILE]",
+		Short: "acknowledge that NODE is dead (manual fencing)",
+		Long:  fenceAckLong,
+		RunE: func(_ *cobra.Command, pos []string) error {
+			return runClusterFenceAck(e, &cf, chroot, wait, pos)
+		},
 	}
+	fs := c.Flags()
+	cf.bind(fs)
+	fs.StringVar(&chroot, "chroot", defaultChroot, "the cluster-services chroot `DIR` (/ inside it)")
+	fs.DurationVar(&wait, "wait", 3*time.Second, "how long a waiting fence agent gets to take the acknowledge")
+	return c
+}
+
+func runClusterFenceAck(e *env, cfp *clusterFileFlags, chrootDir string, wait time.Duration, pos []string) error {
+	cf, chroot := *cfp, &chrootDir
+	var err error
 	if len(pos) != 1 {
 		return usagef("want one NODE (a name or a node id)")
 	}
@@ -69,7 +81,7 @@ func runClusterFenceAck(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := fence.Acknowledge(e.ctx, fence.AckOptions{Chroot: *chroot, NodeID: id, Wait: *wait})
+	res, err := fence.Acknowledge(e.ctx, fence.AckOptions{Chroot: *chroot, NodeID: id, Wait: wait})
 	if err != nil {
 		return err
 	}
@@ -104,24 +116,30 @@ func resolveFenceNode(e *env, cf *clusterFileFlags, node string) (int, string, e
 	return 0, "", fmt.Errorf("%s: no node %q", c.Pos, node)
 }
 
-const fenceUsage = `osr cluster fence NODE [--dry-run] [--cluster FILE]
-
-Fences NODE now, from this machine, with the fence methods of the cluster
+const fenceLong = `Fences NODE now, from this machine, with the fence methods of the cluster
 configuration, exactly as the fence agent does when dlm_controld asks: the
 methods in order, until one succeeds. This really powers the node off. With
 --dry-run it only shows the methods and devices (passwords hidden).
 Exit status 0: fenced; 1: every method failed.`
 
-func runClusterFence(e *env, args []string) error {
-	fs := e.flagSet("cluster fence")
-	var cf clusterFileFlags
-	cf.bind(fs)
-	dry := fs.Bool("dry-run", false, "show the fence methods, fence nothing")
-	fs.Usage = func() { fmt.Fprintln(e.stderr, fenceUsage) }
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+func newFenceCmd(e *env) *cobra.Command {
+	var (
+		cf  clusterFileFlags
+		dry bool
+	)
+	c := &cobra.Command{
+		Use:   "fence NODE [--dry-run] [--cluster FILE]",
+		Short: "fence NODE now with its fence methods (or show them)",
+		Long:  fenceLong,
+		RunE:  func(_ *cobra.Command, pos []string) error { return runClusterFence(e, &cf, dry, pos) },
 	}
+	cf.bind(c.Flags())
+	c.Flags().BoolVarP(&dry, "dry-run", "n", false, "show the fence methods, fence nothing")
+	return c
+}
+
+func runClusterFence(e *env, cfp *clusterFileFlags, dry bool, pos []string) error {
+	cf := *cfp
 	if len(pos) != 1 {
 		return usagef("want one NODE (a name or a node id)")
 	}
@@ -133,7 +151,7 @@ func runClusterFence(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *dry {
+	if dry {
 		writeFencePlan(e.stdout, v, methods)
 		return nil
 	}

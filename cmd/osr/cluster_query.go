@@ -4,11 +4,12 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/cluster/query"
@@ -16,7 +17,7 @@ import (
 )
 
 func init() {
-	clusterSubs["query"] = clusterSub{summary: "answer named queries", run: runClusterQuery}
+	clusterCommands = append(clusterCommands, newQueryCmd)
 }
 
 // maxExitCode caps the exit status: it counts failed queries, and 256 would read as 0.
@@ -41,53 +42,55 @@ var osrQueryEntry = queryEntry{name: "osr cluster query", suffix: "\n"}
 // comQueryEntry is com-queryclusterconf, the originals' command name.
 var comQueryEntry = queryEntry{name: "com-queryclusterconf", suffix: "", clusterEnv: "CLUSTERCONF"}
 
-func runClusterQuery(e *env, args []string) error {
-	return runQueryCommand(e, osrQueryEntry, args)
+// queryFlags are osr cluster query's options: osr's and every one of
+// com-queryclusterconf's.
+type queryFlags struct {
+	cf                                        clusterFileFlags
+	asJSON, list, validate, noParams, props   bool
+	pretty, noWarnings                        bool
+	sep, prefix, suffix, queriesFile, mapFile string
 }
 
-// runQueryCommand parses the query options (osr's and every one of
-// com-queryclusterconf's), loads the cluster and the query map, answers the
-// queries and exits with the number of failed or empty ones.
-func runQueryCommand(e *env, entry queryEntry, args []string) error {
-	fs := e.flagSet(entry.name)
-	var cf clusterFileFlags
-	cf.bind(fs)
-	var (
-		asJSON, list, validate, compatFlag, noParams, props bool
-		sep, prefix, suffix, queriesFile, mapFile           string
-	)
-	fs.BoolVar(&asJSON, "json", false, "one JSON object a line for each query")
-	fs.BoolVar(&list, "list", false, "list the queries (with the query map's)")
-	fs.BoolVar(&validate, "V", false, "validate the configuration first")
-	fs.BoolVar(&validate, "validate", false, "validate the configuration first")
-	for _, n := range []string{"q", "query", "W", "nowarnings", "Y", "pretty"} {
-		fs.BoolVar(&compatFlag, n, false, "accepted for compatibility (no effect)")
+func newQueryCmd(e *env) *cobra.Command {
+	var q queryFlags
+	entry := e.queryEntry
+	c := &cobra.Command{
+		Use:   "query NAME [ARGS…] [query=NAME ARGS…]",
+		Short: "answer named queries, as com-queryclusterconf",
+		Long: `Answers named queries about the cluster configuration, one answer a line, as
+com-queryclusterconf did: several queries in one call are separated by
+query=NAME; --list shows every query (with the query map's XPath queries).
+The exit status is the number of queries that failed or found nothing.
+-Q FILE (- for standard input) reads one query a line.`,
+		RunE: func(cmd *cobra.Command, pos []string) error {
+			sepGiven := cmd.Flags().Changed("separator") || cmd.Flags().Changed("seperator")
+			return runQueryCommand(e, entry, &q, sepGiven, pos)
+		},
 	}
-	for _, n := range []string{"E", "evalparams"} {
-		fs.BoolVar(&noParams, n, false, "do not replace %(paramN)s by the query's arguments")
-	}
-	for _, n := range []string{"p", "properties"} {
-		fs.BoolVar(&props, n, false, "print the <property> children of selected elements as NAME=VALUE lines")
-	}
-	for _, n := range []string{"m", "querymapfile"} {
-		fs.StringVar(&mapFile, n, "", "read named XPath queries from the INI `FILE` (default $QUERYMAPFILE, else "+query.DefaultMapFile+" when present)")
-	}
-	for _, n := range []string{"s", "separator", "seperator"} {
-		fs.StringVar(&sep, n, "", "join list answers with `SEP` (default: the query's own)")
-	}
-	for _, n := range []string{"P", "prefix"} {
-		fs.StringVar(&prefix, n, "", "write `TEXT` before each answer")
-	}
-	for _, n := range []string{"S", "suffix"} {
-		fs.StringVar(&suffix, n, entry.suffix, "write `TEXT` after each answer")
-	}
-	for _, n := range []string{"Q", "queriesfile", "queries-file"} {
-		fs.StringVar(&queriesFile, n, "", "read queries from `FILE` (- for standard input)")
-	}
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
-	}
+	fs := c.Flags()
+	q.cf.bind(fs)
+	fs.BoolVar(&q.asJSON, "json", false, "one JSON object a line for each query")
+	fs.BoolVar(&q.list, "list", false, "list the queries (with the query map's)")
+	fs.BoolVarP(&q.validate, "validate", "V", false, "validate the configuration first")
+	fs.BoolVarP(&q.noWarnings, "nowarnings", "W", false, "accepted for compatibility (no effect; -q silences warnings)")
+	fs.BoolVarP(&q.pretty, "pretty", "Y", false, "accepted for compatibility (no effect)")
+	fs.BoolVarP(&q.noParams, "evalparams", "E", false, "do not replace %(paramN)s by the query's arguments")
+	fs.BoolVarP(&q.props, "properties", "p", false, "print the <property> children of selected elements as NAME=VALUE lines")
+	fs.StringVarP(&q.mapFile, "querymapfile", "m", "", "read named XPath queries from the INI `FILE` (default $QUERYMAPFILE, else "+query.DefaultMapFile+" when present)")
+	fs.StringVarP(&q.sep, "separator", "s", "", "join list answers with `SEP` (default: the query's own)")
+	alias(fs, "separator", "seperator", "")
+	fs.StringVarP(&q.prefix, "prefix", "P", "", "write `TEXT` before each answer")
+	fs.StringVarP(&q.suffix, "suffix", "S", entry.suffix, "write `TEXT` after each answer")
+	fs.StringVarP(&q.queriesFile, "queriesfile", "Q", "", "read queries from `FILE` (- for standard input)")
+	alias(fs, "queriesfile", "queries-file", "")
+	return c
+}
+
+// runQueryCommand loads the cluster and the query map, answers the queries
+// and exits with the number of failed or empty ones.
+func runQueryCommand(e *env, entry queryEntry, q *queryFlags, sepGiven bool, pos []string) error {
+	cf, asJSON, list, validate, noParams, props := q.cf, q.asJSON, q.list, q.validate, q.noParams, q.props
+	sep, prefix, suffix, queriesFile, mapFile := q.sep, q.prefix, q.suffix, q.queriesFile, q.mapFile
 	qmap, err := loadQueryMap(e, mapFile)
 	if err != nil {
 		return err
@@ -124,11 +127,9 @@ func runQueryCommand(e *env, entry queryEntry, args []string) error {
 		}
 	}
 	eng := &query.Engine{Cluster: c, Convert: render.Convert, XML: clusterXML(c), Map: qmap, NoParams: noParams, Properties: props}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "s" || f.Name == "separator" || f.Name == "seperator" {
-			eng.Sep = &sep
-		}
-	})
+	if sepGiven {
+		eng.Sep = &sep
+	}
 	results := make([]query.Result, len(invs))
 	failed := 0
 	for i, in := range invs {

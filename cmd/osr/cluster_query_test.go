@@ -32,17 +32,8 @@ func TestComQueryEntry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}
-			e.log = newLogger(e.stderr, "warn")
-			err := runQueryCommand(e, comQueryEntry, tt.args)
-			code := 0
-			if err != nil {
-				ee, ok := err.(exitError)
-				if !ok {
-					t.Fatalf("err = %v", err)
-				}
-				code = ee.code
-			}
+			e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, queryEntry: comQueryEntry}
+			code := e.run(append([]string{"cluster", "query"}, tt.args...), nil)
 			if out.String() != tt.want || code != tt.wantCode {
 				t.Errorf("output %q exit %d, want %q exit %d (stderr %s)", out.String(), code, tt.want, tt.wantCode, errOut.String())
 			}

@@ -10,31 +10,42 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/open-sharedroot/osr/framework/cluster"
 )
 
 func init() {
-	clusterSubs["nodes"] = clusterSub{summary: "a table of the nodes", run: runClusterNodes}
-	clusterSubs["node"] = clusterSub{summary: "everything about one node", run: runClusterNode}
+	clusterCommands = append(clusterCommands, newClusterNodesCmd, newClusterNodeCmd)
 }
 
-func runClusterNodes(e *env, args []string) error {
-	fs := e.flagSet("cluster nodes")
-	var cf clusterFileFlags
-	cf.bind(fs)
-	asJSON := fs.Bool("json", false, "print the nodes as JSON")
-	pos, err := e.parse(fs, args)
+func newClusterNodesCmd(e *env) *cobra.Command {
+	var (
+		cf     clusterFileFlags
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "nodes",
+		Short: "a table of the nodes",
+		Long:  "Prints a table of the nodes: id, name, votes, root filesystem, root volume and interfaces.",
+		RunE: func(_ *cobra.Command, pos []string) error {
+			if len(pos) > 0 {
+				return usagef("nodes takes no arguments (got %q); use 'osr cluster node %s' for one node", pos[0], pos[0])
+			}
+			return runClusterNodes(e, &cf, asJSON)
+		},
+	}
+	cf.bind(c.Flags())
+	c.Flags().BoolVar(&asJSON, "json", false, "print the nodes as JSON")
+	return c
+}
+
+func runClusterNodes(e *env, cf *clusterFileFlags, asJSON bool) error {
+	c, err := loadCluster(e, cf, "")
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("nodes takes no arguments (got %q); use 'osr cluster node %s' for one node", pos[0], pos[0])
-	}
-	c, err := loadCluster(e, &cf, "")
-	if err != nil {
-		return err
-	}
-	if *asJSON {
+	if asJSON {
 		views := make([]nodeView, len(c.Nodes))
 		for i, n := range c.Nodes {
 			views[i] = viewNode(n)
@@ -81,19 +92,29 @@ func dash(s string) string {
 	return s
 }
 
-func runClusterNode(e *env, args []string) error {
-	fs := e.flagSet("cluster node")
-	var cf clusterFileFlags
-	cf.bind(fs)
-	asJSON := fs.Bool("json", false, "print the node as JSON")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+func newClusterNodeCmd(e *env) *cobra.Command {
+	var (
+		cf     clusterFileFlags
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "node NAME|ID|MAC",
+		Short: "everything about one node",
+		Long: `Prints everything the configuration says about one node, found by name, node id
+or MAC address: effective values, "(default)" where the configuration left a
+value out, secrets only as set.`,
+		RunE: func(_ *cobra.Command, pos []string) error { return runClusterNode(e, &cf, asJSON, pos) },
 	}
+	cf.bind(c.Flags())
+	c.Flags().BoolVar(&asJSON, "json", false, "print the node as JSON")
+	return c
+}
+
+func runClusterNode(e *env, cf *clusterFileFlags, asJSON bool, pos []string) error {
 	if len(pos) != 1 {
 		return usagef("node takes one argument: a node name, id or MAC")
 	}
-	c, err := loadCluster(e, &cf, "")
+	c, err := loadCluster(e, cf, "")
 	if err != nil {
 		return err
 	}
@@ -101,7 +122,7 @@ func runClusterNode(e *env, args []string) error {
 	if !ok {
 		return fmt.Errorf("no node named %q, nor with that id or MAC, in %s; 'osr cluster nodes' lists them", pos[0], c.Pos.File)
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(e.stdout, viewNode(n))
 	}
 	writeNode(e.stdout, n)

@@ -5,45 +5,54 @@ package main
 import (
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/open-sharedroot/osr/framework/clusterstack"
 )
 
 func init() {
-	clusterSubs["status"] = clusterSub{summary: "membership, quorum and lockspaces of this node's cluster stack", run: runClusterStatus}
-	clusterSubs["watch"] = clusterSub{summary: "wait until corosync or dlm_controld ends (the systemd unit's program)", run: runClusterWatch}
+	clusterCommands = append(clusterCommands, newClusterStatusCmd, newClusterWatchCmd)
 }
 
-func runClusterStatus(e *env, args []string) error {
-	fs := e.flagSet("cluster status")
-	root := fs.String("root", clusterstack.RunDir, "the cluster stack's chroot `DIR`")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+func newClusterStatusCmd(e *env) *cobra.Command {
+	var root string
+	c := &cobra.Command{
+		Use:   "status [--root DIR]",
+		Short: "this node's corosync, dlm_controld, quorum and lockspaces",
+		Long: `Shows this node's cluster stack: corosync and dlm_controld (running or not),
+membership, quorum and the DLM lockspaces, read in the cluster stack's chroot
+(default /run/initramfs). Exits 1 when the stack is not healthy.`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			st := clusterstack.ReadStatus(e.ctx, root, nil)
+			if err := st.Write(e.stdout); err != nil {
+				return err
+			}
+			if !st.Healthy() {
+				return fmt.Errorf("the cluster stack in %s is not healthy (see above)", root)
+			}
+			return nil
+		},
 	}
-	if len(pos) > 0 {
-		return usagef("status takes no arguments (got %q)", pos[0])
-	}
-	st := clusterstack.ReadStatus(e.ctx, *root, nil)
-	if err := st.Write(e.stdout); err != nil {
-		return err
-	}
-	if !st.Healthy() {
-		return fmt.Errorf("the cluster stack in %s is not healthy (see above)", *root)
-	}
-	return nil
+	c.Flags().StringVar(&root, "root", clusterstack.RunDir, "the cluster stack's chroot `DIR`")
+	return c
 }
 
-func runClusterWatch(e *env, args []string) error {
-	fs := e.flagSet("cluster watch")
-	root := fs.String("root", clusterstack.RunDir, "the cluster stack's chroot `DIR`")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+func newClusterWatchCmd(e *env) *cobra.Command {
+	var root string
+	c := &cobra.Command{
+		Use:   "watch [--root DIR]",
+		Short: "wait until corosync or dlm_controld ends (the systemd unit runs it)",
+		Long: `Waits until corosync or dlm_controld in the cluster stack's chroot ends, and
+fails then: the program of the systemd unit that ties the node's services to
+the cluster stack the initrd started.`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return clusterstack.Watch(e.ctx, root, func(format string, args ...any) {
+				fmt.Fprintf(e.stdout, format+"\n", args...)
+			})
+		},
 	}
-	if len(pos) > 0 {
-		return usagef("watch takes no arguments (got %q)", pos[0])
-	}
-	return clusterstack.Watch(e.ctx, *root, func(format string, args ...any) {
-		fmt.Fprintf(e.stdout, format+"\n", args...)
-	})
+	c.Flags().StringVar(&root, "root", clusterstack.RunDir, "the cluster stack's chroot `DIR`")
+	return c
 }

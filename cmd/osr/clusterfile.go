@@ -4,23 +4,22 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/spf13/pflag"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/config"
 )
 
-// bindClusterFlag binds --cluster, and aliases spelled as the originals did,
-// to dst.
-func bindClusterFlag(fs *flag.FlagSet, dst *string, aliases ...string) {
-	fs.StringVar(dst, "cluster", "", "cluster configuration `FILE` (default $"+config.EnvClusterPath+
+// bindClusterFlag binds --cluster (-c) to dst, and --clusterconf, the
+// originals' spelling, as a deprecated alias.
+func bindClusterFlag(fs *pflag.FlagSet, dst *string) {
+	fs.StringVarP(dst, "cluster", "c", "", "cluster configuration `FILE` (default $"+config.EnvClusterPath+
 		", then cluster_config in osr.hcl, then "+config.DefaultClusterPath+")")
-	for _, n := range aliases {
-		fs.StringVar(dst, n, "", "cluster configuration `FILE` (same as --cluster)")
-	}
+	deprecatedAlias(fs, "cluster", "clusterconf", "", "--cluster (-c)")
 }
 
 // clusterFile picks the cluster file with config.ResolveCluster. cfg is the

@@ -34,24 +34,13 @@ func runCompat(ctx context.Context, argv0 string, args []string, stdin io.Reader
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, queryEntry: osrQueryEntry}
 	if name == compat.QueryCommand {
-		return runComQuery(ctx, inv, stdin, stdout, stderr)
+		// com-queryclusterconf's habits: nothing after an answer unless -S
+		// says so, the cluster file from $CLUSTERCONF when no option names one.
+		e.queryEntry = comQueryEntry
 	}
-	return runMapped(ctx, inv.Args, stdin, stdout, stderr, inv.ExitCode)
-}
-
-// runComQuery answers com-queryclusterconf's queries with the query command's
-// own code under the original's habits: nothing after an answer unless -S says
-// so, and the cluster file from $CLUSTERCONF when no option names one.
-func runComQuery(ctx context.Context, inv compat.Invocation, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
-	e.log = newLogger(stderr, e.global.logLevel)
-	args := inv.Args
-	if len(args) >= 2 && args[0] == "cluster" && args[1] == "query" {
-		args = args[2:]
-	}
-	err := runQueryCommand(e, comQueryEntry, args)
-	return exitCode(stderr, compat.QueryCommand, err, inv.ExitCode)
+	return e.run(inv.Args, inv.ExitCode)
 }
 
 // execProgram replaces osr with argv (the distribution's mkinitrd).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/config"
@@ -13,34 +14,43 @@ import (
 )
 
 func init() {
-	register(&command{
-		name:    "config",
-		summary: "check osr's configuration (osr.hcl and conf.d)",
-		usage: `osr config validate [--config FILE] [--cluster FILE]
+	register(func(e *env) *cobra.Command {
+		c := &cobra.Command{
+			Use:   "config COMMAND",
+			Short: "check osr's configuration (osr.hcl and conf.d)",
+			Args:  subcommandArgs,
+			RunE:  groupRun,
+		}
+		c.AddCommand(newConfigValidateCmd(e))
+		return c
+	})
+}
 
-Loads osr.hcl and conf.d/*.hcl, decodes every driver "<name>" { … } block against
+func newConfigValidateCmd(e *env) *cobra.Command {
+	var (
+		clusterFlag string
+		asJSON      bool
+	)
+	c := &cobra.Command{
+		Use:   "validate [--config FILE] [--cluster FILE] [--json]",
+		Short: "check osr.hcl, its drivers' blocks and the cluster configuration",
+		Long: `Loads osr.hcl and conf.d/*.hcl, decodes every driver "<name>" { … } block against
 the schema its driver reports, asks the driver to validate it, and prints every
 diagnostic with file, line and snippet. Then it checks the cluster configuration
 the other commands would read (--cluster, $OSR_CLUSTER_CONF, cluster_config in
 osr.hcl, else /etc/cluster/cluster.conf when it exists). Exits 1 when there are
-errors.`,
-		run: runConfig,
-	})
+errors. --json prints the result as one JSON object on standard output.`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error { return runConfigValidate(e, clusterFlag, asJSON) },
+	}
+	bindClusterFlag(c.Flags(), &clusterFlag)
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
 }
 
-func runConfig(e *env, args []string) error {
-	if len(args) == 0 || args[0] != "validate" {
-		return usagef("config takes a subcommand: validate")
-	}
-	fs := e.flagSet("config validate")
-	var clusterFlag string
-	bindClusterFlag(fs, &clusterFlag)
-	pos, err := e.parse(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
+func runConfigValidate(e *env, clusterFlag string, asJSON bool) error {
+	if asJSON {
+		return runConfigValidateJSON(e, clusterFlag)
 	}
 	path, explicit := config.ResolvePath(e.global.configFile)
 	l := config.NewLoader()

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
@@ -18,34 +19,53 @@ import (
 )
 
 func init() {
-	register(&command{
-		name:    "drivers",
-		summary: "list the installed filesystem drivers, or show one",
-		usage: `osr drivers [--driver-dir DIR…]
-osr drivers show NAME [--fstype TYPE]
-
-Without arguments, lists every osr-driver-<name> found in the driver directories
-(--driver-dir, $OSR_DRIVER_PATH, driver_dirs in osr.hcl, /usr/libexec/osr/drivers,
-and the directory of osr itself) with its version, filesystem types and path.
-
-"show" prints a driver's configuration schema with defaults and what its Plan
-puts into an image for the configuration in osr.hcl (or the defaults).`,
-		run: runDrivers,
-	})
+	register(newDriversCmd)
 }
 
-func runDrivers(e *env, args []string) error {
-	if len(args) > 0 && args[0] == "show" {
-		return runDriversShow(e, args[1:])
+const driversListLong = `Lists every osr-driver-<name> found in the driver directories (--driver-dir,
+$OSR_DRIVER_PATH, driver_dirs in osr.hcl, /usr/libexec/osr/drivers, and the
+directory of osr itself) with its version, filesystem types and path. A driver
+that does not start is listed as broken and makes the exit status 1.`
+
+func newDriversCmd(e *env) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "drivers [list | show NAME] [--json]",
+		Short: "list the installed filesystem drivers, or show one",
+		Long:  driversListLong + "\n\nosr drivers is osr drivers list.",
+		Args:  subcommandArgs,
+		RunE:  func(*cobra.Command, []string) error { return runDriversList(e, asJSON) },
 	}
-	fs := e.flagSet("drivers")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+	c.Flags().BoolVar(&asJSON, "json", false, "print the drivers as JSON")
+	c.AddCommand(newDriversListCmd(e), newDriversShowCmd(e))
+	return c
+}
+
+func newDriversListCmd(e *env) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "list the installed drivers with version, filesystem types and path",
+		Long:  driversListLong,
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return runDriversList(e, asJSON) },
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the drivers as JSON")
+	return c
+}
+
+// driverJSON is one driver in osr drivers --json.
+type driverJSON struct {
+	Name         string   `json:"name"`
+	Path         string   `json:"path"`
+	Version      string   `json:"version,omitempty"`
+	FSTypes      []string `json:"fstypes"`
+	CallsItself  string   `json:"calls_itself,omitempty"`
+	Capabilities []string `json:"capabilities,omitempty"`
+	Error        string   `json:"error,omitempty"`
+}
+
+func runDriversList(e *env, asJSON bool) error {
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return err
@@ -84,6 +104,30 @@ func runDrivers(e *env, args []string) error {
 	}
 	wg.Wait()
 	sort.Slice(rows, func(i, j int) bool { return rows[i].cand.Name < rows[j].cand.Name })
+	if asJSON {
+		out := []driverJSON{}
+		failed := 0
+		for _, r := range rows {
+			d := driverJSON{Name: r.cand.Name, Path: r.cand.Path, FSTypes: []string{}}
+			if r.err != nil {
+				failed++
+				d.Error = r.err.Error()
+			} else {
+				d.Version, d.FSTypes, d.Capabilities = r.info.Version, r.info.FSTypes, r.info.Capabilities
+				if r.info.Name != r.cand.Name {
+					d.CallsItself = r.info.Name
+				}
+			}
+			out = append(out, d)
+		}
+		if err := writeJSON(e.stdout, out); err != nil {
+			return err
+		}
+		if failed > 0 {
+			return exitError{1}
+		}
+		return nil
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSION\tFSTYPES\tPATH")
 	failed := 0
@@ -108,13 +152,25 @@ func runDrivers(e *env, args []string) error {
 	return nil
 }
 
-func runDriversShow(e *env, args []string) error {
-	fs := e.flagSet("drivers show")
-	fstype := fs.String("fstype", "", "show the plan for this filesystem type only")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
+func newDriversShowCmd(e *env) *cobra.Command {
+	var (
+		fstype string
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "show NAME [--fstype TYPE] [--json]",
+		Short: "a driver's configuration schema and its plan",
+		Long: `Prints a driver's configuration schema with defaults and what its Plan puts into
+an image for the configuration in osr.hcl (or the defaults), for each filesystem
+type it serves (--fstype: one).`,
+		RunE: func(_ *cobra.Command, pos []string) error { return runDriversShow(e, fstype, asJSON, pos) },
 	}
+	c.Flags().StringVar(&fstype, "fstype", "", "show the plan for this filesystem `TYPE` only")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the driver, its schema and plans as JSON")
+	return c
+}
+
+func runDriversShow(e *env, fstype string, asJSON bool, pos []string) error {
 	if len(pos) != 1 {
 		return usagef("drivers show takes one driver name")
 	}
@@ -129,6 +185,36 @@ func runDriversShow(e *env, args []string) error {
 		return err
 	}
 	info := d.Info
+	block := cfg.Driver(info.Name)
+	dcfg, diags := config.Decode(block, info.Schema)
+	if err := e.report(cfg.loader, diags); err != nil {
+		return err
+	}
+	types := info.FSTypes
+	if fstype != "" {
+		if !info.ServesFSType(fstype) {
+			return fmt.Errorf("driver %s does not serve fstype %q (it serves %s)", info.Name, fstype, strings.Join(info.FSTypes, ", "))
+		}
+		types = []string{fstype}
+	}
+	source := "the defaults"
+	if block != nil {
+		source = "the configuration at " + block.DefRange.String()
+	}
+	plans := make([]*driver.Plan, len(types))
+	for i, t := range types {
+		plan, pd, err := d.Plan(e.ctx, driver.PlanRequest{Config: dcfg, FSType: t})
+		if err != nil {
+			return err
+		}
+		if err := e.report(cfg.loader, config.Diagnostics(block, info.Schema, pd, info.Name)); err != nil {
+			return err
+		}
+		plans[i] = plan
+	}
+	if asJSON {
+		return writeDriverJSON(e.stdout, d.Path, info, source, types, plans)
+	}
 	w := e.stdout
 	fmt.Fprintf(w, "%s %s — %s\n", info.Name, info.Version, info.Description)
 	fmt.Fprintf(w, "path:     %s\nfstypes:  %s\n", d.Path, strings.Join(info.FSTypes, ", "))
@@ -144,32 +230,9 @@ func runDriversShow(e *env, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	block := cfg.Driver(info.Name)
-	dcfg, diags := config.Decode(block, info.Schema)
-	if err := e.report(cfg.loader, diags); err != nil {
-		return err
-	}
-	types := info.FSTypes
-	if *fstype != "" {
-		if !info.ServesFSType(*fstype) {
-			return fmt.Errorf("driver %s does not serve fstype %q (it serves %s)", info.Name, *fstype, strings.Join(info.FSTypes, ", "))
-		}
-		types = []string{*fstype}
-	}
-	source := "the defaults"
-	if block != nil {
-		source = "the configuration at " + block.DefRange.String()
-	}
-	for _, t := range types {
-		plan, pd, err := d.Plan(e.ctx, driver.PlanRequest{Config: dcfg, FSType: t})
-		if err != nil {
-			return err
-		}
-		if err := e.report(cfg.loader, config.Diagnostics(block, info.Schema, pd, info.Name)); err != nil {
-			return err
-		}
+	for i, t := range types {
 		fmt.Fprintf(w, "\nPlan for fstype %s with %s:\n", t, source)
-		renderPlan(w, plan)
+		renderPlan(w, plans[i])
 	}
 	return nil
 }

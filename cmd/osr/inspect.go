@@ -11,18 +11,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/open-sharedroot/osr/framework/initrd/image"
 )
 
 func init() {
-	register(&command{
-		name:    "inspect",
-		summary: "list, print or extract the contents of any initrd",
-		usage: `osr inspect IMAGE [--long] [--json]
-osr inspect IMAGE --cat PATH
-osr inspect IMAGE --extract DIR
-
-Reads any initrd (osr's, dracut's, initramfs-tools'): uncompressed cpio or cpio
+	register(func(e *env) *cobra.Command {
+		var o inspectFlags
+		c := &cobra.Command{
+			Use: `inspect IMAGE [--long] [--json]
+        | inspect IMAGE --cat PATH | inspect IMAGE --extract DIR`,
+			Short: "list, print or extract the contents of any initrd",
+			Long: `Reads any initrd (osr's, dracut's, initramfs-tools'): uncompressed cpio or cpio
 compressed with zstd, gzip, xz, lzma, lz4 (legacy format) or bzip2, including
 images made of several archives, such as an uncompressed early archive with CPU
 microcode followed by the compressed main archive.
@@ -32,20 +33,24 @@ Lists the image's segments and its entries; --long lists them like ls -l.
 would leave it). --extract unpacks everything into DIR (created if missing)
 without following symlinks or writing outside DIR; entries that cannot be
 extracted safely are reported and make the exit status 1.`,
-		run: runInspect,
+			RunE: func(_ *cobra.Command, pos []string) error { return runInspect(e, &o, pos) },
+		}
+		fs := c.Flags()
+		fs.BoolVarP(&o.long, "long", "l", false, "list entries with mode, links, owner, size, mtime and link target")
+		fs.BoolVar(&o.asJSON, "json", false, "print segments and entries as JSON")
+		fs.StringVar(&o.cat, "cat", "", "print the content of the file at `PATH` in the image")
+		fs.StringVar(&o.extract, "extract", "", "unpack the image into `DIR`")
+		return c
 	})
 }
 
-func runInspect(e *env, args []string) error {
-	fs := e.flagSet("inspect")
-	long := fs.Bool("long", false, "list entries with mode, links, owner, size, mtime and link target")
-	asJSON := fs.Bool("json", false, "print segments and entries as JSON")
-	cat := fs.String("cat", "", "print the content of the file at `PATH` in the image")
-	extract := fs.String("extract", "", "unpack the image into `DIR`")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
-	}
+type inspectFlags struct {
+	long, asJSON bool
+	cat, extract string
+}
+
+func runInspect(e *env, o *inspectFlags, pos []string) error {
+	long, asJSON, cat, extract := &o.long, &o.asJSON, &o.cat, &o.extract
 	switch {
 	case len(pos) == 0:
 		return usagef("no image given")

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/spf13/cobra"
 )
 
 // defaultOutput is the image a build writes when neither --output nor
@@ -14,12 +16,11 @@ import (
 const defaultOutput = "/boot/initrd_sr-{kernel}.img"
 
 func init() {
-	register(&command{
-		name:    "kernel-hook",
-		summary: "build or remove a kernel's image; called by the kernel hooks",
-		usage: `osr kernel-hook add|remove VERSION
-
-Called by the kernel hooks osr installs (/usr/lib/kernel/install.d/50-osr.install,
+	register(func(e *env) *cobra.Command {
+		return &cobra.Command{
+			Use:   "kernel-hook add|remove VERSION",
+			Short: "build or remove a kernel's image; called by the kernel hooks",
+			Long: `Called by the kernel hooks osr installs (/usr/lib/kernel/install.d/50-osr.install,
 /etc/kernel/postinst.d/osr and /etc/kernel/postrm.d/osr) when kernel VERSION is
 installed or removed. They do nothing unless osr.hcl opts in:
 
@@ -31,15 +32,13 @@ installed or removed. They do nothing unless osr.hcl opts in:
 add      builds the image for VERSION as osr build --kernel VERSION does, with the
          initrd block's defaults (output /boot/initrd_sr-VERSION.img unless set).
 remove   deletes that image; a missing image is not an error.`,
-		run: runKernelHook,
+			ValidArgs: []cobra.Completion{"add", "remove"},
+			RunE:      func(_ *cobra.Command, args []string) error { return runKernelHook(e, args) },
+		}
 	})
 }
 
-func runKernelHook(e *env, args []string) error {
-	pos, err := e.parse(e.flagSet("kernel-hook"), args)
-	if err != nil {
-		return err
-	}
+func runKernelHook(e *env, pos []string) error {
 	if len(pos) != 2 || (pos[0] != "add" && pos[0] != "remove") {
 		return usagef("usage: osr kernel-hook add|remove VERSION")
 	}
@@ -56,7 +55,7 @@ func runKernelHook(e *env, args []string) error {
 		return nil
 	}
 	if action == "add" {
-		return runBuild(e, []string{"--kernel", kernel})
+		return runBuild(e, &buildFlags{kernel: kernel, root: "/"})
 	}
 	tmpl := cfg.Initrd.Output
 	if tmpl == "" {

@@ -14,57 +14,53 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/open-sharedroot/osr/framework/listfile"
 )
 
 func init() {
-	register(&command{
-		name:    "listfiles",
-		summary: "show what a build takes from the listfiles, and which listfile asked",
-		usage: `osr listfiles [--root DIR] [--driver NAME] [--fstype TYPE] [--arch ARCH]
-              [--listfile-dir DIR]… [--listfile NAME]… [--all] [--json]
-
-Resolves the listfiles against a root filesystem and shows every file, binary,
+	register(func(e *env) *cobra.Command {
+		var o listfilesFlags
+		c := &cobra.Command{
+			Use: `listfiles [--root DIR] [--driver NAME] [--fstype TYPE] [--arch ARCH]
+              [--listfile-dir DIR]… [--listfile NAME]… [--all] [--json]`,
+			Short: "show what a build takes from the listfiles, and which listfile asked",
+			Long: `Resolves the listfiles against a root filesystem and shows every file, binary,
 directory and symlink a build would put into the image, with the listfile and
 line that asked for it, and the optional entries the root lacks. Required
 entries that are missing are listed and make the command fail (exit 1).
 
-  --root DIR          the root filesystem to build from (default /, or $OSR_ROOT)
-  --driver NAME       the build's driver (entries with driver conditions)
-  --fstype TYPE       the root filesystem type (default: the driver's name)
-  --arch ARCH         the image's architecture (default: osr's own)
-  --listfile-dir DIR  read listfiles from DIR instead of the installed ones
-                      (repeatable, later ones override earlier ones; also
-                      $OSR_LISTFILE_PATH, colon-separated). Without it osr reads
-                      the listfile_dirs of osr.hcl, else /usr/share/osr/listfiles
-                      then /etc/osr/listfiles.d, inside --root.
-  --listfile NAME     also take the on-request listfile NAME (repeatable)
-  --all               also list the entries left out by their conditions
-  --json              print the report and the items as JSON
+Without --listfile-dir (or $OSR_LISTFILE_PATH, colon-separated) osr reads the
+listfile_dirs of osr.hcl, else /usr/share/osr/listfiles then
+/etc/osr/listfiles.d, inside --root; later directories override earlier ones.
 
 Set $OSR_RPM to use another rpm command for rpm-based roots.`,
-		run: runListfiles,
+			Args: noArgs,
+			RunE: func(*cobra.Command, []string) error { return runListfiles(e, &o) },
+		}
+		fs := c.Flags()
+		fs.StringVar(&o.root, "root", envOr("OSR_ROOT", "/"), "the root filesystem `DIR` to build from (also $OSR_ROOT)")
+		fs.StringVar(&o.driver, "driver", "", "the build's driver `NAME` (entries with driver conditions)")
+		fs.StringVar(&o.fstype, "fstype", "", "the root filesystem `TYPE` (default: the driver's name)")
+		fs.StringVar(&o.arch, "arch", "", "the image's `ARCH`itecture (default: osr's own)")
+		fs.StringArrayVar(&o.dirs, "listfile-dir", nil, "read listfiles from `DIR` instead of the installed ones (repeatable)")
+		fs.StringArrayVar(&o.requested, "listfile", nil, "also take the on-request listfile `NAME` (repeatable)")
+		fs.BoolVar(&o.all, "all", false, "also list the entries left out by their conditions")
+		fs.BoolVar(&o.asJSON, "json", false, "print the report and the items as JSON")
+		return c
 	})
 }
 
-func runListfiles(e *env, args []string) error {
-	fs := e.flagSet("listfiles")
-	root := fs.String("root", envOr("OSR_ROOT", "/"), "root filesystem `DIR`")
-	driver := fs.String("driver", "", "driver `NAME`")
-	fstype := fs.String("fstype", "", "root filesystem `TYPE`")
-	arch := fs.String("arch", "", "image `ARCH`itecture")
-	var dirs, requested stringList
-	fs.Var(&dirs, "listfile-dir", "listfile `DIR` (repeatable)")
-	fs.Var(&requested, "listfile", "on-request listfile `NAME` (repeatable)")
-	all := fs.Bool("all", false, "also list entries left out by their conditions")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
+type listfilesFlags struct {
+	root, driver, fstype, arch string
+	dirs, requested            []string
+	all, asJSON                bool
+}
+
+func runListfiles(e *env, o *listfilesFlags) error {
+	root, driver, fstype, arch := &o.root, &o.driver, &o.fstype, &o.arch
+	dirs, requested, all, asJSON := o.dirs, o.requested, &o.all, &o.asJSON
 	if *fstype == "" {
 		*fstype = *driver
 	}

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -115,13 +114,13 @@ func TestScript(t *testing.T) {
 	})
 }
 
-// processesUnder lists the pids whose executable lies under dir.
+// processesUnder lists the pids whose executable lies in dir itself.
 func processesUnder(dir string) []string {
 	ents, _ := os.ReadDir("/proc")
 	var out []string
 	for _, e := range ents {
 		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
-		if err == nil && strings.HasPrefix(exe, dir) {
+		if err == nil && filepath.Dir(exe) == dir {
 			out = append(out, e.Name()+":"+exe)
 		}
 	}

@@ -7,21 +7,34 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/spf13/cobra"
+
 	"github.com/open-sharedroot/osr/internal/paths"
 )
 
 func init() {
-	register(&command{
-		name:    "version",
-		summary: "print osr's version and the driver protocol it speaks",
-		usage: `osr version [--paths]
-
-Prints osr's version, the driver protocol version and the Go runtime.
-
-  --paths   also print the compiled-in paths (set by make install's PREFIX,
-            SYSCONFDIR, LIBEXECDIR and DATADIR): osr.hcl, the driver directory
-            and the listfile directories, one "name path" per line.`,
-		run: runVersion,
+	register(func(e *env) *cobra.Command {
+		var showPaths bool
+		c := &cobra.Command{
+			Use:   "version [--paths]",
+			Short: "print osr's version and the driver protocol it speaks",
+			Long: `Prints osr's version, the driver protocol version and the Go runtime, as
+osr --version does. With --paths also the compiled-in paths (set by make
+install's PREFIX, SYSCONFDIR, LIBEXECDIR and DATADIR): osr.hcl, the driver
+directory and the listfile directories, one "name path" per line.`,
+			Args: noArgs,
+			RunE: func(*cobra.Command, []string) error {
+				fmt.Fprintln(e.stdout, versionLine())
+				if showPaths {
+					for _, d := range paths.All() {
+						fmt.Fprintf(e.stdout, "%-12s %s\n", d.Name, d.Path)
+					}
+				}
+				return nil
+			},
+		}
+		c.Flags().BoolVar(&showPaths, "paths", false, "also print the compiled-in paths")
+		return c
 	})
 }
 
@@ -68,17 +81,7 @@ func versionFromBuildInfo(info *debug.BuildInfo) string {
 	return "devel-" + rev + dirty
 }
 
-func runVersion(e *env, args []string) error {
-	fs := e.flagSet("version")
-	showPaths := fs.Bool("paths", false, "also print the compiled-in paths")
-	if _, err := e.parse(fs, args); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "osr %s (driver protocol %d, %s %s/%s)\n", version, driverProtocolVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	if *showPaths {
-		for _, d := range paths.All() {
-			fmt.Fprintf(e.stdout, "%-12s %s\n", d.Name, d.Path)
-		}
-	}
-	return nil
+// versionLine is what osr version and osr --version print.
+func versionLine() string {
+	return fmt.Sprintf("osr %s (driver protocol %d, %s %s/%s)", version, driverProtocolVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
