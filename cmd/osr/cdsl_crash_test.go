@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,18 +30,30 @@ var cdslHasVar = regexp.MustCompile(`(?m)^hostdependent +var\t`)
 // the journal step with that index runs.
 const cdslCrashStepEnv = "OSR_TEST_CDSL_CRASH_STEP"
 
+// cdslStopStepEnv makes an osr helper process stop itself with SIGSTOP just before
+// the journal step with that index runs (the first time it gets there).
+const cdslStopStepEnv = "OSR_TEST_CDSL_STOP_STEP"
+
 func init() {
-	v := os.Getenv(cdslCrashStepEnv)
-	if v == "" {
-		return
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		panic(cdslCrashStepEnv + ": " + err.Error())
-	}
-	cdslHook = func(i int, _ journal.Step, undo bool) {
-		if i == n && !undo {
-			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	for _, hook := range []struct {
+		env string
+		sig syscall.Signal
+	}{{cdslCrashStepEnv, syscall.SIGKILL}, {cdslStopStepEnv, syscall.SIGSTOP}} {
+		v := os.Getenv(hook.env)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			panic(hook.env + ": " + err.Error())
+		}
+		var once sync.Once
+		cdslHook = func(i int, _ journal.Step, undo bool) {
+			if i == n && !undo {
+				// To this very thread: a signal to the process may be taken by
+				// another thread, and this one would run on for a moment.
+				once.Do(func() { syscall.Tgkill(os.Getpid(), syscall.Gettid(), hook.sig) })
+			}
 		}
 	}
 }

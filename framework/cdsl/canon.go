@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/open-sharedroot/osr/framework/cdsl/lock"
 	"github.com/open-sharedroot/osr/framework/cdsl/rootfs"
 )
 
@@ -93,7 +94,7 @@ func (r *Repo) checkSrc(arg, src string) error {
 	if inv := strings.TrimPrefix(strings.TrimPrefix(r.layout.File, s.Mountpoint), "/"); src == inv {
 		return fmt.Errorf("%s is the CDSL inventory; it cannot be a CDSL", arg)
 	}
-	for _, res := range []string{s.Tree, s.SharedTree, s.Link, JournalFile, LockFile} {
+	for _, res := range []string{s.Tree, s.SharedTree, s.Link, JournalFile, LockFile, lock.GenerationFile(LockFile)} {
 		if src == res || strings.HasPrefix(res, src+"/") {
 			return fmt.Errorf("%s (%s) holds the CDSL infrastructure (%s); it cannot be a CDSL", arg, src, res)
 		}

@@ -52,7 +52,8 @@ type Options struct {
 	Notes io.Writer
 	// Cwd is the directory relative paths are taken from (default: the process's).
 	Cwd string
-	// LockStale is how long a silent lock holder is waited for (default 30s).
+	// LockStale is how long a silent lock holder is waited for: 30s when zero,
+	// or the duration in $OSR_CDSL_LOCK_STALE (at least 500ms).
 	LockStale time.Duration
 	// Hook is called before each journal step; tests use it to crash at a point.
 	Hook journal.Hook
@@ -99,6 +100,11 @@ func open(ctx context.Context, opts Options) (*Repo, error) {
 	}
 	opts.Root = root
 	opts.Mountpoint = rootfs.Clean(opts.Mountpoint)
+	if opts.LockStale == 0 {
+		if opts.LockStale, err = staleFromEnv(); err != nil {
+			return nil, err
+		}
+	}
 	out := opts.Out
 	if out == nil {
 		out = io.Discard
@@ -139,11 +145,14 @@ func (r *Repo) takeLock() error {
 		return fmt.Errorf("open CDSL filesystem: %w", err)
 	}
 	defer dir.Close()
+	where := r.fs.HostPath(path.Join(r.opts.Mountpoint, LockFile))
 	l, err := lock.Acquire(r.ctx, dir, LockFile, lock.Options{
 		Stale:   r.opts.LockStale,
 		Purpose: "osr cdsl",
-		Waiting: func(h lock.Holder) {
-			fmt.Fprintf(r.notes, "waiting for the CDSL lock held by %s\n", h)
+		Path:    where,
+		Waiting: func(h lock.Holder, stale time.Duration) {
+			fmt.Fprintf(r.notes, "waiting for the CDSL lock %s: it is held by %s; it is taken over if that holder stays silent for %s\n",
+				where, h, stale)
 		},
 	})
 	if err != nil {
@@ -153,19 +162,41 @@ func (r *Repo) takeLock() error {
 	return nil
 }
 
+// LockStaleEnv names the environment variable that sets Options.LockStale when
+// it is zero: a Go duration ("30s", "2s").
+const LockStaleEnv = "OSR_CDSL_LOCK_STALE"
+
+func staleFromEnv() (time.Duration, error) {
+	v := os.Getenv(LockStaleEnv)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 500*time.Millisecond {
+		return 0, fmt.Errorf("$%s=%q: give a duration of at least 500ms, such as 30s", LockStaleEnv, v)
+	}
+	return d, nil
+}
+
 func (r *Repo) journalName() string { return rootfs.Clean(path.Join(r.opts.Mountpoint, JournalFile)) }
 
 func (r *Repo) journal() *journal.Journal {
 	env := &journal.Env{FS: r.fs, Canceled: r.canceled}
+	if r.lock != nil {
+		env.Fence = r.lock.Verify
+		env.Generation = r.lock.Generation()
+	}
 	return journal.New(env, r.journalName(), r.opts.Hook)
 }
 
+// canceled is checked for every file a copy makes: the context, and the lock's
+// lease (cheap; it reads the lock file only when the lease ran out).
 func (r *Repo) canceled() error {
 	if err := r.ctx.Err(); err != nil {
 		return err
 	}
 	if r.lock != nil {
-		return r.lock.Lost()
+		return r.lock.Valid()
 	}
 	return nil
 }

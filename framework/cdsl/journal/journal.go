@@ -35,6 +35,22 @@ type record struct {
 	Plan
 	Done    int  `json:"done"`    // steps completed
 	Undoing bool `json:"undoing"` // rolling back: steps below Done are being undone
+	// Generation is the lock generation of the process that runs the operation
+	// now; a process that recovers the journal writes its own.
+	Generation uint64 `json:"generation,omitempty"`
+
+	onDisk bool // the journal file holds this record (it was saved by this process)
+}
+
+// ErrFenced is returned (wrapped) when the process lost the lock during an
+// operation: it stopped without changing anything more, and the next holder
+// finishes or undoes the operation.
+var ErrFenced = errors.New("this process no longer holds the CDSL lock")
+
+// fenced wraps the reason a fence check failed.
+func fenced(op string, cause error) error {
+	return fmt.Errorf("%s: %w (%w); it stopped without changing anything more: whoever took the lock finishes or undoes the operation. See the result with 'osr cdsl check'",
+		op, ErrFenced, cause)
 }
 
 // Hook, when set, is called before each step runs (and before each is undone, with
@@ -70,6 +86,21 @@ func NewID() string {
 // Pending reports whether an interrupted operation waits in the journal.
 func (j *Journal) Pending() bool { return j.env.FS.Exists(j.name) }
 
+// fence checks, before anything is changed, that the process still holds the
+// lock the operation runs under.
+func (j *Journal) fence(op string) error {
+	if j.env.Fence == nil {
+		return nil
+	}
+	if err := j.env.Fence(); err != nil {
+		if errors.Is(err, ErrFenced) {
+			return err
+		}
+		return fenced(op, err)
+	}
+	return nil
+}
+
 // Run journals plan and runs it. If a step fails before the commit point, the
 // steps done are undone and the error says so; if one fails after it, the journal
 // stays for Recover to finish.
@@ -77,7 +108,7 @@ func (j *Journal) Run(plan Plan) error {
 	if j.Pending() {
 		return fmt.Errorf("an interrupted operation is still journaled in %s: run 'osr cdsl check --repair'", j.name)
 	}
-	rec := &record{Version: 1, ID: NewID(), Started: time.Now().UTC(), Plan: plan}
+	rec := &record{Version: 1, ID: NewID(), Started: time.Now().UTC(), Plan: plan, Generation: j.env.Generation}
 	if err := j.save(rec); err != nil {
 		return fmt.Errorf("write journal: %w", err)
 	}
@@ -97,6 +128,13 @@ func (j *Journal) Recover() (string, error) {
 	var rec record
 	if err := json.Unmarshal(data, &rec); err != nil || rec.Version != 1 {
 		return "", fmt.Errorf("journal %s is unreadable (%v); move it aside, then run 'osr cdsl check --scan --repair'", j.env.FS.HostPath(j.name), err)
+	}
+	// Take the operation over: from now on a process with an older generation
+	// finds the journal is no longer its own.
+	rec.onDisk = true
+	rec.Generation = max(rec.Generation, j.env.Generation)
+	if err := j.save(&rec); err != nil {
+		return "", err
 	}
 	if rec.Undoing {
 		if err := j.backward(&rec, nil); err != nil {
@@ -122,6 +160,9 @@ func (j *Journal) forward(rec *record) error {
 			end++
 		}
 		if failed, err := j.runGroup(rec, i, end); err != nil {
+			if ferr := j.owned(rec); ferr != nil {
+				return ferr // never undo or finish what is someone else's now
+			}
 			if failed < rec.Commit {
 				rec.Done = end - 1 // undo the whole group: undoing a copy that did not run is harmless
 				return j.backward(rec, err)
@@ -136,7 +177,7 @@ func (j *Journal) forward(rec *record) error {
 			return fmt.Errorf("write journal: %w", err)
 		}
 	}
-	return j.clear()
+	return j.clear(rec)
 }
 
 // maxParallel bounds the copies run at once.
@@ -150,6 +191,9 @@ func (j *Journal) runGroup(rec *record, i, end int) (int, error) {
 		s := rec.Steps[k]
 		if j.hook != nil {
 			j.hook(k, s, false)
+		}
+		if err := j.owned(rec); err != nil {
+			return err
 		}
 		if err := s.do(j.env); err != nil {
 			return fmt.Errorf("%s: %w", s, err)
@@ -197,6 +241,9 @@ func (j *Journal) backward(rec *record, cause error) error {
 		if j.hook != nil {
 			j.hook(i, s, true)
 		}
+		if err := j.owned(rec); err != nil {
+			return err
+		}
 		if err := s.undo(j.env); err != nil {
 			return fmt.Errorf("undo %q after %v: %s: %w (the journal %s keeps the state; fix the cause and run 'osr cdsl check --repair')",
 				rec.Op, cause, s, err, j.name)
@@ -206,7 +253,7 @@ func (j *Journal) backward(rec *record, cause error) error {
 			return fmt.Errorf("write journal: %w", err)
 		}
 	}
-	if err := j.clear(); err != nil {
+	if err := j.clear(rec); err != nil {
 		return err
 	}
 	if cause != nil {
@@ -215,17 +262,54 @@ func (j *Journal) backward(rec *record, cause error) error {
 	return nil
 }
 
+// save writes rec to the journal file, after checking that the process still
+// holds the lock and the file is still this operation's, not taken over.
 func (j *Journal) save(rec *record) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	return j.env.FS.WriteFileAtomic(j.name, data, 0o600)
+	if err := j.env.FS.WriteFileChecked(j.name, data, 0o600, func() error { return j.owned(rec) }); err != nil {
+		return err
+	}
+	rec.onDisk = true
+	return nil
 }
 
-func (j *Journal) clear() error {
+// owned checks the lock, then that the journal file holds the operation rec as
+// this process last wrote it: a process that took the operation over wrote a
+// higher generation into it, or finished it and removed the file.
+func (j *Journal) owned(rec *record) error {
+	if err := j.fence(rec.Op); err != nil {
+		return err
+	}
+	data, err := j.env.FS.ReadFile(j.name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if rec.onDisk {
+			return fenced(rec.Op, errors.New("its journal was finished by another process"))
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("read journal: %w", err)
+	}
+	var disk record
+	if err := json.Unmarshal(data, &disk); err != nil || disk.ID != rec.ID {
+		return fenced(rec.Op, errors.New("the journal holds another operation now"))
+	}
+	if disk.Generation > rec.Generation {
+		return fenced(rec.Op, fmt.Errorf("the journal was taken over by lock generation %d (this process has %d)", disk.Generation, rec.Generation))
+	}
+	return nil
+}
+
+func (j *Journal) clear(rec *record) error {
+	if err := j.owned(rec); err != nil {
+		return err
+	}
 	if err := j.env.FS.Remove(j.name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove journal: %w", err)
 	}
+	rec.onDisk = false
 	return nil
 }

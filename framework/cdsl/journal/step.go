@@ -100,8 +100,17 @@ func shellQuote(s string) string {
 // Env is what steps run against.
 type Env struct {
 	FS *rootfs.FS
-	// Canceled stops long copies early (a cancelled context, a lost lock); may be nil.
+	// Canceled stops long copies early (a cancelled context, a lost lock); it is
+	// called for every file copied, so it must be cheap. May be nil.
 	Canceled func() error
+	// Fence returns an error when the process no longer holds the lock the
+	// operation runs under. It is called before every step, every undo and every
+	// journal write, which then do not happen. May be nil (no lock: dry runs,
+	// tests).
+	Fence func() error
+	// Generation is the lock generation of this process, written into the journal
+	// so a process that lost the lock finds its journal taken over.
+	Generation uint64
 }
 
 func notExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
@@ -126,7 +135,12 @@ func (s Step) do(e *Env) error {
 		if err := f.Copy(s.From, s.Tmp, e.Canceled); err != nil {
 			return err
 		}
-		return f.Rename(s.Tmp, s.Path)
+		if e.Fence != nil {
+			if err := e.Fence(); err != nil {
+				return err
+			}
+		}
+		return f.RenameNoReplace(s.Tmp, s.Path)
 	case OpRename:
 		if !f.Exists(s.From) && f.Exists(s.Path) {
 			return nil
@@ -138,7 +152,7 @@ func (s Step) do(e *Env) error {
 		}
 		return f.Symlink(s.Target, s.Path)
 	case OpInventory:
-		return s.writeInventory(f, s.Data)
+		return s.writeInventory(e, s.Data)
 	case OpRemoveAll:
 		return f.RemoveAll(s.Path)
 	case OpRmdirs:
@@ -189,7 +203,7 @@ func (s Step) undo(e *Env) error {
 		if s.Old == nil {
 			return s.removeInventory(f)
 		}
-		return s.writeInventory(f, s.Old)
+		return s.writeInventory(e, s.Old)
 	case OpRemoveAll, OpRmdirs, OpSync:
 		return fmt.Errorf("journal step %q cannot be undone", s.Op)
 	}
@@ -244,13 +258,13 @@ func (s Step) InventoryFiles(f *rootfs.FS) ([]string, error) {
 	return out, nil
 }
 
-func (s Step) writeInventory(f *rootfs.FS, data []byte) error {
-	files, err := s.InventoryFiles(f)
+func (s Step) writeInventory(e *Env, data []byte) error {
+	files, err := s.InventoryFiles(e.FS)
 	if err != nil {
 		return err
 	}
 	for _, p := range files {
-		if err := f.WriteFileAtomic(p, data, 0o644); err != nil {
+		if err := e.FS.WriteFileChecked(p, data, 0o644, e.Fence); err != nil {
 			return fmt.Errorf("write inventory: %w", err)
 		}
 	}

@@ -4,6 +4,7 @@ package rootfs
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -154,6 +155,14 @@ func removeAllAt(dirfd int, base string) error {
 // leaves either the old or the new content. The directory is resolved inside
 // the root.
 func (f *FS) WriteFileAtomic(name string, data []byte, perm uint32) error {
+	return f.WriteFileChecked(name, data, perm, nil)
+}
+
+// WriteFileChecked is WriteFileAtomic with a last check: once the new content
+// is durable in its temporary file, check (if not nil) is called, and only when
+// it returns nil is the content renamed over name. A fencing check here leaves
+// no slow step (the fsync) between the check and the replace.
+func (f *FS) WriteFileChecked(name string, data []byte, perm uint32, check func() error) error {
 	n := Clean(name)
 	if n == "" {
 		return &fs.PathError{Op: "write", Path: "/", Err: errors.New("the root itself is a directory")}
@@ -164,7 +173,23 @@ func (f *FS) WriteFileAtomic(name string, data []byte, perm uint32) error {
 		return wrap("write", n, err)
 	}
 	defer unix.Close(fd)
-	return atomicfile.WriteFileAt(fd, f.HostPath(dir), base, data, os.FileMode(perm).Perm())
+	t, err := atomicfile.CreateAt(fd, f.HostPath(dir), base, atomicfile.Options{Mode: os.FileMode(perm).Perm()})
+	if err != nil {
+		return err
+	}
+	defer t.Discard()
+	if _, err := t.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", f.HostPath(n), err)
+	}
+	if err := t.File().Sync(); err != nil {
+		return fmt.Errorf("write %s: fsync: %w", f.HostPath(n), err)
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return t.Commit()
 }
 
 // SyncDir flushes the directory name's entries to stable storage.
