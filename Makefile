@@ -19,7 +19,7 @@ LDFLAGS      := -s -w -X main.linkVersion=$(VERSION) -X $(PATHS).sysconfDir=$(SY
 GOBUILD      := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 export CGO_ENABLED := 0
 
-.PHONY: all build deps test test-long test-short lint proto install install-compat uninstall package demo bench clean
+.PHONY: all build deps test test-long test-short fuzz-short lint proto install install-compat uninstall package demo bench clean
 
 all: build
 
@@ -37,7 +37,7 @@ build:
 deps:
 	scripts/install-deps.sh
 
-test: deps build
+test: deps build fuzz-short
 	$(GO) test -count=1 -timeout 40m $$($(GO) list ./... | grep -v /test/e2e)
 	@# The boot tests one package at a time: rpcbind, which the NFS tests start,
 	@# is one per machine (its lock and socket are not per network namespace).
@@ -53,6 +53,12 @@ test-long: deps build
 # Unit tests only: no kernel download, no qemu.
 test-short:
 	$(GO) test -short -count=1 ./...
+
+# Short fuzz runs of the fuzz targets (their seeds also run in every plain go test).
+FUZZTIME ?= 20s
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz '^FuzzImage$$' -fuzztime $(FUZZTIME) ./framework/initrd/image
+	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME) ./framework/initrd/image
 
 # gofmt, the licence header on every source file, go vet and staticcheck (installed into .tools at a pinned version).
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +29,8 @@ compressed with zstd, gzip, xz, lzma, lz4 (legacy format) or bzip2, including
 images made of several archives, such as an uncompressed early archive with CPU
 microcode followed by the compressed main archive.
 
-Lists the image's segments and its entries; --long lists them like ls -l.
+Lists the image's entries as it reads them, then a summary of its segments;
+--long lists the entries like ls -l.
 --cat prints one file's content (the last entry of that name, as the kernel
 would leave it). --extract unpacks everything into DIR (created if missing)
 without following symlinks or writing outside DIR; entries that cannot be
@@ -61,39 +63,44 @@ func runInspect(e *env, o *inspectFlags, pos []string) error {
 	case (*cat != "" || *extract != "") && (*long || *asJSON):
 		return usagef("--long and --json apply to the listing, not to --cat or --extract")
 	}
-	im, err := image.Open(e.ctx, pos[0])
+	im, err := image.OpenStream(pos[0])
 	if err != nil {
 		return err
 	}
 	defer im.Close()
 	switch {
 	case *cat != "":
-		data, err := im.ReadFile(e.ctx, *cat)
+		err := im.Cat(e.ctx, *cat, e.stdout)
 		if errors.Is(err, image.ErrNotFound) {
 			return fmt.Errorf("%s has no entry %q (list it with: osr inspect %s)", pos[0], *cat, pos[0])
 		}
-		if err != nil {
-			return err
-		}
-		_, err = e.stdout.Write(data)
 		return err
 	case *extract != "":
 		return inspectExtract(e, im, *extract)
 	case *asJSON:
-		return writeInspectJSON(e.stdout, pos[0], im)
+		return writeInspectJSON(e.stdout, pos[0], im, e)
 	}
-	writeSegments(e.stdout, pos[0], im)
-	for _, h := range im.Entries() {
+	// Entries are printed as they are read, the summary once the image has been read.
+	w := bufio.NewWriterSize(e.stdout, 64<<10)
+	entries := 0
+	segs, err := im.List(e.ctx, func(h *image.Header) error {
+		entries++
 		if *long {
-			fmt.Fprintln(e.stdout, longLine(&h))
-		} else {
-			fmt.Fprintln(e.stdout, h.Name)
+			_, err := fmt.Fprintln(w, longLine(h))
+			return err
 		}
+		_, err := fmt.Fprintln(w, h.Name)
+		return err
+	})
+	if err != nil {
+		w.Flush()
+		return err
 	}
-	return nil
+	writeSegments(w, pos[0], im.Size(), segs, entries)
+	return w.Flush()
 }
 
-func inspectExtract(e *env, im *image.Image, dir string) error {
+func inspectExtract(e *env, im *image.Stream, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -113,14 +120,13 @@ func inspectExtract(e *env, im *image.Image, dir string) error {
 }
 
 // writeSegments prints a summary line for the image and one per segment.
-func writeSegments(w io.Writer, path string, im *image.Image) {
-	segs := im.Segments()
-	fmt.Fprintf(w, "%s: %d bytes, %d segment%s, %d entries\n", path, im.Size(), len(segs), plural(len(segs)), len(im.Entries()))
+func writeSegments(w io.Writer, path string, size int64, segs []image.Segment, entries int) {
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%s: %d bytes, %d segment%s, %d entries\n", path, size, len(segs), plural(len(segs)), entries)
 	for _, s := range segs {
 		fmt.Fprintf(w, "segment %d: %s at offset %d, %d bytes (%d uncompressed), %d entries\n",
 			s.Index, s.Compression, s.Offset, s.Length, s.RawBytes, s.Entries)
 	}
-	fmt.Fprintln(w)
 }
 
 func plural(n int) string {
@@ -176,13 +182,6 @@ func modeString(h *image.Header) string {
 	return string(b)
 }
 
-type inspectJSON struct {
-	Image    string          `json:"image"`
-	Size     int64           `json:"size"`
-	Segments []image.Segment `json:"segments"`
-	Entries  []entryJSON     `json:"entries"`
-}
-
 type entryJSON struct {
 	Name    string    `json:"name"`
 	Type    string    `json:"type"`
@@ -198,18 +197,43 @@ type entryJSON struct {
 	Segment int       `json:"segment"`
 }
 
-func writeInspectJSON(w io.Writer, path string, im *image.Image) error {
-	out := inspectJSON{Image: path, Size: im.Size(), Segments: im.Segments(), Entries: []entryJSON{}}
-	for _, h := range im.Entries() {
+// writeInspectJSON streams {"image", "size", "entries": […], "segments": […]}: the
+// entries as they are read, the segments once the whole image has been read.
+func writeInspectJSON(out io.Writer, path string, im *image.Stream, e *env) error {
+	w := bufio.NewWriterSize(out, 64<<10)
+	head, _ := json.Marshal(path)
+	fmt.Fprintf(w, "{\n  \"image\": %s,\n  \"size\": %d,\n  \"entries\": [", head, im.Size())
+	n := 0
+	segs, err := im.List(e.ctx, func(h *image.Header) error {
 		j := entryJSON{Name: h.Name, Type: strings.ReplaceAll(h.Kind.String(), " ", "-"),
 			Mode: fmt.Sprintf("%04o", h.Perm()), UID: h.UID, GID: h.GID, Size: h.Size,
 			Links: h.Links, ModTime: h.ModTime, Target: h.Linkname, Segment: h.Segment}
 		if h.Kind == image.CharDevice || h.Kind == image.BlockDevice {
 			j.Major, j.Minor = &h.Major, &h.Minor
 		}
-		out.Entries = append(out.Entries, j)
+		b, err := json.MarshalIndent(j, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			w.WriteByte(',')
+		}
+		n++
+		w.WriteString("\n    ")
+		_, err = w.Write(b)
+		return err
+	})
+	if err != nil {
+		w.Flush()
+		return err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if n > 0 {
+		w.WriteString("\n  ")
+	}
+	b, err := json.MarshalIndent(segs, "  ", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "],\n  \"segments\": %s\n}\n", b)
+	return w.Flush()
 }

@@ -30,13 +30,26 @@ type ExtractStats struct {
 // symlink is followed, neither one in the archive nor one already in dir; an
 // entry below a symlink is skipped. Owners are applied when running as root.
 func (im *Image) Extract(ctx context.Context, dir string) (ExtractStats, error) {
+	return extract(ctx, im.f, im.size, dir)
+}
+
+// Extract unpacks every entry into dir in one pass over the image; see Image.Extract.
+func (f *Stream) Extract(ctx context.Context, dir string) (ExtractStats, error) {
+	st, err := extract(ctx, f.f, f.size, dir)
+	if err != nil {
+		return st, fmt.Errorf("%s: %w", f.path, err)
+	}
+	return st, nil
+}
+
+func extract(ctx context.Context, ra io.ReaderAt, size int64, dir string) (ExtractStats, error) {
 	rootFD, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return ExtractStats{}, &os.PathError{Op: "open", Path: dir, Err: err}
 	}
 	defer unix.Close(rootFD)
 	x := &extractor{root: rootFD, dir: dir, asRoot: os.Geteuid() == 0, links: map[linkKey]string{}}
-	err = im.walk(ctx, func(h *Header, body io.Reader) error {
+	_, err = walk(ctx, ra, size, func(h *Header, body io.Reader) error {
 		if err := x.entry(h, body); err != nil {
 			var skip skipError
 			if errors.As(err, &skip) {
@@ -198,6 +211,13 @@ func (x *extractor) file(parent int, base string, h *Header, body io.Reader) err
 		if err != nil {
 			return err
 		}
+		// The first name may have been replaced since (by a device node, a
+		// symlink): link only to the regular file extracted for the group.
+		var st unix.Stat_t
+		if err := unix.Fstatat(fromParent, fromBase, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+			unix.Close(fromParent)
+			return skipError{fmt.Sprintf("hardlink to %s, which is no longer a regular file", first)}
+		}
 		err = unix.Linkat(fromParent, fromBase, parent, base, 0)
 		unix.Close(fromParent)
 		if err != nil {
@@ -218,6 +238,9 @@ func (x *extractor) file(parent int, base string, h *Header, body io.Reader) err
 	}
 	f := os.NewFile(uintptr(fd), path.Join(x.dir, h.Name))
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return skipError{"not a regular file once opened"}
+	}
 	if _, err := io.Copy(f, body); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}

@@ -13,6 +13,9 @@ import (
 	"github.com/ulikunitz/xz"
 )
 
+// zstdMagic starts a zstd frame (as a little-endian number).
+const zstdMagic = 0xfd2fb528
+
 // Readers for one frame of the formats whose decoders do not stop exactly at the
 // frame's end by themselves.
 
@@ -31,7 +34,7 @@ func zstdFrameLen(r *io.SectionReader) (int64, error) {
 		}
 		return 8 + int64(binary.LittleEndian.Uint32(hdr[4:8])), nil
 	}
-	if magic != 0xfd2fb528 {
+	if magic != zstdMagic {
 		return 0, fmt.Errorf("zstd: bad magic %#x", magic)
 	}
 	if n < 5 {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // The newc ("SVR4 portable ASCII") cpio format the kernel's initramfs unpacker reads
@@ -127,6 +128,9 @@ func readHeader(r *bufio.Reader) (*header, int64, error) {
 		ino: f[0], mode: f[1], uid: f[2], gid: f[3], nlink: f[4], mtime: f[5], size: f[6],
 		devMajor: f[7], devMinor: f[8], rdevMajor: f[9], rdevMinor: f[10], check: f[12],
 		name: string(name[:nameLen-1]),
+	}
+	if i := strings.IndexByte(h.name, 0); i >= 0 {
+		h.name = h.name[:i] // the kernel reads the name as a C string
 	}
 	return h, newcHeader + int64(len(name)), nil
 }

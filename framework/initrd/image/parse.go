@@ -48,6 +48,11 @@ func (p *archiveParser) parse(r *bufio.Reader, stopAtTrailer bool) error {
 		if err := p.ctx.Err(); err != nil {
 			return err
 		}
+		if p.last == "" && !stopAtTrailer {
+			if err := p.checkInner(r); err != nil {
+				return err
+			}
+		}
 		h, n, err := readHeader(r)
 		if err != nil {
 			if p.last == "" {
@@ -68,6 +73,26 @@ func (p *archiveParser) parse(r *bufio.Reader, stopAtTrailer bool) error {
 			return err
 		}
 	}
+}
+
+// checkInner makes sure a compressed segment decompresses to a cpio archive and
+// names what it holds instead: the kernel unpacks one layer of compression only,
+// so gzip inside gzip (or anything else inside a compressed segment) is no initrd.
+func (p *archiveParser) checkInner(r *bufio.Reader) error {
+	head, _ := r.Peek(8)
+	if len(head) < 6 {
+		return fmt.Errorf("decompressed %s data is %d bytes, too short for a cpio header", p.seg.Compression, len(head))
+	}
+	inner, err := Detect(head)
+	switch {
+	case err != nil:
+		return fmt.Errorf("decompressed %s data is not a cpio archive: %w", p.seg.Compression, err)
+	case inner != None:
+		return fmt.Errorf("decompressed %s data is itself %s-compressed, not a cpio archive: "+
+			"the kernel unpacks one layer of compression only (decompress the inner layer, or compress the cpio archive once)",
+			p.seg.Compression, inner)
+	}
+	return nil
 }
 
 // entry hands one entry to fn and skips what fn left of its body.

@@ -61,26 +61,19 @@ type Image struct {
 	entries  []Header
 }
 
-// Open reads the initrd at path and lists its segments and entries.
+// Open reads the initrd at path and lists its segments and entries. The list is
+// held in memory; OpenStream reads an image of any size one entry at a time.
 func Open(ctx context.Context, path string) (*Image, error) {
-	f, err := os.Open(path)
+	f, err := OpenStream(path)
 	if err != nil {
 		return nil, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	im := &Image{path: path, f: f, size: fi.Size()}
-	if err := im.walk(ctx, func(h *Header, _ io.Reader) error {
+	im := &Image{path: path, f: f.f, size: f.size}
+	im.segments, err = walk(ctx, f.f, f.size, func(h *Header, _ io.Reader) error {
 		im.entries = append(im.entries, *h)
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -129,7 +122,7 @@ func (im *Image) ReadFile(ctx context.Context, name string) ([]byte, error) {
 		want = holder.index
 	}
 	var data []byte
-	err := im.walk(ctx, func(e *Header, body io.Reader) error {
+	_, err := walk(ctx, im.f, im.size, func(e *Header, body io.Reader) error {
 		if e.index != want {
 			return nil
 		}
@@ -185,16 +178,17 @@ func (im *Image) fillLinkSizes() {
 	}
 }
 
-// walk reads the whole image and calls fn for every entry with a reader of its
-// stored body (empty for everything but files). It records the segments.
-func (im *Image) walk(ctx context.Context, fn func(h *Header, body io.Reader) error) error {
-	c := newCursor(im.f, im.size)
+// walk reads the image in ra (size bytes) front to back and calls fn for every
+// entry with a reader of its stored body (empty for everything but files). It
+// returns the image's segments.
+func walk(ctx context.Context, ra io.ReaderAt, size int64, fn func(h *Header, body io.Reader) error) ([]Segment, error) {
+	c := newCursor(ra, size)
 	var segs []Segment
 	index, archive := 0, 0
 	for {
 		more, err := c.skipZeros()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !more {
 			break
@@ -202,7 +196,7 @@ func (im *Image) walk(ctx context.Context, fn func(h *Header, body io.Reader) er
 		start := c.pos()
 		comp, err := c.detect()
 		if err != nil {
-			return fmt.Errorf("offset %d: %w", start, err)
+			return nil, fmt.Errorf("offset %d: %w", start, err)
 		}
 		seg := Segment{Index: len(segs), Offset: start, Compression: comp}
 		p := &archiveParser{ctx: ctx, seg: &seg, index: &index, archive: &archive, fn: fn}
@@ -215,18 +209,18 @@ func (im *Image) walk(ctx context.Context, fn func(h *Header, body io.Reader) er
 			if err == nil {
 				sr := &segmentReader{c: c, comp: comp, cur: fr}
 				err = p.parse(bufio.NewReaderSize(sr, 256<<10), false)
+				sr.close()
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("segment %d (%s at offset %d): %w", seg.Index, comp, start, err)
+			return nil, fmt.Errorf("segment %d (%s at offset %d): %w", seg.Index, comp, start, err)
 		}
 		seg.Length = c.pos() - start
 		segs = append(segs, seg)
 		archive++
 	}
 	if len(segs) == 0 {
-		return errors.New("empty image: no cpio archive found")
+		return nil, errors.New("empty image: no cpio archive found")
 	}
-	im.segments = segs
-	return nil
+	return segs, nil
 }

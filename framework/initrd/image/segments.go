@@ -5,6 +5,8 @@ package image
 import (
 	"bufio"
 	"compress/bzip2"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -95,13 +97,25 @@ func (c *cursor) openFrame(comp Compression) (frameReader, error) {
 	case Zstd:
 		return c.openZstd()
 	case XZ:
+		head, _ := c.br.Peek(12 + 1024)
+		dict, err := xzFirstDict(head)
+		if err != nil {
+			return nil, err
+		}
+		if dict > MaxWindow {
+			return nil, windowError(XZ, "stream's first block", dict)
+		}
 		x, err := xz.ReaderConfig{SingleStream: true}.NewReader(c.br)
 		if err != nil {
 			return nil, err
 		}
 		return &xzFrame{c: c, r: x}, nil
 	case LZMA:
-		l, err := lzma.NewReader(c.br)
+		l, err := lzma.ReaderConfig{DictCap: MaxWindow}.NewReader(c.br)
+		var big *lzma.ErrDictSize
+		if errors.As(err, &big) {
+			return nil, windowError(LZMA, "header", uint64(big.HeaderDictSize))
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -122,8 +136,17 @@ func (c *cursor) openZstd() (frameReader, error) {
 	if err != nil {
 		return nil, err
 	}
+	if head, _ := c.br.Peek(18); binary.LittleEndian.Uint32(head[:4]) == zstdMagic {
+		w, err := zstdWindow(head)
+		if err != nil {
+			return nil, err
+		}
+		if w > MaxWindow {
+			return nil, windowError(Zstd, "frame", w)
+		}
+	}
 	d, err := zstd.NewReader(io.NewSectionReader(c.ra, start, n), zstd.WithDecoderConcurrency(1),
-		zstd.WithDecoderMaxWindow(1<<31))
+		zstd.WithDecoderMaxWindow(MaxWindow), zstd.WithDecoderMaxMemory(MaxWindow))
 	if err != nil {
 		return nil, err
 	}
@@ -184,4 +207,12 @@ func (s *segmentReader) nextFrame() error {
 		return fmt.Errorf("%s frame at offset %d: %w", s.comp, start, err)
 	}
 	return nil
+}
+
+// close ends the frame being read, when the reader is left before the segment's end.
+func (s *segmentReader) close() {
+	if s.cur != nil {
+		s.cur.Close()
+		s.cur = nil
+	}
 }
