@@ -14,14 +14,17 @@ import (
 const fstabNote = "# osr: the initrd mounts the shared root; "
 
 // fixRoot changes what would break a shared boot in the shared root itself:
-// D-Bus's machine-id must be a link to the node's /etc/machine-id, and an
+// D-Bus's machine-id must be a link to the node's /etc/machine-id, an
 // /etc/fstab entry for "/" names the installer's device, which systemd would
-// wait for, check and remount.
+// wait for, check and remount, and /tmp must be each node's own.
 func fixRoot(r *cdsl.Repo, o Options, res *Result) error {
 	if err := fixDBus(r, o, res); err != nil {
 		return err
 	}
 	if err := fixFstab(r, o, res); err != nil {
+		return err
+	}
+	if err := fixTmp(r, o, res); err != nil {
 		return err
 	}
 	for _, p := range []string{"var/run", "var/lock"} {

@@ -462,3 +462,101 @@ func TestGenerateHostKey(t *testing.T) {
 		}
 	}
 }
+
+func TestFixTmp(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		links map[string]string
+		// wantEntry: osr adds its line; wantSkip: /tmp is reported skipped.
+		wantEntry, wantSkip bool
+	}{{
+		name:      "Debian 12: /tmp on the root",
+		files:     map[string]string{"etc/fstab": "# UNCONFIGURED FSTAB FOR BASE SYSTEM"},
+		wantEntry: true,
+	}, {
+		name:      "no fstab",
+		files:     map[string]string{"etc/hostname": "x\n"},
+		wantEntry: true,
+	}, {
+		name:  "fstab mounts /tmp already",
+		files: map[string]string{"etc/fstab": "/dev/sdb1 /tmp xfs defaults 0 2\n"},
+	}, {
+		name:      "a commented /tmp line does not count",
+		files:     map[string]string{"etc/fstab": "#tmpfs /tmp tmpfs defaults 0 0\n"},
+		wantEntry: true,
+	}, {
+		name:  "distribution enables tmp.mount (Fedora, Debian 13)",
+		files: map[string]string{"etc/fstab": "", "usr/lib/systemd/system/tmp.mount": "[Mount]\n"},
+		links: map[string]string{"usr/lib/systemd/system/local-fs.target.wants/tmp.mount": "../tmp.mount"},
+	}, {
+		name:  "administrator enabled tmp.mount",
+		files: map[string]string{"etc/fstab": "", "etc/systemd/system/tmp.mount": "[Mount]\n"},
+	}, {
+		name:     "administrator masked tmp.mount",
+		files:    map[string]string{"etc/fstab": ""},
+		links:    map[string]string{"etc/systemd/system/tmp.mount": "/dev/null"},
+		wantSkip: true,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			mkfiles(t, root, tc.files)
+			for name, target := range tc.links {
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, _ := os.ReadFile(filepath.Join(root, "etc/fstab"))
+			res, err := prepare(t, root, twoNodes, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			after, _ := os.ReadFile(filepath.Join(root, "etc/fstab"))
+			want := string(before)
+			if tc.wantEntry {
+				if want != "" && !strings.HasSuffix(want, "\n") {
+					want += "\n"
+				}
+				want += tmpNote + TmpEntry
+			}
+			if diff := cmp.Diff(want, string(after)); diff != "" {
+				t.Errorf("/etc/fstab (-want +got):\n%s", diff)
+			}
+			skipped := false
+			for _, o := range res.Skipped {
+				skipped = skipped || o.Path == "/tmp" && strings.Contains(o.Note, "masks tmp.mount")
+			}
+			if skipped != tc.wantSkip {
+				t.Errorf("/tmp reported skipped: %v, want %v (%+v)", skipped, tc.wantSkip, res.Skipped)
+			}
+			// A second run adds nothing.
+			if _, err := prepare(t, root, twoNodes, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			again, _ := os.ReadFile(filepath.Join(root, "etc/fstab"))
+			if string(again) != string(after) {
+				t.Errorf("second run changed fstab:\n%s", again)
+			}
+		})
+	}
+}
+
+func TestMountsTmp(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"tmpfs /tmp tmpfs defaults 0 0\n", true},
+		{"  tmpfs\t/tmp/ tmpfs defaults 0 0", true},
+		{"# tmpfs /tmp tmpfs defaults 0 0\n", false},
+		{"tmpfs /var/tmp tmpfs defaults 0 0\n", false},
+		{"", false},
+	} {
+		if got := mountsTmp([]byte(tc.in)); got != tc.want {
+			t.Errorf("mountsTmp(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
