@@ -215,16 +215,17 @@ func runCDSLCheck(e *env, f *cdslFlags, o cdsl.CheckOptions, asJSON bool, pos []
 		return usagef("check takes no arguments, got %q", pos)
 	}
 	var r *cdsl.Repo
+	opts, err := f.options(e)
+	if err != nil {
+		return err
+	}
+	opts.Repair = o.Repair // a journal that cannot be finished is set aside
 	if o.Repair && o.Scan {
 		// An empty or corrupt inventory is rebuilt from the tree.
-		opts, err := f.options(e)
-		if err != nil {
-			return err
-		}
 		if r, _, err = cdsl.OpenRebuilding(e.ctx, opts); err != nil {
 			return err
 		}
-	} else if r, err = f.open(e); err != nil {
+	} else if r, err = cdsl.Open(e.ctx, opts); err != nil {
 		return err
 	}
 	defer r.Close()

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
 	"github.com/open-sharedroot/osr/framework/cdsl/lock"
 	"github.com/open-sharedroot/osr/framework/cdsl/rootfs"
 )
@@ -48,6 +49,11 @@ func (r *Repo) Canon(arg string) (string, error) {
 		phys = strings.TrimPrefix(strings.TrimPrefix(phys, mp), "/")
 	}
 	src := r.Model().Strip(phys)
+	if src != "" {
+		if err := inventory.CheckPath(src); err != nil {
+			return "", fmt.Errorf("%q: %w; nothing was changed", arg, err)
+		}
+	}
 	if err := r.checkSrc(arg, src); err != nil {
 		return "", err
 	}

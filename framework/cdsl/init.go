@@ -32,6 +32,9 @@ type InitResult struct {
 // every node that has no directory yet.
 func Init(ctx context.Context, opts Options, s inventory.Settings, file string) (*Repo, InitResult, error) {
 	var res InitResult
+	if err := validateInit(s, file); err != nil {
+		return nil, res, err
+	}
 	r, err := open(ctx, opts)
 	if err != nil {
 		return nil, res, err
@@ -64,6 +67,12 @@ func Init(ctx context.Context, opts Options, s inventory.Settings, file string) 
 	if len(nodes) == 0 && !res.Existed {
 		r.Close()
 		return nil, res, fmt.Errorf("%w: give the nodes with --nodes N or --cluster FILE (or add them later with 'osr cdsl nodes add')", ErrNoNodes)
+	}
+	for _, n := range nodes {
+		if r.layout.NodeDirName(n) == r.layout.DefaultDir {
+			r.Close()
+			return nil, res, fmt.Errorf("node %q has the default dir's name %q: its tree would be the template of every node; give --default-dir another name", n, r.layout.DefaultDir)
+		}
 	}
 	res.Nodes = nodes
 	p := r.newPlanner()
@@ -102,6 +111,19 @@ func Init(ctx context.Context, opts Options, s inventory.Settings, file string) 
 		return nil, res, err
 	}
 	return r, res, nil
+}
+
+// validateInit checks the whole requested layout before anything is read or
+// changed: the settings (inventory.Settings.Validate) and the inventory's name.
+func validateInit(s inventory.Settings, file string) error {
+	err := s.Validate()
+	if file != "" {
+		err = errors.Join(err, s.ValidateFile(strings.TrimLeft(file, "/")))
+	}
+	if err != nil {
+		return fmt.Errorf("osr cdsl init refuses this layout, nothing was changed:\n%w", err)
+	}
+	return nil
 }
 
 // differences names the settings of want that an existing inventory's have sets

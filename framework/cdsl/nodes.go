@@ -63,6 +63,9 @@ func checkNodeName(n string) error {
 	if n == "" || n == "." || n == ".." || strings.ContainsAny(n, "/\x00") || strings.HasPrefix(n, ".") {
 		return fmt.Errorf("%q is not a usable node id or name (it names a directory in the tree)", n)
 	}
+	if err := inventory.CheckName(n); err != nil {
+		return fmt.Errorf("node %w (it names a directory in the tree and an inventory entry)", err)
+	}
 	return nil
 }
 
@@ -142,11 +145,18 @@ func (r *Repo) RemoveNode(node string, purge bool) (string, error) {
 	if err := r.needV2(); err != nil {
 		return "", err
 	}
+	if err := checkNodeName(node); err != nil {
+		return "", err
+	}
 	m := r.Model()
 	nd := m.NodeDir(node)
 	dir := r.layout.NodeDir(nd)
-	if node == r.layout.DefaultDir {
+	if node == r.layout.DefaultDir || nd == r.layout.DefaultDir {
 		return "", fmt.Errorf("the default dir is the template of every node; it cannot be removed")
+	}
+	// Defence in depth: only a directory right below the tree is ever removed.
+	if path.Dir(dir) != r.layout.TreeDir() || path.Base(dir) != nd {
+		return "", fmt.Errorf("node %q: its directory %s does not lie right below the tree %s; nothing was removed", node, r.fs.HostPath(dir), r.fs.HostPath(r.layout.TreeDir()))
 	}
 	if !r.fs.IsDir(dir) {
 		return "", fmt.Errorf("node %s has no directory %s", node, r.fs.HostPath(dir))
@@ -159,6 +169,9 @@ func (r *Repo) RemoveNode(node string, purge bool) (string, error) {
 		inv.CDSLs[i].Nodes = without(inv.CDSLs[i].Nodes, node)
 	}
 	backup := path.Join(r.layout.TreeDir(), "."+nd+".removed-"+time.Now().Format("20060102-150405"))
+	if len(path.Base(backup)) > inventory.NameMax {
+		backup = path.Join(r.layout.TreeDir(), ".node.removed-"+time.Now().Format("20060102-150405")+"-"+journal.NewID())
+	}
 	invStep, err := r.inventoryStep(inv, "remove node "+node)
 	if err != nil {
 		return "", err

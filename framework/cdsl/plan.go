@@ -3,11 +3,14 @@
 package cdsl
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path"
 	"strconv"
 	"strings"
 
+	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
 	"github.com/open-sharedroot/osr/framework/cdsl/journal"
 	"github.com/open-sharedroot/osr/framework/cdsl/rootfs"
 	"golang.org/x/sys/unix"
@@ -103,19 +106,39 @@ func (p *planner) copyTo(from, to string) error {
 // so a later step can delete it.
 func (p *planner) trash(name string) string {
 	p.trashed++
-	dir, base := path.Split(rootfs.Clean(name))
-	t := path.Join(dir, "."+base+".osr-trash-"+p.id)
+	id := p.id
 	if p.trashed > 1 {
-		t += "-" + strconv.Itoa(p.trashed)
+		id += "-" + strconv.Itoa(p.trashed)
 	}
+	t := asideName(name, "trash", id)
 	p.add(journal.Step{Op: journal.OpRename, From: name, Path: t})
 	return t
 }
 
+// asideName is a hidden name beside name for osr's own use (kind "trash" or
+// "tmp"): ".NAME.osr-KIND-ID" when that fits in a file name (NAME_MAX), else
+// ".osr-KIND-ID-HASH" with a hash of NAME, so names of any length can be moved
+// aside and staged. Plans record the names they use in the journal.
+func asideName(name, kind, id string) string {
+	dir, base := path.Split(rootfs.Clean(name))
+	suffix := ".osr-" + kind
+	if id != "" {
+		suffix += "-" + id
+	}
+	if n := "." + base + suffix; len(n) <= inventory.NameMax {
+		return path.Join(dir, n)
+	}
+	sum := sha256.Sum256([]byte(base))
+	return path.Join(dir, ".osr-"+kind+"-"+strings.TrimPrefix(id+"-", "-")+hex.EncodeToString(sum[:8]))
+}
+
+// isTrashName reports whether base is a name trash or a node backup was moved to.
+func isTrashName(base string) bool {
+	return strings.Contains(base, ".osr-trash-") || strings.HasPrefix(base, ".") && strings.Contains(base, ".removed-")
+}
+
 func copyStep(from, to string) journal.Step {
-	dir, base := path.Split(rootfs.Clean(to))
-	return journal.Step{Op: journal.OpCopy, From: rootfs.Clean(from), Path: rootfs.Clean(to),
-		Tmp: path.Join(dir, "."+base+".osr-tmp")}
+	return journal.Step{Op: journal.OpCopy, From: rootfs.Clean(from), Path: rootfs.Clean(to), Tmp: asideName(to, "tmp", "")}
 }
 
 // relTarget is the relative symlink target that makes a link at linkName point

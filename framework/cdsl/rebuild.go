@@ -33,6 +33,11 @@ func OpenRebuilding(ctx context.Context, opts Options) (*Repo, string, error) {
 		}
 		return r, "", nil
 	}
+	if errors.Is(err, inventory.ErrLayout) {
+		// Its settings are refused, not unreadable: rebuilding would drop them.
+		r.Close()
+		return nil, "", err
+	}
 	bad := err
 	mp := r.opts.Mountpoint
 	files := []string{inventory.V2File, inventory.V1File}

@@ -57,6 +57,11 @@ type Options struct {
 	LockStale time.Duration
 	// Hook is called before each journal step; tests use it to crash at a point.
 	Hook journal.Hook
+	// Repair is set by check --repair: an interrupted operation that can be
+	// neither finished nor undone (or a journal that cannot be read) does not
+	// stop the repair: the journal is kept aside as <journal>.failed-<time> and
+	// the repair works from what is on disk.
+	Repair bool
 }
 
 // Repo is one CDSL filesystem opened for work: its layout, its inventory and,
@@ -204,6 +209,18 @@ func (r *Repo) canceled() error {
 // recover finishes or undoes an interrupted operation.
 func (r *Repo) recover() error {
 	msg, err := r.journal().Recover()
+	if err != nil && r.opts.Repair && !errors.Is(err, journal.ErrFenced) && r.fs.Exists(r.journalName()) {
+		aside := r.journalName() + ".failed-" + time.Now().Format("20060102-150405") + "-" + journal.NewID()
+		if ferr := r.lock.Verify(); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		if rerr := r.fs.RenameNoReplace(r.journalName(), aside); rerr != nil {
+			return errors.Join(err, fmt.Errorf("keep the journal aside: %w", rerr))
+		}
+		fmt.Fprintf(r.notes, "the interrupted operation in the journal can be neither finished nor undone (%v); the journal is kept as %s and the repair works from what is on disk\n",
+			err, r.fs.HostPath(aside))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -273,6 +290,9 @@ func (r *Repo) subst() func(string) string { return r.layout.SubstFor(r.viewDir(
 
 // run journals and runs plan, or prints it on a dry run.
 func (r *Repo) run(plan journal.Plan) error {
+	if err := r.checkDeletes(plan); err != nil {
+		return err
+	}
 	if r.opts.DryRun {
 		fmt.Fprintf(r.out, "# %s\n", plan.Op)
 		plan.Print(r.out)
@@ -285,6 +305,26 @@ func (r *Repo) run(plan journal.Plan) error {
 		return err
 	}
 	return r.load()
+}
+
+// checkDeletes is a last line of defence: a plan deletes (OpRemoveAll) only
+// what an earlier step of its own moved aside to a trash or backup name, and
+// never anything outside the layout's trees that it did not move there itself.
+func (r *Repo) checkDeletes(plan journal.Plan) error {
+	movedAside := map[string]bool{}
+	for _, s := range plan.Steps {
+		switch s.Op {
+		case journal.OpRename:
+			if isTrashName(path.Base(s.Path)) {
+				movedAside[rootfs.Clean(s.Path)] = true
+			}
+		case journal.OpRemoveAll:
+			if !movedAside[rootfs.Clean(s.Path)] {
+				return fmt.Errorf("internal error: %q would delete %s, which it did not move aside first; nothing was changed", plan.Op, r.fs.HostPath(s.Path))
+			}
+		}
+	}
+	return nil
 }
 
 // inventoryStep writes inv as the new inventory, in every node's copy when the

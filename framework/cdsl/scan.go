@@ -3,6 +3,7 @@
 package cdsl
 
 import (
+	"fmt"
 	"path"
 	"sort"
 	"strings"
@@ -67,6 +68,10 @@ func (r *Repo) Scan() ([]inventory.CDSL, error) {
 	var found []inventory.CDSL
 	for _, cd := range cands {
 		if cd.src == "" || work.Find(cd.src) != nil {
+			continue
+		}
+		if err := inventory.CheckPath(cd.src); err != nil {
+			fmt.Fprintf(r.notes, "%s looks like a CDSL but the inventory cannot hold its name (%v); rename it to add it\n", r.fs.HostPath(r.at(cd.loc)), err)
 			continue
 		}
 		m := Model{Settings: s, Inv: work}

@@ -211,6 +211,9 @@ func Parse(name string, data []byte) (*Inventory, error) {
 	default:
 		return nil, fmt.Errorf("%s: unknown inventory config_version %q (osr reads 1 and 2.0)", name, inv.Version)
 	}
+	if err := inv.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: the inventory's layout is refused: %w (edit the file, or move it aside and make a new one with 'osr cdsl init')", name, err)
+	}
 	for _, rs := range doc.Repositories {
 		for _, r := range rs.Repository {
 			inv.Repositories = append(inv.Repositories, Repository{Path: r.Path, Resource: r.Resource})
@@ -225,10 +228,20 @@ func Parse(name string, data []byte) (*Inventory, error) {
 			return nil, fmt.Errorf("%s: a cdsl element has no src attribute", name)
 		}
 		e := CDSL{Src: strings.Trim(c.Src, "/"), Type: t, Timestamp: c.Timestamp}
+		if le := relPath("cdsl src", e.Src, false); le != nil {
+			return nil, fmt.Errorf("%s: %w: %v (edit the file, or move it aside and rebuild it with 'osr cdsl check --scan --repair')", name, ErrName, le)
+		}
 		for _, r := range c.Nodes.Refs {
-			e.Nodes = append(e.Nodes, strings.TrimPrefix(r.Ref, "id_"))
+			ref := strings.TrimPrefix(r.Ref, "id_")
+			if le := plainName("noderef of cdsl "+e.Src, ref, false); le != nil {
+				return nil, fmt.Errorf("%s: %w: %v (edit the file, or rebuild it with 'osr cdsl check --scan --repair')", name, ErrName, le)
+			}
+			e.Nodes = append(e.Nodes, ref)
 		}
 		inv.CDSLs = append(inv.CDSLs, e)
+	}
+	if err := inv.ValidateRepositories(); err != nil {
+		return nil, fmt.Errorf("%s: %w (edit the file)", name, err)
 	}
 	return inv, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 
 	"github.com/open-sharedroot/osr/framework/cdsl/rootfs"
 )
@@ -67,7 +68,11 @@ func Locate(fsys *rootfs.FS, mountpoint, file string) (*Layout, *Inventory, erro
 	mp := rootfs.Clean(mountpoint)
 	candidates := []string{V2File, V1File}
 	if file != "" {
-		candidates = []string{rootfs.Clean(file)}
+		file = strings.TrimLeft(file, "/")
+		if e := relPath(settingInventory, file, false); e != nil {
+			return nil, nil, e
+		}
+		candidates = []string{file}
 	}
 	guesses := []Settings{V2Defaults(), V1Defaults()}
 	for _, c := range candidates {

@@ -190,10 +190,13 @@ func (s Step) undo(e *Env) error {
 		}
 		return f.RemoveAll(s.Path)
 	case OpRename:
-		if f.Exists(s.Path) && !f.Exists(s.From) {
-			return f.RenameNoReplace(s.Path, s.From)
+		switch {
+		case !f.Exists(s.Path):
+			return nil // it never ran, or was undone already
+		case f.Exists(s.From):
+			return fmt.Errorf("cannot move %s back to %s: something else is at %s now", s.Path, s.From, s.From)
 		}
-		return nil
+		return f.RenameNoReplace(s.Path, s.From)
 	case OpSymlink:
 		if t, err := f.Readlink(s.Path); err == nil && t == s.Target {
 			return f.Remove(s.Path)
