@@ -8,9 +8,10 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/open-sharedroot/osr/framework/internal/hcldepth"
 )
 
 // ReadHCL reads osr's native HCL cluster file (see docs/cluster.md): one
@@ -18,7 +19,7 @@ import (
 // named as in cluster.conf's <com_info>. Errors carry the file, the line and, for
 // misspelt names, a suggestion.
 func ReadHCL(file string, data []byte) (*Cluster, error) {
-	f, diags := hclsyntax.ParseConfig(data, file, hcl.InitialPos)
+	f, diags := hcldepth.ParseConfig(data, file)
 	if diags.HasErrors() {
 		return nil, diagError(diags)
 	}

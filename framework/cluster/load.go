@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/open-sharedroot/osr/framework/internal/hcldepth"
 )
 
 // Load reads a cluster configuration file, cluster.conf XML or osr's HCL, telling them
@@ -50,7 +51,7 @@ func IsClusterFile(data []byte) bool {
 	if DetectFormat(data) == FormatClusterConf {
 		return true
 	}
-	f, diags := hclsyntax.ParseConfig(data, "", hcl.InitialPos)
+	f, diags := hcldepth.ParseConfig(data, "")
 	if diags.HasErrors() {
 		return false
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
+	"github.com/open-sharedroot/osr/framework/internal/hcldepth"
 	"github.com/open-sharedroot/osr/internal/paths"
 )
 
@@ -197,7 +198,14 @@ func (l *Loader) LoadFiles(paths ...string) (*Config, hcl.Diagnostics) {
 }
 
 func (l *Loader) loadFile(cfg *Config, path string) hcl.Diagnostics {
-	f, diags := l.parser.ParseHCLFile(path)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration file", Detail: fmt.Sprintf("%s: %v.", path, err)}}
+	}
+	if diags := hcldepth.Check(src, path); diags.HasErrors() {
+		return diags
+	}
+	f, diags := l.parser.ParseHCL(src, path)
 	if diags.HasErrors() {
 		return diags
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
+	"github.com/open-sharedroot/osr/framework/internal/hcldepth"
 	"github.com/open-sharedroot/osr/framework/internal/inroot"
 	"github.com/open-sharedroot/osr/internal/paths"
 )
@@ -168,6 +169,9 @@ func (s *Set) loadFile(root, p, host string) (*Listfile, hcl.Diagnostics) {
 	if len(strings.TrimSpace(string(src))) == 0 {
 		lf.Masked = true
 		return lf, nil
+	}
+	if diags := hcldepth.Check(src, host); diags.HasErrors() {
+		return nil, diags
 	}
 	f, diags := s.parser.ParseHCL(src, host)
 	if diags.HasErrors() {
