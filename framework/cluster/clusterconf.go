@@ -10,11 +10,12 @@ import (
 
 // ReadClusterConf reads a Red Hat cluster.conf with comoonics <com_info> elements.
 // file names the source in error messages. A document whose root is a single
-// <clusternode> is read as a one-node cluster. Syntax errors and unknown elements
-// inside <com_info> are errors with the file and line; unknown attributes there
-// are ignored with a warning in ReadWarnings (the originals ignored them too, and
-// existing files carry attributes of tools osr does not replace); semantic checks
-// are left to Validate.
+// <clusternode> is read as a one-node cluster. Syntax errors, and osr's own
+// elements out of place (a <filesystem> outside <filesystems>, a <rootvolume>
+// outside <com_info>), are errors with the file and line; unknown elements and
+// attributes inside <com_info> are kept and reported as warnings in
+// ReadWarnings (the originals ignored them, and existing files carry those of
+// tools osr does not replace); semantic checks are left to Validate.
 func ReadClusterConf(file string, data []byte) (*Cluster, error) {
 	root, err := parseXMLTree(file, data)
 	if err != nil {
@@ -203,6 +204,9 @@ func (r *ccReader) node(n *xmlNode) *Node {
 				node.Fence = append(node.Fence, fm)
 			}
 		default:
+			if r.comInfoOutside(ch) {
+				continue
+			}
 			node.Extra = append(node.Extra, ch.toElement(r.file))
 		}
 	}
@@ -224,30 +228,35 @@ func (r *ccReader) comInfo(node *Node, n *xmlNode) {
 	for _, ch := range n.children {
 		switch ch.name {
 		case "rootvolume":
+			r.leaf(ch)
 			if r.once(node, ch, seen) {
 				v := &RootVolume{Pos: r.pos(ch)}
 				r.attrs(ch, fields{{"name", &v.Name}, {"fstype", &v.FSType}, {"mountopts", &v.MountOpts}}, false)
 				node.RootVolume = v
 			}
 		case "rootsource":
+			r.leaf(ch)
 			if r.once(node, ch, seen) {
 				r.attrs(ch, fields{{"name", &node.RootSource}}, false)
 			}
 		case "eth":
 			node.NICs = append(node.NICs, r.nic(ch))
 		case "syslog":
+			r.leaf(ch)
 			if r.once(node, ch, seen) {
 				s := &Syslog{}
 				r.attrs(ch, fields{{"name", &s.Name}, {"level", &s.Level}, {"subsys", &s.Subsys}, {"type", &s.Type}, {"filter", &s.Filter}}, false)
 				node.Syslog = s
 			}
 		case "scsi":
+			r.leaf(ch)
 			if r.once(node, ch, seen) {
 				s := &SCSI{}
 				r.attrs(ch, fields{{"failover", &s.Failover}, {"driver", &s.Driver}, {"name", &s.Name}}, false)
 				node.SCSI = s
 			}
 		case "chrootenv":
+			r.leaf(ch)
 			if r.once(node, ch, seen) {
 				e := &ChrootEnv{}
 				r.attrs(ch, fields{{"mountpoint", &e.Mountpoint}, {"fstype", &e.FSType}, {"device", &e.Device}, {"chrootdir", &e.ChrootDir}, {"mountopts", &e.MountOpts}}, false)
@@ -259,6 +268,7 @@ func (r *ccReader) comInfo(node *Node, n *xmlNode) {
 					r.errorf(f, "unexpected <%s> in <filesystems>; only <filesystem> belongs there", f.name)
 					continue
 				}
+				r.leaf(f)
 				fs := Filesystem{Pos: r.pos(f)}
 				r.attrs(f, fields{{"source", &fs.Source}, {"dest", &fs.Dest}, {"fstype", &fs.FSType}, {"mountopts", &fs.MountOpts}, {"mountwait", &fs.MountWait}, {"mounttimes", &fs.MountTimes}}, false)
 				node.Filesystems = append(node.Filesystems, fs)
@@ -268,10 +278,12 @@ func (r *ccReader) comInfo(node *Node, n *xmlNode) {
 				node.FenceAckServer = r.fenceAckServer(ch)
 			}
 		case "hostname":
+			r.leaf(ch)
 			if r.once(node, ch, seen) {
 				r.attrs(ch, fields{{"name", &node.Hostname}}, false)
 			}
 		default:
+			r.unknownComInfo(ch)
 			node.ComInfoExtra = append(node.ComInfoExtra, ch.toElement(r.file))
 		}
 	}
@@ -326,6 +338,7 @@ func (r *ccReader) fenceAckServer(n *xmlNode) *FenceAckServer {
 			r.errorf(ch, "unexpected <%s> in <fenceackserver>; only <ssl> belongs there", ch.name)
 			continue
 		}
+		r.leaf(ch)
 		s := &SSL{}
 		r.attrs(ch, fields{{"certfile", &s.CertFile}, {"keyfile", &s.KeyFile}, {"verifyfile", &s.VerifyFile}}, false)
 		f.SSL = s

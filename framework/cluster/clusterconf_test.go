@@ -101,6 +101,14 @@ func TestReadClusterConfWarnsUnknownAttributes(t *testing.T) {
 			`c.conf:2: unknown attribute "val" on <property> is ignored`},
 		{"attribute of another tool", "<cluster><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info>\n\n<syslog name=\"loghost\" port=\"514\"/></com_info></clusternode></clusternodes></cluster>",
 			`c.conf:3: unknown attribute "port" on <syslog> is ignored`},
+		{"misspelt hostname", "<cluster><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info>\n<hostnmae name=\"a\"/></com_info></clusternode></clusternodes></cluster>",
+			`c.conf:2: unknown element <hostnmae> in <com_info> is ignored (did you mean <hostname>?)`},
+		{"misspelt syslog", "<cluster><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info>\n\n\n<syslgo name=\"loghost\"/></com_info></clusternode></clusternodes></cluster>",
+			`c.conf:4: unknown element <syslgo> in <com_info> is ignored (did you mean <syslog>?)`},
+		{"element of another tool", "<cluster><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info>\n<monitoring url=\"x\"/></com_info></clusternode></clusternodes></cluster>",
+			`c.conf:2: unknown element <monitoring> in <com_info> is ignored; known elements: chrootenv, eth,`},
+		{"child of a leaf", "<cluster><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info><rootvolume name=\"x\">\n<fstype>gfs2</fstype></rootvolume></com_info></clusternode></clusternodes></cluster>",
+			`c.conf:2: element <fstype> inside <rootvolume> is ignored`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,6 +136,12 @@ func TestReadClusterConfErrors(t *testing.T) {
 			`c.conf:3: node "a" has a second <rootvolume>`},
 		{"stray in clusternodes", "<cluster><clusternodes>\n<node/></clusternodes></cluster>", "c.conf:2: unexpected <node> in <clusternodes>"},
 		{"encoding", `<?xml version="1.0" encoding="EBCDIC"?><cluster/>`, `unsupported XML encoding "EBCDIC"`},
+		{"filesystem outside filesystems", "<cluster><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info>\n<filesystem dest=\"/var\"/></com_info></clusternode></clusternodes></cluster>",
+			`c.conf:2: <filesystem> directly in <com_info> does nothing: it belongs inside <com_info><filesystems>`},
+		{"ssl outside fenceackserver", "<cluster><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info>\n\n<ssl certfile=\"x\"/></com_info></clusternode></clusternodes></cluster>",
+			`c.conf:3: <ssl> directly in <com_info> does nothing`},
+		{"eth outside com_info", "<cluster><clusternodes><clusternode name=\"a\" nodeid=\"1\">\n<eth name=\"eth0\"/></clusternode></clusternodes></cluster>",
+			`c.conf:2: <eth> directly in <clusternode> does nothing: it belongs inside <com_info>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
