@@ -77,7 +77,8 @@ func o2nodes(self driver.ClusterNode, members []driver.ClusterNode) ([]o2node, e
 			return nil, fmt.Errorf("node %q (id %d) has no IPv4 address (addresses %v); o2net connects nodes over IPv4: give it a static address in the cluster configuration", n.Name, n.ID, n.Addresses)
 		}
 		dir := n.Name
-		if dir == "" || dir == "." || dir == ".." || strings.ContainsAny(dir, "/\x00") || len(dir) > maxNodeName {
+		if dir == "" || dir == "." || dir == ".." || strings.ContainsAny(dir, "/\x00") || len(dir) > maxNodeName ||
+			strings.ContainsFunc(dir, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 			dir = "node" + strconv.Itoa(n.ID)
 		}
 		if seenDir[dir] {

@@ -33,6 +33,7 @@ func ReadClusterConf(file string, data []byte) (*Cluster, error) {
 	default:
 		return nil, fmt.Errorf("%s:%d: the root element is <%s>, want <cluster>", file, root.line, root.name)
 	}
+	r.errs = append(r.errs, checkNames(c)...)
 	if len(r.errs) > 0 {
 		return nil, joinErrors(r.errs)
 	}

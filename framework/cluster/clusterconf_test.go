@@ -154,13 +154,13 @@ func TestReadClusterConfErrors(t *testing.T) {
 }
 
 func TestReadLatin1(t *testing.T) {
-	doc := []byte("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><cluster name=\"m\xfcnchen\"/>")
+	doc := []byte("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><cluster name=\"c\"><clusternodes><clusternode name=\"a\"><com_info><rootvolume name=\"/dev/m\xfcnchen\"/></com_info></clusternode></clusternodes></cluster>")
 	c, err := ReadClusterConf("l.conf", doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Name != "münchen" {
-		t.Errorf("name = %q", c.Name)
+	if got := c.Nodes[0].RootVolume.Name; got != "/dev/münchen" {
+		t.Errorf("root volume = %q", got)
 	}
 }
 

@@ -40,6 +40,9 @@ func ReadHCL(file string, data []byte) (*Cluster, error) {
 	if r.diags.HasErrors() {
 		return nil, diagError(r.diags)
 	}
+	if errs := checkNames(c); len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
 	return c, nil
 }
 

@@ -114,7 +114,7 @@ func init() {
 			for _, n := range e.Cluster.Nodes {
 				for _, c := range n.NICs {
 					if c.IP != "" && !c.IsDHCP() {
-						out = append(out, c.IP+" \t"+n.Name)
+						out = append(out, cluster.Printable(c.IP)+" \t"+cluster.Printable(n.Name))
 						break
 					}
 				}

@@ -21,6 +21,9 @@ func OCFS2Conf(c *cluster.Cluster) ([]byte, error) {
 	if c.Name == "" {
 		return nil, fmt.Errorf("the cluster has no name; o2cb needs one")
 	}
+	if err := checkConfigNames(c, "ocfs2 cluster.conf"); err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	for _, n := range c.Nodes {
 		ip := firstStaticIP(n)
@@ -66,6 +69,9 @@ func CorosyncConf(c *cluster.Cluster) ([]byte, error) {
 func CorosyncConfWith(c *cluster.Cluster, o CorosyncOptions) ([]byte, error) {
 	if c.Name == "" {
 		return nil, fmt.Errorf("the cluster has no name; corosync needs cluster_name")
+	}
+	if err := checkConfigNames(c, "corosync.conf"); err != nil {
+		return nil, err
 	}
 	token := o.TokenMS
 	if token == 0 {

@@ -119,9 +119,9 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestRoundTripEscaping(t *testing.T) {
-	c := &cluster.Cluster{Name: `a "quoted" <name> & more`, Nodes: []*cluster.Node{{
-		ID: 1, Name: "n${x}1", HasComInfo: true,
-		RootVolume: &cluster.RootVolume{Name: "srv:/export/%{y}", FSType: "nfs"},
+	c := &cluster.Cluster{Name: "c", Nodes: []*cluster.Node{{
+		ID: 1, Name: "n1", HasComInfo: true,
+		RootVolume: &cluster.RootVolume{Name: "srv:/export/%{y}", FSType: "nfs", MountOpts: `a "quoted" <opt> & more ${x}`},
 		NICs: []cluster.NIC{{Name: "eth0", Properties: []cluster.Property{
 			{Name: "ETHTOOL_OPTS", Value: "-K eth0 tx off\tgso off"}, {Name: "with space", Value: "line1\nline2"},
 		}}},
@@ -198,5 +198,31 @@ func TestCorosyncToken(t *testing.T) {
 	cc.Extra = []cluster.Element{{Name: "totem", Attrs: []cluster.Attr{{Name: "token", Value: "soon"}}, Pos: cluster.Pos{File: "c.conf", Line: 4}}}
 	if _, err := CorosyncConf(&cc); err == nil || !strings.Contains(err.Error(), `c.conf:4: <totem token="soon">`) {
 		t.Errorf("bad token: %v", err)
+	}
+}
+
+// A cluster built in code with names that would break out of their line is
+// not rendered into a daemon's configuration.
+func TestConfigRefusesInjectedNames(t *testing.T) {
+	mk := func(clusterName, nodeName, ip string) *cluster.Cluster {
+		return &cluster.Cluster{Name: clusterName, Nodes: []*cluster.Node{{ID: 1, Name: nodeName, NICs: []cluster.NIC{{Name: "eth0", IP: ip}}}}}
+	}
+	tests := []struct {
+		name string
+		c    *cluster.Cluster
+	}{
+		{"cluster name", mk("c\n\tcrypto_cipher: none", "a", "10.0.0.1")},
+		{"node name", mk("c", "a\n\t}\n\tnode {\n\t\tring0_addr: 10.6.6.6", "10.0.0.1")},
+		{"address", mk("c", "a", "10.0.0.1\n\t\tname: b")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if out, err := CorosyncConfWith(tt.c, CorosyncOptions{TokenMS: 3000}); err == nil {
+				t.Errorf("CorosyncConfWith() wrote:\n%s", out)
+			}
+			if out, err := OCFS2Conf(tt.c); err == nil {
+				t.Errorf("OCFS2Conf() wrote:\n%s", out)
+			}
+		})
 	}
 }
