@@ -199,7 +199,7 @@ func TestRunHandsOverTheRootLinks(t *testing.T) {
 	}
 	want := []shutdown.Link{
 		{Name: "eth0", MAC: "52:54:00:00:01:72", Slave: true},
-		{Name: "bond0", Bond: true, Addr: netip.MustParsePrefix("10.0.0.2/24"), Gateway: netip.MustParseAddr("10.0.0.1")},
+		{Name: "bond0", Bond: true, Kind: "bond", Addr: netip.MustParsePrefix("10.0.0.2/24"), Gateway: netip.MustParseAddr("10.0.0.1")},
 		{Name: "eth3", MAC: "52:54:00:00:01:98", DHCP: true, Addr: netip.MustParsePrefix("192.168.1.7/24"), DNS: []netip.Addr{netip.MustParseAddr("192.168.1.1")}},
 	}
 	if h.handover == nil || h.handover.Sysroot != "/" {

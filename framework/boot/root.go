@@ -253,16 +253,28 @@ func rootLinks(res netconf.Result) []shutdown.Link {
 		if c.Via == "down" || c.Link == "" {
 			continue
 		}
-		out = append(out, shutdown.Link{
+		l := shutdown.Link{
 			Name:    c.Link,
 			MAC:     c.Interface.MAC,
-			Bond:    masters[c.Link] || masters[c.Interface.Name] || c.Interface.BondOpts != "",
-			Slave:   c.Via == "slave",
+			Bond:    masters[c.Link] || masters[c.Interface.Name] || c.Interface.BondOpts != "" || c.Interface.Kind == netconf.KindBond,
+			Slave:   c.Via == "slave" || c.Via == "port",
 			DHCP:    c.Via == "dhcp",
+			Auto6:   c.Via == "auto6",
 			Addr:    c.Addr,
 			Gateway: c.Gateway,
 			DNS:     c.DNS,
-		})
+			Kind:    c.Interface.Kind,
+		}
+		if l.Bond {
+			l.Kind = netconf.KindBond
+		}
+		if l.Kind == netconf.KindVLAN {
+			l.VLANParent, l.VLANID = vlanParentLink(res, c.Interface.VLANParent), c.Interface.VLANID
+		}
+		for _, r := range c.Routes {
+			l.Routes = append(l.Routes, shutdown.Route{Dst: r.Dst, Gw: r.Gw})
+		}
+		out = append(out, l)
 	}
 	return out
 }
@@ -292,4 +304,15 @@ func handover(o shutdown.HandoverOptions) (shutdown.Runtime, error) {
 		run = "/run"
 	}
 	return rt, shutdown.WriteRuntime(run, out)
+}
+
+// vlanParentLink is the kernel's name of a VLAN's parent, which the
+// configuration may name differently.
+func vlanParentLink(res netconf.Result, parent string) string {
+	for _, c := range res.Configured {
+		if c.Interface.Name == parent && c.Link != "" {
+			return c.Link
+		}
+	}
+	return parent
 }

@@ -34,6 +34,22 @@ type Link struct {
 	Gateway netip.Addr
 	// DNS are the name servers the initrd learned on it.
 	DNS []netip.Addr
+	// Auto6 is set when the address came from router advertisements.
+	Auto6 bool
+	// Routes are the routes set through it besides the default route
+	// (a DHCP server's classless static routes).
+	Routes []Route
+	// Kind is "bond", "vlan" or "bridge" for a link the initrd created, ""
+	// for a NIC; VLANParent and VLANID describe a VLAN.
+	Kind       string
+	VLANParent string
+	VLANID     int
+}
+
+// Route is a route through a link to Dst, via Gw (invalid: on the link).
+type Route struct {
+	Dst netip.Prefix
+	Gw  netip.Addr
 }
 
 // Runtime is what the init tells the running system about the shared root.
@@ -53,6 +69,8 @@ type File struct {
 	Data []byte
 	// Link, when set, makes the file a symlink to it (a mask: /dev/null).
 	Link string
+	// Mode is the regular file's mode; 0 means 0644.
+	Mode os.FileMode
 }
 
 // DropinName is the name of every systemd drop-in osr writes.
@@ -77,7 +95,9 @@ const header = "# Written by the osr init at boot (docs/shutdown.md): "
 //     so NetworkManager leaves them alone;
 //   - systemd/system/networking.service.d/50-osr-shared-root.conf:
 //     EXCLUDE_INTERFACES for ifupdown's ifup -a and ifdown -a, and masks of
-//     ifup@<link>.service, ifupdown's hotplug path.
+//     ifup@<link>.service, ifupdown's hotplug path;
+//   - the configuration itself in NetworkManager's and ifupdown's forms
+//     (see handoverFiles).
 func RuntimeFiles(rt Runtime) []File {
 	var files []File
 	for _, m := range uniqSorted(rt.Mounts) {
@@ -108,6 +128,7 @@ func RuntimeFiles(rt Runtime) []File {
 		}
 	}
 	files = append(files, File{Path: "udev/rules.d/90-osr-shared-root.rules", Data: rules.Bytes()})
+	files = append(files, handoverFiles(rt.Links)...)
 	files = append(files, File{
 		Path: filepath.Join("systemd/system/networking.service.d", DropinName),
 		Data: []byte(header + "ifupdown neither\n# configures again nor takes down the links that carry the shared root: " + strings.Join(names, ", ") + "\n" +
@@ -129,12 +150,21 @@ func networkdFile(l Link) []byte {
 		return b.Bytes()
 	}
 	if l.DHCP {
-		// networkd renews the lease the initrd took (the server offers the
-		// same address to the same MAC) and, with KeepConfiguration=yes,
-		// never drops the address, not even when a lease expires.
+		// networkd renews the lease the initrd took: it identifies itself
+		// by the MAC as the initrd did (client identifier 01:<mac>), so the
+		// server offers the same address; with KeepConfiguration=yes it
+		// never drops the address, not even when a lease expires, and it
+		// never releases the lease at shutdown.
 		b.WriteString("# root: systemd-networkd renews its DHCP lease and never removes its address.\n[Match]\n")
 		writeMatch(&b, l)
 		b.WriteString("\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\nIPv6AcceptRA=no\nKeepConfiguration=yes\n")
+		b.WriteString("\n[DHCPv4]\nClientIdentifier=mac\nSendRelease=no\n")
+		return b.Bytes()
+	}
+	if l.Auto6 {
+		b.WriteString("# root: systemd-networkd keeps taking its address from router advertisements and never removes it.\n[Match]\n")
+		writeMatch(&b, l)
+		b.WriteString("\n[Network]\nDHCP=no\nIPv6AcceptRA=yes\nKeepConfiguration=yes\n")
 		return b.Bytes()
 	}
 	b.WriteString("# root: systemd-networkd keeps what the initrd configured and never removes it.\n[Match]\n")
@@ -146,6 +176,12 @@ func networkdFile(l Link) []byte {
 	}
 	for _, d := range l.DNS {
 		fmt.Fprintf(&b, "DNS=%s\n", d)
+	}
+	for _, r := range l.Routes {
+		fmt.Fprintf(&b, "\n[Route]\nDestination=%s\n", r.Dst)
+		if r.Gw.IsValid() {
+			fmt.Fprintf(&b, "Gateway=%s\n", r.Gw)
+		}
 	}
 	return b.Bytes()
 }
@@ -196,7 +232,11 @@ func WriteRuntime(runDir string, files []File) error {
 			}
 			continue
 		}
-		if err := atomicfile.WriteFile(p, f.Data, 0o644); err != nil {
+		mode := f.Mode
+		if mode == 0 {
+			mode = 0o644
+		}
+		if err := atomicfile.WriteFile(p, f.Data, mode); err != nil {
 			return fmt.Errorf("runtime configuration: %w", err)
 		}
 	}

@@ -80,6 +80,19 @@ func TestRuntimeFiles(t *testing.T) {
 				{Name: "eth2", MAC: "52:54:00:aa:00:03"},
 			},
 		},
+	}, {
+		name: "vlan-bridge-ipv6",
+		rt: Runtime{
+			Links: []Link{
+				{Name: "enp1s0", MAC: "52:54:00:aa:00:01"},
+				{Name: "enp1s0.100", Kind: "vlan", VLANParent: "enp1s0", VLANID: 100, Slave: true},
+				{Name: "br0", Kind: "bridge", Addr: netip.MustParsePrefix("10.7.0.5/24"), Gateway: netip.MustParseAddr("10.7.0.1"),
+					Routes: []Route{{Dst: netip.MustParsePrefix("10.200.0.0/16"), Gw: netip.MustParseAddr("10.7.0.254")}},
+					DNS:    []netip.Addr{netip.MustParseAddr("10.7.0.53")}},
+				{Name: "enp2s0", MAC: "52:54:00:aa:00:02", Addr: netip.MustParsePrefix("fd00:5::5/64"), Gateway: netip.MustParseAddr("fe80::1")},
+				{Name: "enp3s0", MAC: "52:54:00:aa:00:03", Auto6: true, Addr: netip.MustParsePrefix("2001:db8::5054:ff:feaa:3/64")},
+			},
+		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			golden(t, "runtime-"+tc.name+".golden", render(RuntimeFiles(tc.rt)))

@@ -5,6 +5,7 @@ package netconf
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -24,7 +25,7 @@ func dhcpUp(ctx context.Context, f Interface, l netlink.Link, o Options) (Config
 		if ctx.Err() != nil {
 			break
 		}
-		lease, err := dhcpOnce(ctx, name, o.DHCPTimeout)
+		lease, err := dhcpOnce(ctx, name, l.Attrs().HardwareAddr, o.DHCPTimeout)
 		if err != nil {
 			tried = append(tried, fmt.Sprintf("try %d: %v", try, err))
 			o.Logf("%s: DHCP on %s, try %d of %d: %v", f, name, try, o.DHCPTries, err)
@@ -69,7 +70,11 @@ func dhcpUp(ctx context.Context, f Interface, l netlink.Link, o Options) (Config
 		f, name, len(tried), strings.Join(tried, "; "))
 }
 
-func dhcpOnce(ctx context.Context, ifname string, timeout time.Duration) (*nclient4.Lease, error) {
+// dhcpOnce asks for a lease on ifname, identifying the client by its MAC
+// (client identifier 01:<mac>, as systemd-networkd's ClientIdentifier=mac
+// and NetworkManager's dhcp-client-id=mac do), so the running system that
+// renews the lease gets the same address.
+func dhcpOnce(ctx context.Context, ifname string, hw net.HardwareAddr, timeout time.Duration) (*nclient4.Lease, error) {
 	cl, err := nclient4.New(ifname, nclient4.WithTimeout(timeout/3), nclient4.WithRetry(3))
 	if err != nil {
 		return nil, fmt.Errorf("open DHCP client: %w", err)
@@ -77,9 +82,13 @@ func dhcpOnce(ctx context.Context, ifname string, timeout time.Duration) (*nclie
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return cl.Request(ctx, dhcpv4.WithOption(dhcpv4.OptClassIdentifier("osr")),
+	mods := []dhcpv4.Modifier{dhcpv4.WithOption(dhcpv4.OptClassIdentifier("osr"))}
+	if len(hw) > 0 {
+		mods = append(mods, dhcpv4.WithOption(dhcpv4.OptClientIdentifier(append([]byte{1}, hw...))))
+	}
+	return cl.Request(ctx, append(mods,
 		dhcpv4.WithRequestedOptions(dhcpv4.OptionSubnetMask, dhcpv4.OptionRouter, dhcpv4.OptionDomainNameServer,
-			dhcpv4.OptionHostName, dhcpv4.OptionRootPath, dhcpv4.OptionClasslessStaticRoute, dhcpv4.OptionIPAddressLeaseTime))
+			dhcpv4.OptionHostName, dhcpv4.OptionRootPath, dhcpv4.OptionClasslessStaticRoute, dhcpv4.OptionIPAddressLeaseTime))...)
 }
 
 // dhcpRoutes sets the routes a lease brings: its classless static routes
