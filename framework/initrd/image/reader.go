@@ -200,10 +200,21 @@ func walk(ctx context.Context, ra io.ReaderAt, size int64, fn func(h *Header, bo
 		}
 		seg := Segment{Index: len(segs), Offset: start, Compression: comp}
 		p := &archiveParser{ctx: ctx, seg: &seg, index: &index, archive: &archive, fn: fn}
-		if comp == None {
+		switch comp {
+		case None:
 			// An uncompressed archive ends at its trailer; what follows is another segment.
 			err = p.parse(c.br, true)
-		} else {
+		case Zstd:
+			var zs *zstdSegment
+			zs, err = newZstdSegment(c)
+			if err == nil {
+				err = p.parse(bufio.NewReaderSize(zs, 256<<10), false)
+				zs.close()
+				if err == nil {
+					c.seek(zs.end)
+				}
+			}
+		default:
 			var fr frameReader
 			fr, err = c.openFrame(comp)
 			if err == nil {
