@@ -105,10 +105,11 @@ func runQueryCommand(e *env, entry queryEntry, q *queryFlags, sepGiven bool, pos
 		}
 		return tw.Flush()
 	}
-	invs, err := queryInvocations(e, pos, queriesFile)
+	next, done, err := queryInvocations(e, pos, queriesFile)
 	if err != nil {
 		return err
 	}
+	defer done()
 	if cf.file == "" && entry.clusterEnv != "" {
 		cf.file = os.Getenv(entry.clusterEnv)
 	}
@@ -130,24 +131,36 @@ func runQueryCommand(e *env, entry queryEntry, q *queryFlags, sepGiven bool, pos
 	if sepGiven {
 		eng.Sep = &sep
 	}
-	results := make([]query.Result, len(invs))
-	failed := 0
-	for i, in := range invs {
-		results[i] = eng.Run(in)
-		if results[i].Failed() {
+	// Each answer is written as soon as its query is read (a batch on standard
+	// input is answered line by line, never held whole).
+	failed, answered := 0, 0
+	for {
+		in, ok, err := next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		answered++
+		r := eng.Run(in)
+		if r.Failed() {
 			failed++
 		}
-		if err := results[i].Err; err != nil && !asJSON {
+		if err := r.Err; err != nil && !asJSON {
 			fmt.Fprintf(e.stderr, "%s: %s: %v\n", entry.name, in, err)
 		}
+		if asJSON {
+			err = query.WriteJSONResult(e.stdout, r)
+		} else {
+			err = query.WriteTextResult(e.stdout, r, query.TextOptions{Prefix: prefix, Suffix: suffix})
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if asJSON {
-		err = query.WriteJSON(e.stdout, results)
-	} else {
-		err = query.WriteText(e.stdout, results, query.TextOptions{Prefix: prefix, Suffix: suffix})
-	}
-	if err != nil {
-		return err
+	if answered == 0 {
+		return usagef("no query given; for example 'osr cluster query nodeids' (--list shows them all)")
 	}
 	if failed > 0 {
 		return exitError{code: min(failed, maxExitCode)}
@@ -199,38 +212,50 @@ func clusterXML(c *cluster.Cluster) query.XMLSource {
 	}
 }
 
-// queryInvocations reads the queries from the arguments or the queries file.
-func queryInvocations(e *env, pos []string, queriesFile string) ([]query.Invocation, error) {
-	var invs []query.Invocation
+// queryInvocations returns the queries one at a time: those of the queries file
+// (- for standard input) as it is read, then those of the arguments. done closes
+// the file. With neither a file nor arguments it is a usage error.
+func queryInvocations(e *env, pos []string, queriesFile string) (next func() (query.Invocation, bool, error), done func(), err error) {
+	var more []query.Invocation
+	if len(pos) > 0 {
+		if more, err = query.Split(pos); err != nil {
+			return nil, nil, usagef("%v", err)
+		}
+	}
+	done = func() {}
+	var batch *query.Batch
+	name := "standard input"
 	switch queriesFile {
 	case "":
-	case "-":
-		batch, err := query.ReadBatch(e.stdin)
-		if err != nil {
-			return nil, fmt.Errorf("standard input: %w", err)
+		if len(more) == 0 {
+			return nil, nil, usagef("no query given; for example 'osr cluster query nodeids' (--list shows them all)")
 		}
-		invs = batch
+	case "-":
+		batch = query.NewBatch(e.stdin)
 	default:
 		f, err := os.Open(queriesFile)
 		if err != nil {
-			return nil, fmt.Errorf("queries file: %w", err)
+			return nil, nil, fmt.Errorf("queries file: %w", err)
 		}
-		defer f.Close()
-		batch, err := query.ReadBatch(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", queriesFile, err)
+		done = func() { f.Close() }
+		batch, name = query.NewBatch(f), queriesFile
+	}
+	next = func() (query.Invocation, bool, error) {
+		if batch != nil {
+			if in, ok := batch.Next(); ok {
+				return in, true, nil
+			}
+			if err := batch.Err(); err != nil {
+				return query.Invocation{}, false, fmt.Errorf("%s: %w", name, err)
+			}
+			batch = nil
 		}
-		invs = batch
-	}
-	if len(pos) > 0 {
-		more, err := query.Split(pos)
-		if err != nil {
-			return nil, usagef("%v", err)
+		if len(more) == 0 {
+			return query.Invocation{}, false, nil
 		}
-		invs = append(invs, more...)
+		in := more[0]
+		more = more[1:]
+		return in, true, nil
 	}
-	if len(invs) == 0 {
-		return nil, usagef("no query given; for example 'osr cluster query nodeids' (--list shows them all)")
-	}
-	return invs, nil
+	return next, done, nil
 }

@@ -3,8 +3,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,5 +40,43 @@ func TestComQueryEntry(t *testing.T) {
 				t.Errorf("output %q exit %d, want %q exit %d (stderr %s)", out.String(), code, tt.want, tt.wantCode, errOut.String())
 			}
 		})
+	}
+}
+
+// TestQueryBatchStreams: queries on standard input (-Q -) are answered as each
+// line arrives; the next line is written only after the previous answer was read.
+func TestQueryBatchStreams(t *testing.T) {
+	conf, err := filepath.Abs(filepath.Join("..", "..", "framework", "cluster", "query", "testdata", "compat.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("QUERYMAPFILE", filepath.Join(t.TempDir(), "none.cfg"))
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	code := make(chan int, 1)
+	go func() {
+		code <- Run(context.Background(), []string{"cluster", "query", "-c", conf, "-Q", "-"}, inR, outW, io.Discard)
+		outW.Close()
+	}()
+	answers := bufio.NewReader(outR)
+	for i, q := range []struct{ line, want string }{
+		{"nodeids\n", "1 2\n"},
+		{"nodename_by_hwid 00:0C:29:3B:BB:01\n", "n2\n"},
+		{"query=nodeids\n", "1 2\n"},
+	} {
+		if _, err := io.WriteString(inW, q.line); err != nil {
+			t.Fatal(err)
+		}
+		got, err := answers.ReadString('\n')
+		if err != nil || got != q.want {
+			t.Fatalf("answer %d = %q, %v; want %q", i, got, err, q.want)
+		}
+	}
+	inW.Close()
+	if rest, _ := io.ReadAll(answers); len(rest) != 0 {
+		t.Errorf("more output after the last query: %q", rest)
+	}
+	if c := <-code; c != 0 {
+		t.Errorf("exit %d", c)
 	}
 }
