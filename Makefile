@@ -56,9 +56,13 @@ test-short:
 
 # Short fuzz runs of the fuzz targets (their seeds also run in every plain go test).
 FUZZTIME ?= 20s
+CDSL_FUZZTIME ?= 10s
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzImage$$' -fuzztime $(FUZZTIME) ./framework/initrd/image
 	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME) ./framework/initrd/image
+	@# The CDSL inventory, layout and names: 10s each.
+	for t in FuzzParse FuzzLayout FuzzNames; do \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(CDSL_FUZZTIME) ./framework/cdsl/inventory || exit 1; done
 
 # gofmt, the licence header on every source file, go vet and staticcheck (installed into .tools at a pinned version).
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
