@@ -142,3 +142,23 @@ func TestOrdered(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+// Physical → bond → VLAN → bridge, whatever the configuration's order; a
+// bridge only named by its ports is added with the port's address.
+func TestOrderedVirtualLinks(t *testing.T) {
+	in := withBridges([]Interface{
+		{Name: "br0", Kind: KindBridge, IP: "10.0.0.1"},
+		{Name: "bond0.7", VLANParent: "bond0", VLANID: 7, Bridge: "br0"},
+		{Name: "bond0"},
+		{Name: "eth0", Master: "bond0"},
+		{Name: "eth1", IP: "10.1.0.5", Mask: "16", Gateway: "10.1.0.1", Bridge: "br9"},
+	})
+	var got []string
+	for _, f := range ordered(in) {
+		got = append(got, f.Name+":"+kindOf(f, in)+":"+f.IP)
+	}
+	want := []string{"eth0::", "eth1::", "bond0:bond:", "bond0.7:vlan:", "br0:bridge:10.0.0.1", "br9:bridge:10.1.0.5"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Error(diff)
+	}
+}

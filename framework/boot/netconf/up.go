@@ -117,9 +117,6 @@ func kindOf(f Interface, all []Interface) string {
 	return ""
 }
 
-// isBond reports whether f is a bond.
-func isBond(f Interface, all []Interface) bool { return kindOf(f, all) == KindBond }
-
 // findLink finds f's link: by MAC when it has one (any case), else by name.
 // A NIC's MAC finds the physical link, never a bond, bridge or VLAN that
 // carries the same MAC.
