@@ -102,9 +102,10 @@ initrd {
 		}
 		return path
 	}
+	cache := t.TempDir() // osr build's segment cache
 	run := func(cfg string, args ...string) (string, error) {
 		cmd := exec.Command("/bin/sh", args...)
-		cmd.Env = append(os.Environ(), "OSR_CONFIG="+cfg, "OSR_DRIVER_PATH="+bin)
+		cmd.Env = append(os.Environ(), "OSR_CONFIG="+cfg, "OSR_DRIVER_PATH="+bin, "OSR_CACHE_DIR="+cache)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}

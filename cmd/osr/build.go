@@ -38,7 +38,13 @@ one, the output to /boot/initrd_sr-VERSION.img. The cluster configuration and th
 driver's configuration are validated first, and the output's directory must exist
 and be writable. The image is written to a temporary file beside the output and
 renamed, so a failed build never replaces a working image. --dry-run shows what
-would go into the image and writes nothing (--json: as JSON).`
+would go into the image and writes nothing (--json: as JSON).
+
+The image is written as segments (kernel modules, system files, osr and the driver,
+configuration), each a compressed cpio archive, concatenated. Each is cached in
+--cache-dir (default $OSR_CACHE_DIR, initrd { cache_dir }, or /var/cache/osr) under
+the hash of what it holds, so a rebuild compresses only what changed. --force
+compresses everything again. The result is the same bytes either way.`
 
 func newBuildCmd(e *env) *cobra.Command {
 	var f buildFlags
@@ -46,7 +52,8 @@ func newBuildCmd(e *env) *cobra.Command {
 		Use: `build --driver NAME [--kernel VERSION | --modules DIR] [-o FILE]
           [--compress zstd|gzip|xz|lz4|none] [--level N] [--host-only]
           [--cluster FILE] [--fstype TYPE] [--root DIR] [--listfile-dir DIR]…
-          [--listfile NAME]… [--module NAME]… [--dry-run [--json]]`,
+          [--listfile NAME]… [--module NAME]… [--cache-dir DIR] [--force]
+          [--dry-run [--json]]`,
 		Short: "build the shared-root initrd",
 		Long:  buildLong,
 		Args:  noArgs,
@@ -67,14 +74,17 @@ func newBuildCmd(e *env) *cobra.Command {
 	fs.StringArrayVar(&f.listfiles, "listfile", nil, "take the on-request listfile `NAME` too (repeatable)")
 	fs.BoolVarP(&f.dryRun, "dry-run", "n", false, "show what would go into the image; write nothing")
 	fs.BoolVar(&f.json, "json", false, "with --dry-run: print the plan as JSON")
+	fs.StringVar(&f.cacheDir, "cache-dir", "", "keep compressed segments in `DIR` between builds (default /var/cache/osr)")
+	fs.BoolVar(&f.force, "force", false, "compress every segment again, even those in the cache")
 	fs.StringArrayVar(&f.extraModules, "module", nil, "also take kernel module `NAME` and its dependencies (repeatable; adds to initrd.modules)")
 	return c
 }
 
 type buildFlags struct {
 	driver, kernel, modules, output, compress, cluster, fstype, root string
+	cacheDir                                                         string
 	level                                                            int
-	hostOnly, dryRun, json                                           bool
+	hostOnly, dryRun, json, force                                    bool
 	listfileDirs, listfiles, extraModules                            []string
 }
 
@@ -185,7 +195,16 @@ func runBuild(e *env, f *buildFlags) error {
 		return printDryRun(e, plan, output)
 	}
 	progress(fmt.Sprintf("writing %s (%s)", output, comp))
-	stats, err := plan.Write(e.ctx, output, image.Options{Compression: comp, Level: f.level, ModTime: req.ModTime})
+	cache, err := image.OpenCache(f.cacheDir, cfg.Initrd.CacheKeep)
+	if err != nil {
+		e.log.Warn("building without the segment cache", "error", err)
+	}
+	stats, err := plan.Write(e.ctx, output, image.Options{Compression: comp, Level: f.level, ModTime: req.ModTime, Cache: cache, Force: f.force})
+	if cache != nil {
+		if cerr := cache.Close(); cerr != nil {
+			e.log.Warn("segment cache", "error", cerr)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", output, err)
 	}
@@ -195,6 +214,19 @@ func runBuild(e *env, f *buildFlags) error {
 	fmt.Fprintf(e.stdout, "  %d files, %d modules (%d builtin), %d firmware files, %d libraries\n",
 		stats.Files, len(plan.Modules), len(plan.Builtin), countFound(plan.Firmware), len(plan.Libraries))
 	fmt.Fprintf(e.stdout, "  %s raw, %s %s, in %.2fs\n", humanBytes(stats.RawBytes), humanBytes(stats.CompressedBytes), stats.Compression, time.Since(start).Seconds())
+	if cache != nil {
+		var reused []string
+		for _, s := range stats.Segments {
+			if s.Cached {
+				reused = append(reused, s.Name)
+			}
+		}
+		fmt.Fprintf(e.stdout, "  %d of %d segments from the cache %s", len(reused), len(stats.Segments), cache.Dir())
+		if len(reused) > 0 {
+			fmt.Fprintf(e.stdout, " (%s)", strings.Join(reused, ", "))
+		}
+		fmt.Fprintln(e.stdout)
+	}
 	return nil
 }
 
@@ -210,6 +242,9 @@ func mergeBuildDefaults(f *buildFlags, cfg *config.Config) {
 	def(&f.compress, cfg.Initrd.Compression)
 	def(&f.kernel, cfg.Initrd.Kernel)
 	def(&f.modules, cfg.Initrd.ModulesDir)
+	def(&f.cacheDir, os.Getenv("OSR_CACHE_DIR"))
+	def(&f.cacheDir, cfg.Initrd.CacheDir)
+	def(&f.cacheDir, image.DefaultCacheDir)
 	def(&f.output, defaultOutput)
 	def(&f.compress, string(image.DefaultCompression))
 	f.hostOnly = f.hostOnly || cfg.Initrd.HostOnly

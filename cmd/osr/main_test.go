@@ -90,6 +90,7 @@ func TestScript(t *testing.T) {
 		WorkdirRoot: work,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("OSR_LOG_LEVEL", "warn")
+			env.Setenv("OSR_CACHE_DIR", filepath.Join(env.WorkDir, ".osr-cache"))
 			env.Setenv("DRIVERS", drivers)
 			_, file, _, _ := runtime.Caller(0)
 			env.Setenv("LISTFILES", filepath.Join(filepath.Dir(file), "..", "..", "listfiles"))

@@ -67,6 +67,11 @@ type Initrd struct {
 	KernelHooks bool
 	// KernelHooksRange is where kernel_hooks was last set, for messages.
 	KernelHooksRange hcl.Range
+	// CacheDir is where osr build keeps compressed image segments between
+	// builds ("" means /var/cache/osr).
+	CacheDir string
+	// CacheKeep is how many builds' segments the cache keeps (0 means 8).
+	CacheKeep int
 }
 
 // ClusterStack holds the cluster_stack block's settings; zero values mean the
@@ -114,6 +119,8 @@ type initrdBlock struct {
 	Kernel      *string   `hcl:"kernel,optional"`
 	ModulesDir  *string   `hcl:"modules_dir,optional"`
 	KernelHooks *bool     `hcl:"kernel_hooks,optional"`
+	CacheDir    *string   `hcl:"cache_dir,optional"`
+	CacheKeep   *int      `hcl:"cache_keep,optional"`
 	DefRange    hcl.Range `hcl:",def_range"`
 }
 
@@ -260,6 +267,18 @@ func mergeInitrd(dst *Initrd, b *initrdBlock) hcl.Diagnostics {
 	set(&dst.Output, b.Output)
 	set(&dst.Kernel, b.Kernel)
 	set(&dst.ModulesDir, b.ModulesDir)
+	set(&dst.CacheDir, b.CacheDir)
+	if b.CacheKeep != nil {
+		if *b.CacheKeep < 1 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "cache_keep below 1",
+				Detail:   fmt.Sprintf("cache_keep = %d: the cache keeps the segments of the last cache_keep builds; give 1 or more (default 8).", *b.CacheKeep),
+				Subject:  b.DefRange.Ptr(),
+			})
+		}
+		dst.CacheKeep = *b.CacheKeep
+	}
 	if b.Compression != nil {
 		if !contains(Compressions, *b.Compression) {
 			diags = append(diags, &hcl.Diagnostic{

@@ -31,6 +31,25 @@ const ClusterDir = "/etc/osr/cluster"
 // DriverDir is where the driver binary lives inside an image.
 const DriverDir = "/usr/libexec/osr/drivers"
 
+// The image's segments (image.Entry.Segment), in image order: each is
+// compressed and cached on its own, so a rebuild after a change to the
+// cluster configuration compresses only the small configuration segment.
+const (
+	// SegmentKernel holds the kernel modules, their index and firmware.
+	SegmentKernel = "kernel"
+	// SegmentSystem holds the skeleton, what the listfiles and the driver's
+	// plan name, the ELF libraries and the cluster stack's programs.
+	SegmentSystem = "system"
+	// SegmentOSR holds osr itself (/init) and the driver binary.
+	SegmentOSR = "osr"
+	// SegmentConfig holds the cluster configuration, the driver's generated
+	// files, the cluster stack's configuration and the manifest.
+	SegmentConfig = "config"
+)
+
+// SegmentOrder is the order of the segments in the image.
+var SegmentOrder = []string{SegmentKernel, SegmentSystem, SegmentOSR, SegmentConfig}
+
 // Plan is a resolved build: the archive to write and what went into it.
 type Plan struct {
 	// Archive holds every entry; Write compresses and writes it.
@@ -127,6 +146,9 @@ func (p *Plan) Write(ctx context.Context, path string, opts image.Options) (imag
 			return image.Stats{}, fmt.Errorf("output directory %s does not exist; create it or give another --output", dir)
 		}
 	}
+	if opts.SegmentOrder == nil {
+		opts.SegmentOrder = SegmentOrder
+	}
 	return p.Archive.WriteFile(ctx, path, opts)
 }
 
@@ -137,7 +159,7 @@ var skeletonDirs = []string{"/dev", "/proc", "/sys", "/run", "/sysroot", "/tmp",
 // addSkeleton adds osr as /init, the directories the init mounts on, and the
 // console device the kernel opens for /init's output before devtmpfs is mounted.
 func (p *Plan) addSkeleton(req *Request, items []listfile.Item) error {
-	a := p.Archive
+	a := p.Archive.Segment(SegmentSystem)
 	listed := map[string]bool{}
 	for _, it := range items {
 		listed[it.ImagePath] = true
@@ -156,10 +178,11 @@ func (p *Plan) addSkeleton(req *Request, items []listfile.Item) error {
 	if err := a.AddDevice("/dev/null", image.CharDevice, 1, 3, 0o666); err != nil {
 		return err
 	}
-	if err := a.Add(image.Entry{Path: "/init", Kind: image.File, Source: req.InitBinary, Mode: 0o755, Origin: "osr"}); err != nil {
+	o := p.Archive.Segment(SegmentOSR)
+	if err := o.Add(image.Entry{Path: "/init", Kind: image.File, Source: req.InitBinary, Mode: 0o755, Origin: "osr"}); err != nil {
 		return fmt.Errorf("add osr as /init: %w", err)
 	}
-	return a.AddSymlink("/usr/bin/osr", "/init")
+	return o.AddSymlink("/usr/bin/osr", "/init")
 }
 
 // listfileItems resolves the listfiles for this build, including those the driver
@@ -256,7 +279,7 @@ func (p *Plan) addDriverAndManifest(req *Request, dplan *driver.Plan) error {
 		return fmt.Errorf("driver %s: %w", info.Name, err)
 	}
 	imgPath := filepath.Join(DriverDir, "osr-driver-"+info.Name)
-	if err := p.Archive.Add(image.Entry{Path: imgPath, Kind: image.File, Source: req.DriverBinary, Mode: 0o755, Origin: "driver " + info.Name}); err != nil {
+	if err := p.Archive.Segment(SegmentOSR).Add(image.Entry{Path: imgPath, Kind: image.File, Source: req.DriverBinary, Mode: 0o755, Origin: "driver " + info.Name}); err != nil {
 		return err
 	}
 	for _, g := range dplan.Generated {
@@ -264,7 +287,7 @@ func (p *Plan) addDriverAndManifest(req *Request, dplan *driver.Plan) error {
 		if mode == 0 {
 			mode = 0o644
 		}
-		if err := p.Archive.Add(image.Entry{Path: g.Path, Kind: image.File, Data: g.Content, Mode: os.FileMode(mode), Secret: g.Secret, Origin: "driver " + info.Name}); err != nil {
+		if err := p.Archive.Segment(SegmentConfig).Add(image.Entry{Path: g.Path, Kind: image.File, Data: g.Content, Mode: os.FileMode(mode), Secret: g.Secret, Origin: "driver " + info.Name}); err != nil {
 			return err
 		}
 	}
@@ -294,7 +317,7 @@ func (p *Plan) addDriverAndManifest(req *Request, dplan *driver.Plan) error {
 		return err
 	}
 	p.Manifest = m
-	return p.Archive.AddBytes(manifest.Path, data, 0o644)
+	return p.Archive.Segment(SegmentConfig).AddBytes(manifest.Path, data, 0o644)
 }
 
 // addCluster embeds the cluster configuration; a file holding secrets is stored 0600.
@@ -304,7 +327,7 @@ func (p *Plan) addCluster(req *Request) error {
 	}
 	dst := filepath.Join(ClusterDir, filepath.Base(req.ClusterFile))
 	secret := req.Cluster != nil && req.Cluster.HasSecrets()
-	if err := p.Archive.Add(image.Entry{Path: dst, Kind: image.File, Source: req.ClusterFile, Mode: 0o644, Secret: secret, Origin: "cluster configuration"}); err != nil {
+	if err := p.Archive.Segment(SegmentConfig).Add(image.Entry{Path: dst, Kind: image.File, Source: req.ClusterFile, Mode: 0o644, Secret: secret, Origin: "cluster configuration"}); err != nil {
 		return fmt.Errorf("embed cluster configuration: %w", err)
 	}
 	if p.Manifest == nil {

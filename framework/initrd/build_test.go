@@ -92,7 +92,8 @@ var nfsPlan = driver.Plan{
 	Generated:   []driver.GeneratedFile{{Path: "/etc/testfs/key", Content: []byte("k"), Secret: true}},
 }
 
-// readImage reads an uncompressed newc image into a map of path → header and data.
+// readImage reads an uncompressed newc image, its segments' archives one
+// after the other, into a map of path → header and data.
 type entry struct {
 	hdr  *cpio.Header
 	data []byte
@@ -105,12 +106,24 @@ func readImage(t *testing.T, path string) map[string]entry {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r := cpio.NewReader(bufio.NewReader(f))
+	br := bufio.NewReader(f)
+	r := cpio.NewReader(br)
 	out := map[string]entry{}
 	for {
 		h, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			for {
+				b, err := br.Peek(1)
+				if err != nil || b[0] != 0 {
+					break
+				}
+				br.ReadByte() // padding between archives
+			}
+			if _, err := br.Peek(1); err != nil {
+				break
+			}
+			r = cpio.NewReader(br) // the next segment's archive
+			continue
 		}
 		if err != nil {
 			t.Fatalf("read %s: %v", path, err)
@@ -293,15 +306,42 @@ func TestBuildIsReproducible(t *testing.T) {
 	k := testkernel.Get(t)
 	dir := t.TempDir()
 	var sums []string
-	for i := 0; i < 2; i++ {
+	cacheDir := t.TempDir()
+	// Without a cache, filling the cache, all from the cache, forced.
+	for i, how := range []struct{ cache, force bool }{{false, false}, {true, false}, {true, false}, {true, true}} {
 		req := newRequest(t, k, nfsPlan)
 		plan, err := initrd.Build(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		out := filepath.Join(dir, "img"+string(rune('a'+i)))
-		if _, err := plan.Write(context.Background(), out, image.Options{Compression: image.Zstd, ModTime: req.ModTime}); err != nil {
+		opts := image.Options{Compression: image.Zstd, ModTime: req.ModTime, Force: how.force}
+		if how.cache {
+			if opts.Cache, err = image.OpenCache(cacheDir, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := plan.Write(context.Background(), out, opts)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if opts.Cache != nil {
+			if err := opts.Cache.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var names, cached []string
+		for _, sg := range st.Segments {
+			names = append(names, sg.Name)
+			if sg.Cached {
+				cached = append(cached, sg.Name)
+			}
+		}
+		if got := strings.Join(names, ","); got != "kernel,system,osr,config" {
+			t.Errorf("segments %s; want kernel,system,osr,config", got)
+		}
+		if wantAll := i == 2; (len(cached) == len(names)) != wantAll || (!wantAll && len(cached) > 0) {
+			t.Errorf("build %d (%+v) took %v from the cache", i, how, cached)
 		}
 		data, err := os.ReadFile(out)
 		if err != nil {
@@ -310,8 +350,11 @@ func TestBuildIsReproducible(t *testing.T) {
 		s := sha256.Sum256(data)
 		sums = append(sums, hex.EncodeToString(s[:]))
 	}
-	if sums[0] != sums[1] {
-		t.Errorf("two builds of the same inputs differ: %s vs %s", sums[0], sums[1])
+	for i := range sums {
+		if sums[i] != sums[0] {
+			t.Errorf("builds of the same inputs differ (without cache, filling it, from it, forced): %v", sums)
+			break
+		}
 	}
 }
 

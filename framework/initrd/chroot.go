@@ -43,7 +43,7 @@ func (p *Plan) addClusterStack(ctx context.Context, req *Request, files []cluste
 			return err
 		}
 	}
-	a := p.Archive
+	a := p.Archive.Segment(SegmentSystem)
 	in := func(p string) string { return path.Join(clusterstack.ImageDir, p) }
 	seen := map[string]bool{}
 	add := func(e image.Entry, inner string) error {
@@ -59,7 +59,8 @@ func (p *Plan) addClusterStack(ctx context.Context, req *Request, files []cluste
 	}
 	const origin = "cluster stack"
 	for _, f := range files {
-		e := image.Entry{Kind: image.File, Mode: f.Mode, Data: f.Data, Source: f.Source, Secret: f.Secret, Origin: origin}
+		// Rendered from the cluster configuration: it changes with it.
+		e := image.Entry{Kind: image.File, Mode: f.Mode, Data: f.Data, Source: f.Source, Secret: f.Secret, Origin: origin, Segment: SegmentConfig}
 		switch {
 		case f.Dir:
 			e.Kind = image.Dir

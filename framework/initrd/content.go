@@ -18,7 +18,7 @@ import (
 
 // addItems adds listfile and driver items, and the ELF closure of every binary.
 func (p *Plan) addItems(ctx context.Context, req *Request, items []listfile.Item) error {
-	a := p.Archive
+	a := p.Archive.Segment(SegmentSystem)
 	var binaries []string
 	for _, it := range items {
 		origin := it.Origin.String()
@@ -121,9 +121,10 @@ func (p *Plan) addModules(ctx context.Context, req *Request, dplan *driver.Plan)
 		p.Notes = append(p.Notes, fmt.Sprintf("optional module %s does not exist in kernel %s", m, req.Kernel.Version()))
 	}
 	base := filepath.Join("/lib/modules", req.Kernel.Version())
+	a := p.Archive.Segment(SegmentKernel)
 	for _, m := range sel.Modules {
 		src := req.Kernel.Path(m)
-		if err := p.Archive.Add(image.Entry{Path: filepath.Join(base, m.Path), Kind: image.File, Source: src, Mode: 0o644, Origin: "module " + m.Name}); err != nil {
+		if err := a.Add(image.Entry{Path: filepath.Join(base, m.Path), Kind: image.File, Source: src, Mode: 0o644, Origin: "module " + m.Name}); err != nil {
 			return fmt.Errorf("add module %s: %w", m.Name, err)
 		}
 	}
@@ -132,7 +133,7 @@ func (p *Plan) addModules(ctx context.Context, req *Request, dplan *driver.Plan)
 		if _, err := os.Stat(src); err != nil {
 			continue
 		}
-		if err := p.Archive.Add(image.Entry{Path: filepath.Join(base, f), Kind: image.File, Source: src, Mode: 0o644, Origin: "module index"}); err != nil {
+		if err := a.Add(image.Entry{Path: filepath.Join(base, f), Kind: image.File, Source: src, Mode: 0o644, Origin: "module index"}); err != nil {
 			return err
 		}
 	}
@@ -153,7 +154,7 @@ func (p *Plan) addModules(ctx context.Context, req *Request, dplan *driver.Plan)
 		if ext := filepath.Ext(fw.Path); (ext == ".zst" || ext == ".xz") && !strings.HasSuffix(dst, ext) {
 			dst += ext
 		}
-		if err := p.Archive.Add(image.Entry{Path: dst, Kind: image.File, Source: fw.Path, Mode: 0o644, Origin: "firmware for " + strings.Join(fw.Modules, ",")}); err != nil {
+		if err := a.Add(image.Entry{Path: dst, Kind: image.File, Source: fw.Path, Mode: 0o644, Origin: "firmware for " + strings.Join(fw.Modules, ",")}); err != nil {
 			return fmt.Errorf("add firmware %s: %w", fw.Name, err)
 		}
 	}

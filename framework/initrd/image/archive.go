@@ -63,6 +63,12 @@ type Entry struct {
 	// Origin says who asked for the entry ("listfile base.hcl", "driver gfs2");
 	// it appears in error messages about conflicting entries.
 	Origin string
+	// Segment names the part of the image the entry is stored in: every
+	// segment is a cpio archive of its own (with the directories above its
+	// entries), compressed on its own and cached on its own (Options.Cache),
+	// and the image is the segments concatenated, which the kernel unpacks one
+	// after the other. "" is the default segment.
+	Segment string
 
 	statSize int64 // Source's size when the image is planned
 }
@@ -98,6 +104,7 @@ var ErrConflict = errors.New("conflicting entries")
 // An Archive is not safe for concurrent use.
 type Archive struct {
 	entries map[string]*node
+	segment string // the segment of entries added without one
 }
 
 // node is an entry at its place in the archive; alternates holds further files
@@ -111,6 +118,12 @@ type node struct {
 // NewArchive returns an empty archive.
 func NewArchive() *Archive {
 	return &Archive{entries: map[string]*node{}}
+}
+
+// Segment returns a view of the archive that adds every entry without a
+// Segment of its own to the segment name. The view and a share their entries.
+func (a *Archive) Segment(name string) *Archive {
+	return &Archive{entries: a.entries, segment: name}
 }
 
 // Len returns the number of entries, parent directories included.
@@ -151,6 +164,9 @@ func (a *Archive) Add(e Entry) error {
 		return err
 	}
 	e.Path = p
+	if e.Segment == "" {
+		e.Segment = a.segment
+	}
 	if err := validate(&e); err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}

@@ -43,9 +43,27 @@ type chunk struct {
 // can exercise many chunks with little data.
 var chunkSize int64 = 16 << 20
 
-// makePlan resolves paths through symlinks in the image, reads file metadata,
-// compares duplicate paths, finds identical contents and orders everything.
+// makePlan lays out an archive that has a single segment, as makeSegments
+// does.
 func (a *Archive) makePlan(ctx context.Context, mtime uint32, workers int) (*plan, error) {
+	segs, err := a.makeSegments(ctx, mtime, workers, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(segs) != 1 {
+		return nil, fmt.Errorf("internal error: %d segments where one was expected", len(segs))
+	}
+	return segs[0].plan, nil
+}
+
+// makeSegments resolves paths through symlinks in the image, reads file
+// metadata, compares duplicate paths, splits the entries into their segments
+// (each with the directories above its entries), finds identical contents
+// within each segment and lays every segment out. order names the segments
+// that come first, in that order; the others follow by name. sums, when set,
+// gives the content hash of every file (which identical contents are found
+// by); otherwise files of equal size are read and hashed.
+func (a *Archive) makeSegments(ctx context.Context, mtime uint32, workers int, order []string, sums *contentSums) ([]*segment, error) {
 	nodes, err := a.resolve()
 	if err != nil {
 		return nil, err
@@ -53,11 +71,23 @@ func (a *Archive) makePlan(ctx context.Context, mtime uint32, workers int) (*pla
 	if err := statSources(ctx, nodes, workers); err != nil {
 		return nil, err
 	}
-	links, err := findIdentical(ctx, nodes, workers)
+	if sums != nil {
+		if err := sums.fill(ctx, nodes, workers); err != nil {
+			return nil, err
+		}
+	}
+	segs, err := splitSegments(nodes, order)
 	if err != nil {
 		return nil, err
 	}
-	return layout(nodes, links, mtime), nil
+	for _, sg := range segs {
+		links, err := findIdentical(ctx, sg.nodes, workers, sums)
+		if err != nil {
+			return nil, err
+		}
+		sg.plan = layout(sg.nodes, links, mtime)
+	}
+	return segs, nil
 }
 
 // resolve returns the archive's nodes with every path rewritten so that no parent

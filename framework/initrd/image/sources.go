@@ -95,8 +95,9 @@ func (e *Entry) contentHash() ([32]byte, error) {
 
 // findIdentical hashes files whose size another file shares and returns, for every
 // file that repeats an earlier file's content and metadata, the node it links to.
-// It also rejects two different contents added at one path.
-func findIdentical(ctx context.Context, nodes []*node, workers int) (map[*node]*node, error) {
+// It also rejects two different contents added at one path. known, when set,
+// holds every file's hash already, and nothing is read.
+func findIdentical(ctx context.Context, nodes []*node, workers int, known *contentSums) (map[*node]*node, error) {
 	bySize := map[int64][]*node{}
 	var toHash []*Entry
 	for _, n := range nodes {
@@ -120,25 +121,35 @@ func findIdentical(ctx context.Context, nodes []*node, workers int) (map[*node]*
 			}
 		}
 	}
-	hashes := make([][32]byte, len(toHash))
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(workers)
-	for i, e := range toHash {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			sum, err := e.contentHash()
-			hashes[i] = sum
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
 	sums := make(map[*Entry][32]byte, len(toHash))
-	for i, e := range toHash {
-		sums[e] = hashes[i]
+	if known != nil {
+		for _, e := range toHash {
+			sum, ok := known.get(e)
+			if !ok {
+				return nil, fmt.Errorf("internal error: no content hash for %s", e.Path)
+			}
+			sums[e] = sum
+		}
+	} else {
+		hashes := make([][32]byte, len(toHash))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(workers)
+		for i, e := range toHash {
+			g.Go(func() error {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				sum, err := e.contentHash()
+				hashes[i] = sum
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for i, e := range toHash {
+			sums[e] = hashes[i]
+		}
 	}
 	for _, n := range nodes {
 		for _, alt := range n.alternates {

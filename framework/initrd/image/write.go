@@ -5,6 +5,7 @@ package image
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -30,6 +31,17 @@ type Options struct {
 	// FileMode is the image file's permission bits for WriteFile; 0 means 0600,
 	// since an initrd may hold secrets.
 	FileMode fs.FileMode
+	// SegmentOrder names the segments (Entry.Segment) written first, in this
+	// order; the others follow sorted by name.
+	SegmentOrder []string
+	// Cache, when set, supplies segments written before: a segment whose key
+	// (its headers, the SHA-256 of every file's content, the compression and
+	// its level) is in the cache is copied from there, any other is
+	// compressed and added. The output is the same bytes either way.
+	Cache *Cache
+	// Force compresses every segment even when the cache has it (and
+	// replaces the cached copy).
+	Force bool
 }
 
 // Stats describes a written image.
@@ -50,6 +62,20 @@ type Stats struct {
 	Chunks      int
 	Compression Compression
 	Level       int
+	// Segments describes each segment in image order.
+	Segments []SegmentStats
+}
+
+// SegmentStats describes one segment of a written image.
+type SegmentStats struct {
+	Name            string
+	Entries         int
+	RawBytes        int64
+	CompressedBytes int64
+	// Key is the hex SHA-256 the segment is cached under ("" without a cache).
+	Key string
+	// Cached is set when the segment was copied from the cache.
+	Cached bool
 }
 
 // SourceDateEpoch returns $SOURCE_DATE_EPOCH as seconds since the Unix epoch,
@@ -74,7 +100,9 @@ var testHookChunkWritten func(i int)
 // set to opts.ModTime, and identical file contents stored once as hardlinks, so the
 // same entries and options give the same bytes. Files are read, and chunks of
 // about 16 MiB compressed, by opts.Workers goroutines; the chunks are written in
-// order.
+// order. An archive whose entries name segments is written as one archive per
+// segment, concatenated (see Entry.Segment); with opts.Cache, segments that an
+// earlier build wrote are copied from the cache.
 func (a *Archive) Write(ctx context.Context, w io.Writer, opts Options) (Stats, error) {
 	comp := opts.Compression
 	if comp == "" {
@@ -91,19 +119,130 @@ func (a *Archive) Write(ctx context.Context, w io.Writer, opts Options) (Stats, 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	p, err := a.makePlan(ctx, uint32(opts.ModTime), workers)
+	var sums *contentSums
+	if opts.Cache != nil {
+		sums = newContentSums(opts.Cache.memo)
+	}
+	segs, err := a.makeSegments(ctx, uint32(opts.ModTime), workers, opts.SegmentOrder, sums)
 	if err != nil {
 		return Stats{}, err
 	}
-	cc, err := newChunkCompressor(comp, level, workers)
-	if err != nil {
-		return Stats{}, err
+	var cc chunkCompressor
+	defer func() {
+		if cc != nil {
+			cc.close()
+		}
+	}()
+	stats := Stats{Compression: comp, Level: level}
+	for _, sg := range segs {
+		ps := sg.plan.stats
+		stats.Entries += ps.Entries
+		stats.Files += ps.Files
+		stats.Dirs += ps.Dirs
+		stats.Symlinks += ps.Symlinks
+		stats.Devices += ps.Devices
+		stats.Hardlinks += ps.Hardlinks
+		stats.ContentBytes += ps.ContentBytes
+		stats.Chunks += len(sg.plan.chunks)
+		st := SegmentStats{Name: sg.name, Entries: ps.Entries}
+		var key [32]byte
+		if opts.Cache != nil {
+			if key, err = sg.key(sums, comp, level); err != nil {
+				return stats, err
+			}
+			st.Key = hex.EncodeToString(key[:])
+			if !opts.Force {
+				n, raw, hit, err := copyCached(ctx, w, opts.Cache, key, sg.plan)
+				if err != nil {
+					return stats, err
+				}
+				if hit {
+					st.Cached, st.RawBytes, st.CompressedBytes = true, raw, n
+					stats.RawBytes += raw
+					stats.CompressedBytes += n
+					stats.Segments = append(stats.Segments, st)
+					opts.Cache.use(key)
+					continue
+				}
+			}
+		}
+		if cc == nil {
+			if cc, err = newChunkCompressor(comp, level, workers); err != nil {
+				return stats, err
+			}
+		}
+		var segStats Stats
+		if opts.Cache == nil {
+			err = sg.plan.emit(ctx, w, cc, workers, &segStats)
+		} else {
+			err = writeCaching(ctx, w, opts.Cache, key, sg.plan, cc, workers, &segStats)
+		}
+		if err != nil {
+			return stats, err
+		}
+		st.RawBytes, st.CompressedBytes = segStats.RawBytes, segStats.CompressedBytes
+		stats.RawBytes += segStats.RawBytes
+		stats.CompressedBytes += segStats.CompressedBytes
+		stats.Segments = append(stats.Segments, st)
 	}
-	defer cc.close()
-	stats := p.stats
-	stats.Compression, stats.Level, stats.Chunks = comp, level, len(p.chunks)
-	err = p.emit(ctx, w, cc, workers, &stats)
-	return stats, err
+	return stats, nil
+}
+
+// copyCached copies the cached segment for key to w, when the cache has it.
+// It returns the bytes written and the segment's raw cpio length.
+func copyCached(ctx context.Context, w io.Writer, c *Cache, key [32]byte, p *plan) (n, raw int64, hit bool, err error) {
+	f, err := c.open(key)
+	if err != nil || f == nil {
+		return 0, 0, false, err
+	}
+	defer f.Close()
+	if err := ctx.Err(); err != nil {
+		return 0, 0, false, err
+	}
+	n, err = io.Copy(w, f)
+	if err != nil {
+		return n, 0, false, fmt.Errorf("writing image from cached segment %s: %w", f.Name(), err)
+	}
+	for _, ch := range p.chunks {
+		raw += ch.rawLen
+	}
+	return n, raw, true, nil
+}
+
+// writeCaching compresses the segment's chunks to w and, at the same time, to
+// a new cache file that gets its name once the segment is complete.
+func writeCaching(ctx context.Context, w io.Writer, c *Cache, key [32]byte, p *plan, cc chunkCompressor, workers int, stats *Stats) error {
+	t, err := c.create(key)
+	if err != nil {
+		return err
+	}
+	defer t.Discard() // nothing after Commit
+	if err := p.emit(ctx, teeWriter{w, t}, cc, workers, stats); err != nil {
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("image cache: %w", err)
+	}
+	c.use(key)
+	return nil
+}
+
+// teeWriter writes to the image and to the cache file; a failure to write
+// the image is the error reported.
+type teeWriter struct {
+	image io.Writer
+	cache io.Writer
+}
+
+func (t teeWriter) Write(p []byte) (int, error) {
+	n, err := t.image.Write(p)
+	if err != nil {
+		return n, err
+	}
+	if _, err := t.cache.Write(p); err != nil {
+		return n, fmt.Errorf("image cache: %w", err)
+	}
+	return n, nil
 }
 
 type chunkResult struct {

@@ -73,12 +73,14 @@ func NewKit(ctx context.Context, repo string, k testkernel.Kernel) (*Kit, error)
 func (k *Kit) Close() error { return os.RemoveAll(k.Bin) }
 
 // OSR runs the kit's osr with the given arguments and returns its output. An empty
-// osr.hcl and no cluster source from the environment keep the host's /etc/osr out.
+// osr.hcl and no cluster source from the environment keep the host's /etc/osr out;
+// osr build keeps its segment cache in the kit's directory, shared by the kit's builds.
 func (k *Kit) OSR(ctx context.Context, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(k.Bin, "osr"), args...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
-	cmd.Env = append(os.Environ(), "OSR_CONFIG="+filepath.Join(k.Bin, "osr.hcl"), "OSR_DRIVER_PATH="+k.Bin, "OSR_CLUSTER_CONF=")
+	cmd.Env = append(os.Environ(), "OSR_CONFIG="+filepath.Join(k.Bin, "osr.hcl"), "OSR_DRIVER_PATH="+k.Bin, "OSR_CLUSTER_CONF=",
+		"OSR_CACHE_DIR="+filepath.Join(k.Bin, "cache"))
 	if err := cmd.Run(); err != nil {
 		return buf.String(), fmt.Errorf("osr %s: %w\n%s", strings.Join(args, " "), err, buf.String())
 	}
