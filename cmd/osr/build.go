@@ -13,6 +13,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/open-sharedroot/osr/framework/boot/cmdline"
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/config"
@@ -132,6 +133,15 @@ func runBuild(e *env, f *buildFlags) error {
 		}
 	}
 	req.ExtraModules = append(append([]string(nil), cfg.Initrd.Modules...), f.extraModules...)
+	// The image's default kernel parameters, and the modules they need (overlay).
+	if req.Cmdline = cfg.Initrd.Cmdline; req.Cmdline != "" {
+		p := cmdline.Parse(req.Cmdline)
+		if len(p.Problems) > 0 {
+			r := cfg.Initrd.CmdlineRange
+			return fmt.Errorf("%s:%d: initrd { cmdline }: %s", r.Filename, r.Start.Line, strings.Join(p.Problems, "; "))
+		}
+		req.ExtraModules = append(req.ExtraModules, p.Modules()...)
+	}
 	cs := cfg.ClusterStack
 	req.ClusterStack = clusterstack.Settings{AuthKey: cs.AuthKey, TokenMS: cs.TokenMS, PostJoinDelay: cs.PostJoinDelay, Extra: cs.Files}
 

@@ -137,11 +137,24 @@ type RootMounter interface {
 type CDSLBinder interface {
 	// Bind binds the node's CDSL tree onto the link directory (layout from
 	// the root's inventory) and describes what it bound.
-	Bind(ctx context.Context, root string, node Node) (string, error)
+	Bind(ctx context.Context, root string, node Node, o BindOptions) (string, error)
 	// MountTab mounts the node's extra filesystems or, when it has none (as
 	// the originals did), the cdsltab entries marked for the initrd, and
 	// returns one description per mount.
 	MountTab(ctx context.Context, root string, node Node) ([]string, error)
+}
+
+// BindOptions say where the node's CDSL tree comes from when the root is
+// not the shared filesystem itself.
+type BindOptions struct {
+	// Tree, when set, is the mount of the shared filesystem the node's tree
+	// is taken from (the read-only lower of a tmpfs overlay), so writes to
+	// the tree reach the shared filesystem rather than the overlay; "" takes
+	// it from the root.
+	Tree string
+	// Writable makes the bind of the tree read-write although Tree is
+	// mounted read-only.
+	Writable bool
 }
 
 // Config is everything Run needs. Only the interfaces are required for a
@@ -151,6 +164,10 @@ type Config struct {
 	Args []string
 	// Cmdline is the kernel command line; "" reads /proc/cmdline.
 	Cmdline string
+	// DefaultCmdline holds the image's default parameters (osr.hcl's
+	// initrd { cmdline }, from the manifest); the kernel command line
+	// follows them, so its parameters win.
+	DefaultCmdline string
 	// Modules loads kernel modules; nil skips module loading.
 	Modules ModuleLoader
 	// DriverModules are the modules the driver needs (from the manifest).
@@ -171,6 +188,12 @@ type Config struct {
 
 	// Sysroot is where the root is mounted; "" means /sysroot.
 	Sysroot string
+	// OverlayLower is where the driver mounts the shared root under
+	// osr.overlay=tmpfs; "" means DefaultOverlayLower.
+	OverlayLower string
+	// OverlayDir is where the overlay's tmpfs (upper and work directories)
+	// is mounted; "" means DefaultOverlayDir.
+	OverlayDir string
 	// Sysfs is where sysfs is mounted; "" means /sys.
 	Sysfs string
 	// LogPath is where the boot log is saved; "" means /run/osr/boot.log.
@@ -207,4 +230,4 @@ type Config struct {
 }
 
 // StepNames are the boot's steps in order; each is a valid break point.
-var StepNames = []string{"api-mounts", "cmdline", "modules", "identify", "network", "cluster", "mount", "cdsl", "cdsltab", "switch-root"}
+var StepNames = []string{"api-mounts", "cmdline", "modules", "identify", "network", "cluster", "mount", "overlay", "cdsl", "cdsltab", "switch-root"}

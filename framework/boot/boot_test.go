@@ -100,7 +100,7 @@ func (f *fakeRoot) MountRoot(ctx context.Context, spec MountSpec) error {
 
 type fakeCDSL struct{ calls []string }
 
-func (f *fakeCDSL) Bind(ctx context.Context, root string, n Node) (string, error) {
+func (f *fakeCDSL) Bind(ctx context.Context, root string, n Node, o BindOptions) (string, error) {
 	f.calls = append(f.calls, fmt.Sprintf("bind %d", n.ID))
 	return fmt.Sprintf("bound %s/.cluster/cdsl/%d on %s/.cdsl.local", root, n.ID, root), nil
 }
@@ -392,3 +392,84 @@ func TestRunNamesTheMachineBeforeTheMount(t *testing.T) {
 		})
 	}
 }
+
+// TestRunOverlayForReal: with osr.overlay=tmpfs (from the image's default
+// parameters) the driver mounts on the lower directory, which is made
+// read-only, the root is an overlay whose writes land in its tmpfs, and the
+// node's CDSL tree is bound from the lower, writable. With the kernel's ro
+// the tree comes from the overlay instead.
+func TestRunOverlayForReal(t *testing.T) {
+	if !nstest.InChild(t, unix.CLONE_NEWNS) {
+		return
+	}
+	for _, tt := range []struct {
+		kernel string
+		bind   BindOptions
+	}{
+		{"console=ttyS0", BindOptions{Writable: true}},
+		{"console=ttyS0 ro", BindOptions{}},
+	} {
+		dir := t.TempDir()
+		h := newHarness(t, tt.kernel)
+		h.cfg.DefaultCmdline = "osr.overlay=tmpfs osr.overlaysize=8m"
+		h.cfg.Sysroot = filepath.Join(dir, "sysroot")
+		h.cfg.OverlayLower = filepath.Join(dir, "lower")
+		h.cfg.OverlayDir = filepath.Join(dir, "overlay")
+		if tt.bind.Writable {
+			tt.bind.Tree = h.cfg.OverlayLower
+		}
+		h.root.mount = func(target string) error {
+			if target != h.cfg.OverlayLower {
+				return fmt.Errorf("driver asked to mount on %s; want the lower %s", target, h.cfg.OverlayLower)
+			}
+			if err := unix.Mount("shared", target, "tmpfs", 0, ""); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(target, "shared-file"), []byte("shared\n"), 0o644)
+		}
+		var bound BindOptions
+		h.cfg.CDSL = bindRecorder{&bound}
+		t.Cleanup(func() {
+			for _, m := range []string{h.cfg.Sysroot, h.cfg.OverlayDir, h.cfg.OverlayLower} {
+				unix.Unmount(m, unix.MNT_DETACH)
+			}
+		})
+		if err := Run(context.Background(), h.cfg); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.bind, bound); diff != "" {
+			t.Errorf("%s: bind options (-want +got):\n%s", tt.kernel, diff)
+		}
+		var st unix.Statfs_t
+		if err := unix.Statfs(h.cfg.Sysroot, &st); err != nil || st.Type != unix.OVERLAYFS_SUPER_MAGIC {
+			t.Fatalf("%s: the root is no overlay (statfs %v, type %#x)", tt.kernel, err, st.Type)
+		}
+		if b, err := os.ReadFile(filepath.Join(h.cfg.Sysroot, "shared-file")); err != nil || string(b) != "shared\n" {
+			t.Errorf("%s: the shared root's file through the overlay: %q, %v", tt.kernel, b, err)
+		}
+		if err := os.WriteFile(filepath.Join(h.cfg.Sysroot, "node-file"), []byte("node\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(h.cfg.OverlayDir, "upper", "node-file")); err != nil {
+			t.Errorf("%s: a write to the root did not land in the overlay's tmpfs: %v", tt.kernel, err)
+		}
+		if _, err := os.Stat(filepath.Join(h.cfg.OverlayLower, "node-file")); err == nil {
+			t.Errorf("%s: a write to the root reached the shared root", tt.kernel)
+		}
+		if err := os.WriteFile(filepath.Join(h.cfg.OverlayLower, "x"), nil, 0o644); !errors.Is(err, unix.EROFS) {
+			t.Errorf("%s: writing to the lower: %v; want EROFS", tt.kernel, err)
+		}
+		if unix.Statfs(h.cfg.OverlayDir, &st) != nil || st.Blocks*uint64(st.Bsize) != 8<<20 {
+			t.Errorf("%s: overlay tmpfs is %d bytes; want osr.overlaysize=8m", tt.kernel, st.Blocks*uint64(st.Bsize))
+		}
+	}
+}
+
+type bindRecorder struct{ got *BindOptions }
+
+func (b bindRecorder) Bind(_ context.Context, _ string, _ Node, o BindOptions) (string, error) {
+	*b.got = o
+	return "bound", nil
+}
+
+func (b bindRecorder) MountTab(context.Context, string, Node) ([]string, error) { return nil, nil }

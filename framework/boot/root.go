@@ -97,6 +97,9 @@ func (s *state) mountSpec() MountSpec {
 			spec.Options = opts
 		}
 	}
+	if p.Overlay != "" {
+		spec.Target = s.cfg.OverlayLower
+	}
 	if p.Access != "" {
 		if spec.Options == "" {
 			spec.Options = p.Access
@@ -176,7 +179,7 @@ func (s *state) bindCDSL(ctx context.Context) error {
 	if s.node.ID == 0 && s.node.Name == "" {
 		return steps.Fail(fmt.Errorf("the node is unknown"), "choose the node's CDSL tree", nil, "boot with nodeid=<id> or add the node to the cluster configuration")
 	}
-	did, err := s.cfg.CDSL.Bind(ctx, s.cfg.Sysroot, s.node)
+	did, err := s.cfg.CDSL.Bind(ctx, s.cfg.Sysroot, s.node, s.bindOptions())
 	if err != nil {
 		return steps.Fail(err, "bind the CDSL tree of "+s.node.String(), nil,
 			"check the root's CDSL inventory and that the node's tree exists (osr cdsl check on a running node)")

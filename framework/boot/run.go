@@ -66,7 +66,8 @@ func Run(ctx context.Context, cfg Config) error {
 		{Name: "identify", Doc: "find this node in the cluster configuration", Run: s.identifyAndName},
 		{Name: "network", Doc: "bring up the node's network", Run: s.network},
 		{Name: "cluster", Doc: "start corosync and dlm_controld and wait for quorum", Run: s.startCluster},
-		{Name: "mount", Doc: "mount the shared root on " + cfg.Sysroot, Run: s.mountRoot},
+		{Name: "mount", Doc: "mount the shared root on " + cfg.Sysroot + " (on " + cfg.OverlayLower + " under osr.overlay=tmpfs)", Run: s.mountRoot},
+		{Name: "overlay", Doc: "with osr.overlay=tmpfs: mount a tmpfs overlay over the read-only shared root on " + cfg.Sysroot, Run: s.overlay},
 		{Name: "cdsl", Doc: "bind the node's CDSL tree", Run: s.bindCDSL},
 		{Name: "cdsltab", Doc: "mount the cdsltab entries for the initrd", Run: s.cdsltab},
 		{Name: "switch-root", Doc: "switch to the new root and start its init", Run: s.switchRoot},
@@ -80,6 +81,12 @@ func (c *Config) defaults() {
 	}
 	if c.Sysfs == "" {
 		c.Sysfs = "/sys"
+	}
+	if c.OverlayLower == "" {
+		c.OverlayLower = DefaultOverlayLower
+	}
+	if c.OverlayDir == "" {
+		c.OverlayDir = DefaultOverlayDir
 	}
 	if c.LogPath == "" {
 		c.LogPath = "/run/osr/boot.log"
@@ -132,10 +139,14 @@ func (s *state) readCmdline(ctx context.Context) error {
 		}
 		line = string(b)
 	}
+	s.log.Infof("kernel command line: %s", strings.TrimSpace(line))
+	if d := strings.TrimSpace(s.cfg.DefaultCmdline); d != "" {
+		s.log.Infof("the image's default parameters, before the kernel's: %s", d)
+		line = d + " " + line
+	}
 	p := cmdline.Parse(line)
 	s.params = p
 	s.log.SetDebug(p.Debug)
-	s.log.Infof("kernel command line: %s", strings.TrimSpace(line))
 	for _, problem := range p.Problems {
 		s.log.Warnf("ignored %s", problem)
 	}

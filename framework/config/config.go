@@ -72,6 +72,12 @@ type Initrd struct {
 	CacheDir string
 	// CacheKeep is how many builds' segments the cache keeps (0 means 8).
 	CacheKeep int
+	// Cmdline holds default kernel parameters for the image's init
+	// ("osr.overlay=tmpfs osr.overlaysize=1g"), kept in its manifest; the
+	// kernel command line's parameters win over them.
+	Cmdline string
+	// CmdlineRange is where cmdline was last set, for messages.
+	CmdlineRange hcl.Range
 }
 
 // ClusterStack holds the cluster_stack block's settings; zero values mean the
@@ -121,6 +127,7 @@ type initrdBlock struct {
 	KernelHooks *bool     `hcl:"kernel_hooks,optional"`
 	CacheDir    *string   `hcl:"cache_dir,optional"`
 	CacheKeep   *int      `hcl:"cache_keep,optional"`
+	Cmdline     *string   `hcl:"cmdline,optional"`
 	DefRange    hcl.Range `hcl:",def_range"`
 }
 
@@ -268,6 +275,9 @@ func mergeInitrd(dst *Initrd, b *initrdBlock) hcl.Diagnostics {
 	set(&dst.Kernel, b.Kernel)
 	set(&dst.ModulesDir, b.ModulesDir)
 	set(&dst.CacheDir, b.CacheDir)
+	if b.Cmdline != nil {
+		dst.Cmdline, dst.CmdlineRange = *b.Cmdline, b.DefRange
+	}
 	if b.CacheKeep != nil {
 		if *b.CacheKeep < 1 {
 			diags = append(diags, &hcl.Diagnostic{

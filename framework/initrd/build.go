@@ -300,6 +300,7 @@ func (p *Plan) addDriverAndManifest(req *Request, dplan *driver.Plan) error {
 	m.Kernel = req.Kernel.Version()
 	m.Created = req.ModTime
 	m.FSType = req.FSType
+	m.Cmdline = strings.TrimSpace(req.Cmdline)
 	m.Driver = manifest.Driver{Name: info.Name, Version: info.Version, Path: imgPath, SHA256: sum, Protocol: driver.ProtocolVersion}
 	if err := m.Driver.EncodeConfig(req.DriverConfig); err != nil {
 		return err

@@ -62,6 +62,9 @@ type Request struct {
 	ModTime int64
 	// Target is passed to the driver's Plan.
 	Target driver.Target
+	// Cmdline holds default kernel parameters for the init, recorded in the
+	// manifest (osr.hcl's initrd { cmdline }).
+	Cmdline string
 
 	// Progress, when set, is told what the build is doing.
 	Progress func(stage string)

@@ -43,6 +43,10 @@ type Manifest struct {
 	OptionalModules []string `json:"optional_modules,omitempty"`
 	// Listfiles are the listfiles the image was built from.
 	Listfiles []string `json:"listfiles,omitempty"`
+	// Cmdline holds default kernel parameters for the init (osr.hcl's
+	// initrd { cmdline }); the kernel command line follows them, so its
+	// parameters win.
+	Cmdline string `json:"cmdline,omitempty"`
 	// ClusterStack is the image path of the cluster stack's chroot tree (corosync
 	// and dlm_controld, started before the mount), "" when the root needs none.
 	ClusterStack string `json:"cluster_stack,omitempty"`

@@ -106,3 +106,33 @@ func TestValue(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlay(t *testing.T) {
+	tests := []struct {
+		line          string
+		overlay, size string
+		modules       []string
+		problems      int
+	}{
+		{"console=ttyS0", "", "", nil, 0},
+		{"osr.overlay=tmpfs", OverlayTmpfs, "", []string{"overlay"}, 0},
+		{"osr.overlay=tmpfs osr.overlaysize=512m", OverlayTmpfs, "512m", []string{"overlay"}, 0},
+		{"osr.overlay=TMPFS osr.overlaysize=25%", OverlayTmpfs, "25%", []string{"overlay"}, 0},
+		// The image's default first, the kernel's last: the kernel's wins.
+		{"osr.overlay=tmpfs osr.overlaysize=1g osr.overlay=off", "", "1g", nil, 0},
+		{"osr.overlay=squashfs", "", "", nil, 1},
+		{"osr.overlay=tmpfs osr.overlaysize=lots", OverlayTmpfs, "", []string{"overlay"}, 1},
+		{"osr.overlaysize=200%", "", "", nil, 1},
+		{"osr.overlaysize=0", "", "", nil, 1},
+		{"osr.overlaysize=5mg", "", "", nil, 1},
+	}
+	for _, tt := range tests {
+		p := Parse(tt.line)
+		if p.Overlay != tt.overlay || p.OverlaySize != tt.size || len(p.Problems) != tt.problems {
+			t.Errorf("Parse(%q): overlay %q size %q problems %q; want %q %q and %d problems", tt.line, p.Overlay, p.OverlaySize, p.Problems, tt.overlay, tt.size, tt.problems)
+		}
+		if diff := cmp.Diff(tt.modules, p.Modules()); diff != "" {
+			t.Errorf("Parse(%q).Modules() (-want +got):\n%s", tt.line, diff)
+		}
+	}
+}

@@ -56,6 +56,14 @@ type Params struct {
 	// NetTimeout bounds the whole network bring-up (osr.nettimeout; seconds
 	// or a Go duration); 0 means the init's default.
 	NetTimeout time.Duration
+	// Overlay is OverlayTmpfs when the shared root is to be mounted
+	// read-only under a per-node tmpfs overlay (osr.overlay=tmpfs), ""
+	// otherwise (osr.overlay=off, or not given).
+	Overlay string
+	// OverlaySize is the overlay tmpfs's size (osr.overlaysize: bytes with
+	// an optional k, m or g suffix, or a percentage of RAM); "" means the
+	// tmpfs default, half the RAM.
+	OverlaySize string
 	// All is every parameter in command line order, for drivers that read
 	// their own (quorumack, votes, lockmethod …).
 	All []Param
@@ -147,7 +155,55 @@ func Parse(line string) Params {
 	}
 	p.MountWait = p.duration(ps, spellings("mountwait"))
 	p.NetTimeout = p.duration(ps, []string{"osr.nettimeout"})
+	p.overlay(ps)
 	return p
+}
+
+// OverlayTmpfs is the value of osr.overlay that puts a tmpfs overlay over
+// the read-only shared root.
+const OverlayTmpfs = "tmpfs"
+
+// overlay reads osr.overlay and osr.overlaysize.
+func (p *Params) overlay(ps []Param) {
+	if v, ok := lookup(ps, "osr.overlay"); ok {
+		switch strings.ToLower(v.Value) {
+		case OverlayTmpfs:
+			p.Overlay = OverlayTmpfs
+		case "off", "no", "none", "0", "false":
+		default:
+			p.Problems = append(p.Problems, v.Name+"="+v.Value+": want tmpfs (a per-node tmpfs over the read-only root) or off")
+		}
+	}
+	if v, ok := lookup(ps, "osr.overlaysize"); ok {
+		if validSize(v.Value) {
+			p.OverlaySize = v.Value
+		} else {
+			p.Problems = append(p.Problems, v.Name+"="+v.Value+": want a size such as 512m, 2g or 25% (of the RAM)")
+		}
+	}
+}
+
+// validSize accepts tmpfs's size= forms: a number with an optional k, m or g
+// suffix, or a percentage.
+func validSize(s string) bool {
+	num := strings.TrimRight(strings.ToLower(s), "kmg%")
+	if len(s)-len(num) > 1 || num == "" {
+		return false
+	}
+	n, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || n == 0 {
+		return false
+	}
+	return !strings.HasSuffix(s, "%") || n <= 100
+}
+
+// Modules returns the kernel modules the parameters need in the image: the
+// overlay filesystem for osr.overlay=tmpfs.
+func (p Params) Modules() []string {
+	if p.Overlay == OverlayTmpfs {
+		return []string{"overlay"}
+	}
+	return nil
 }
 
 // flag reads a boolean: a bare name is true, so are 1/yes/true/on; 0, no,

@@ -32,16 +32,25 @@ type cdslBinder struct {
 func newCDSLBinder() cdslBinder { return cdslBinder{mount: unix.Mount, sleep: time.Sleep} }
 
 // Bind bind-mounts (recursively) the node's directory of the root's CDSL tree
-// onto the link dir.
-func (b cdslBinder) Bind(_ context.Context, root string, node boot.Node) (string, error) {
+// onto the link dir. With o.Tree the node's directory is taken from that
+// mount of the shared root instead (the layout read there), and with
+// o.Writable the bind is made read-write although o.Tree is read-only.
+func (b cdslBinder) Bind(_ context.Context, root string, node boot.Node, o boot.BindOptions) (string, error) {
 	fsys, err := rootfs.Open(root)
 	if err != nil {
 		return "", err
 	}
 	defer fsys.Close()
-	lay, _, err := inventory.Locate(fsys, "", "")
+	tree := fsys
+	if o.Tree != "" {
+		if tree, err = rootfs.Open(o.Tree); err != nil {
+			return "", err
+		}
+		defer tree.Close()
+	}
+	lay, _, err := inventory.Locate(tree, "", "")
 	if err != nil {
-		return "", fmt.Errorf("find the CDSL layout on %s: %w (a root without CDSLs needs no bind; create the inventory with osr cdsl init)", root, err)
+		return "", fmt.Errorf("find the CDSL layout on %s: %w (a root without CDSLs needs no bind; create the inventory with osr cdsl init)", tree.Path(), err)
 	}
 	key := lay.NodeKey(node.ID, node.Name)
 	if key == "" {
@@ -49,15 +58,15 @@ func (b cdslBinder) Bind(_ context.Context, root string, node boot.Node) (string
 		if lay.UseNodeIDs {
 			how = "node ids"
 		}
-		return "", fmt.Errorf("the inventory %s names node directories by %s, and %s lacks one; boot with nodeid= and nodename=", fsys.HostPath(lay.Physical), how, node)
+		return "", fmt.Errorf("the inventory %s names node directories by %s, and %s lacks one; boot with nodeid= and nodename=", tree.HostPath(lay.Physical), how, node)
 	}
 	dir := lay.NodeDirName(key)
-	src, err := fsys.Resolve(lay.NodeDir(dir), nil)
+	src, err := tree.Resolve(lay.NodeDir(dir), nil)
 	if err != nil {
 		return "", fmt.Errorf("resolve the CDSL tree of %s: %w", node, err)
 	}
-	if !fsys.IsDir(src) {
-		return "", fmt.Errorf("%s has no CDSL tree %s; add the node with osr cdsl nodes add %s", node, fsys.HostPath(lay.NodeDir(dir)), key)
+	if !tree.IsDir(src) {
+		return "", fmt.Errorf("%s has no CDSL tree %s; add the node with osr cdsl nodes add %s", node, tree.HostPath(lay.NodeDir(dir)), key)
 	}
 	dst, err := fsys.Resolve(lay.LinkDir(), nil)
 	if err != nil {
@@ -66,9 +75,15 @@ func (b cdslBinder) Bind(_ context.Context, root string, node boot.Node) (string
 	if _, err := fsys.MkdirAll(dst, 0o755); err != nil {
 		return "", fmt.Errorf("create the link dir %s: %w", fsys.HostPath(dst), err)
 	}
-	hsrc, hdst := fsys.HostPath(src), fsys.HostPath(dst)
+	hsrc, hdst := tree.HostPath(src), fsys.HostPath(dst)
 	if err := b.mount(hsrc, hdst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return "", fmt.Errorf("bind %s on %s: %w", hsrc, hdst, err)
+	}
+	if o.Writable {
+		if err := b.mount("", hdst, "", unix.MS_REMOUNT|unix.MS_BIND, ""); err != nil {
+			return "", fmt.Errorf("make the bind of %s on %s writable: %w (is the shared filesystem mounted read-only? then boot without ro)", hsrc, hdst, err)
+		}
+		return fmt.Sprintf("bound %s on %s, writable", hsrc, hdst), nil
 	}
 	return fmt.Sprintf("bound %s on %s", hsrc, hdst), nil
 }

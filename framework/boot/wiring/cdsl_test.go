@@ -108,7 +108,7 @@ func TestBind(t *testing.T) {
 				os.Remove(filepath.Join(root, "inv"))
 			}
 			var fm fakeMount
-			did, err := fm.binder().Bind(context.Background(), root, tt.node)
+			did, err := fm.binder().Bind(context.Background(), root, tt.node, boot.BindOptions{})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Bind() error = %v; want %q", err, tt.wantErr)
@@ -153,7 +153,7 @@ func TestBindStaysInTheRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fm fakeMount
-	if _, err := fm.binder().Bind(context.Background(), root, boot.Node{ID: 1}); err != nil {
+	if _, err := fm.binder().Bind(context.Background(), root, boot.Node{ID: 1}, boot.BindOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(fm.calls) != 1 || !strings.HasPrefix(fm.calls[0].Target, root+"/") {
@@ -163,7 +163,7 @@ func TestBindStaysInTheRoot(t *testing.T) {
 
 func TestBindWithoutInventory(t *testing.T) {
 	var fm fakeMount
-	_, err := fm.binder().Bind(context.Background(), t.TempDir(), boot.Node{ID: 1})
+	_, err := fm.binder().Bind(context.Background(), t.TempDir(), boot.Node{ID: 1}, boot.BindOptions{})
 	if err == nil || !strings.Contains(err.Error(), "osr cdsl init") {
 		t.Errorf("Bind() error = %v; want advice to run osr cdsl init", err)
 	}
@@ -301,5 +301,27 @@ func TestMountTabFilesystems(t *testing.T) {
 	if _, err := fm.binder().MountTab(context.Background(), root, bad); err == nil ||
 		!strings.Contains(err.Error(), "c.conf:4") || !strings.Contains(err.Error(), "%(param1)s") {
 		t.Errorf("unknown variable: error = %v", err)
+	}
+}
+
+// Under an overlay the node's tree comes from the shared root below it and
+// is bound onto the link dir of the overlay root, then made writable.
+func TestBindFromTheLower(t *testing.T) {
+	lower := cdslRoot(t, inventory.V2Defaults(), "1")
+	root := cdslRoot(t, inventory.V2Defaults(), "1") // the overlay shows the same tree
+	var fm fakeMount
+	did, err := fm.binder().Bind(context.Background(), root, boot.Node{ID: 1}, boot.BindOptions{Tree: lower, Writable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []mountCall{
+		{Source: filepath.Join(lower, ".cluster/cdsl/1"), Target: filepath.Join(root, ".cdsl.local"), Flags: unix.MS_BIND | unix.MS_REC},
+		{Target: filepath.Join(root, ".cdsl.local"), Flags: unix.MS_REMOUNT | unix.MS_BIND},
+	}
+	if diff := cmp.Diff(want, fm.calls); diff != "" {
+		t.Errorf("mounts (-want +got):\n%s", diff)
+	}
+	if !strings.HasSuffix(did, "writable") {
+		t.Errorf("Bind() = %q; want it to say the tree is writable", did)
 	}
 }

@@ -68,6 +68,7 @@ func Image(o Options) boot.Config {
 		cfg.Root = &rootMounter{err: err}
 		return cfg
 	}
+	cfg.DefaultCmdline = m.Cmdline
 	cfg.DriverModules = m.Modules
 	cfg.OptionalDriverModules = m.OptionalModules
 	cfg.Modules = &moduleLoader{dir: filepath.Join(o.ModulesRoot, m.Kernel), cmdline: "/proc/cmdline", log: o.Log}
