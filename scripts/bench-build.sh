@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Build benchmark: a generic NFS-capable initrd for the same Debian kernel, built by
 # osr, dracut (--no-hostonly) and initramfs-tools (MODULES=most) in one run. Prints
-# wall time, image size and module count for each, and the ratios against osr.
+# wall time, image size and module count for each, and the ratios against osr; then
+# osr's rebuild from its segment cache after a change of the cluster configuration,
+# against dracut's full build.
 # Needs root (apt-get for dracut-core and initramfs-tools, /lib/modules link).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,15 +71,53 @@ time_build() {
 	mods[$name]=$(bin/osr inspect "$img" | grep -cE '\.ko(\.(xz|zst|gz))?( |$)' || true)
 }
 
+# A full build: --force compresses every segment, whatever the cache holds.
 time_build osr "$work/osr.img" bin/osr build --driver nfs --modules "$OSR_KERNEL_MODULES" --output "$work/osr.img" \
-	--listfile-dir listfiles --driver-dir bin --config /dev/null
+	--listfile-dir listfiles --driver-dir bin --config /dev/null --cache-dir "$work/cache" --force
+# The rebuild: a build with a cluster configuration fills the segment cache; then
+# the configuration changes (a node's address) before every timed rebuild.
+cluster_conf() {
+	cat >"$work/cluster.conf" <<EOF
+<?xml version="1.0"?>
+<cluster name="bench" config_version="$1">
+ <clusternodes>
+  <clusternode name="node1" nodeid="1" votes="1">
+   <com_info>
+    <rootvolume name="192.168.122.1:/nfsroot" fstype="nfs4"/>
+    <eth name="eth0" mac="52:54:00:00:01:71" ip="192.168.122.$((10 + $1))" mask="255.255.255.0"/>
+   </com_info>
+  </clusternode>
+ </clusternodes>
+</cluster>
+EOF
+}
+rebuild=(bin/osr build --driver nfs --modules "$OSR_KERNEL_MODULES" --output "$work/rebuild.img" --listfile-dir listfiles
+	--driver-dir bin --config /dev/null --cluster "$work/cluster.conf" --cache-dir "$work/cache")
+cluster_conf 1
+"${rebuild[@]}" >"$work/rebuild.log" 2>&1 || { echo "osr build with the cache failed:"; cat "$work/rebuild.log"; exit 1; }
+best=
+for i in $(seq "$runs"); do
+	cluster_conf $((i + 1))
+	t0=$(date +%s.%N)
+	"${rebuild[@]}" >"$work/rebuild.log" 2>&1 || { echo "osr rebuild failed:"; cat "$work/rebuild.log"; exit 1; }
+	t1=$(date +%s.%N)
+	s=$(echo "$t1 - $t0" | bc)
+	if [ -z "$best" ] || [ "$(echo "$s < $best" | bc)" = 1 ]; then best=$s; fi
+done
+grep -q '3 of 4 segments from the cache' "$work/rebuild.log" || { echo "the rebuild did not use the cache:"; cat "$work/rebuild.log"; exit 1; }
+secs[osr-rebuild]=$best
+size[osr-rebuild]=$(stat -c %s "$work/rebuild.img")
+mods[osr-rebuild]=$(bin/osr inspect "$work/rebuild.img" | grep -cE '\.ko(\.(xz|zst|gz))?( |$)' || true)
+
 time_build dracut "$work/dracut.img" dracut --no-hostonly --no-early-microcode --zstd --force \
 	--kver "$kver" --kmoddir "$OSR_KERNEL_MODULES" "$work/dracut.img"
 time_build initramfs-tools "$work/it.img" mkinitramfs -d "$work/itconf" -o "$work/it.img" "$kver"
 
 printf '\nkernel %s, best of %s runs, %s cores, load %s\n\n' "$kver" "$runs" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-16s %10s %12s %8s %14s %14s\n' tool "wall (s)" "size (MB)" modules "time vs osr" "size vs osr"
-for n in osr dracut initramfs-tools; do
+for n in osr osr-rebuild dracut initramfs-tools; do
 	printf '%-16s %10.2f %12.1f %8s %13.1fx %13.2fx\n' "$n" "${secs[$n]}" "$(echo "${size[$n]}/1000000" | bc -l)" "${mods[$n]}" \
 		"$(echo "${secs[$n]}/${secs[osr]}" | bc -l)" "$(echo "${size[$n]}/${size[osr]}" | bc -l)"
 done
+printf '\nosr rebuild after a cluster configuration change (segment cache): %.3f s, 1/%.0f of dracut'"'"'s full build (%.2f s)\n' \
+	"${secs[osr-rebuild]}" "$(echo "${secs[dracut]}/${secs[osr-rebuild]}" | bc -l)" "${secs[dracut]}"

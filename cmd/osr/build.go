@@ -133,6 +133,7 @@ func runBuild(e *env, f *buildFlags) error {
 		}
 	}
 	req.ExtraModules = append(append([]string(nil), cfg.Initrd.Modules...), f.extraModules...)
+	req.CacheDir = f.cacheDir
 	// The image's default kernel parameters, and the modules they need (overlay).
 	if req.Cmdline = cfg.Initrd.Cmdline; req.Cmdline != "" {
 		p := cmdline.Parse(req.Cmdline)

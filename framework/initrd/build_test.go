@@ -310,9 +310,15 @@ func TestBuildIsReproducible(t *testing.T) {
 	// Without a cache, filling the cache, all from the cache, forced.
 	for i, how := range []struct{ cache, force bool }{{false, false}, {true, false}, {true, false}, {true, true}} {
 		req := newRequest(t, k, nfsPlan)
+		if how.cache {
+			req.CacheDir = cacheDir // the modules' firmware names remembered too
+		}
 		plan, err := initrd.Build(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if how.cache && len(plan.Firmware) == 0 {
+			t.Error("no firmware names: the generic image's modules declare some")
 		}
 		out := filepath.Join(dir, "img"+string(rune('a'+i)))
 		opts := image.Options{Compression: image.Zstd, ModTime: req.ModTime, Force: how.force}

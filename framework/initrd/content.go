@@ -140,7 +140,13 @@ func (p *Plan) addModules(ctx context.Context, req *Request, dplan *driver.Plan)
 	if err := checkContext(ctx); err != nil {
 		return err
 	}
-	fws, err := req.Kernel.Firmware(ctx, sel.Modules, kmod.FirmwareDirs(req.root(), req.Kernel.Version()))
+	read := kmod.ReadFirmwareNames
+	if req.CacheDir != "" {
+		memo := loadModinfoMemo(req.CacheDir)
+		defer memo.save()
+		read = memo.firmware
+	}
+	fws, err := req.Kernel.FirmwareFrom(ctx, sel.Modules, kmod.FirmwareDirs(req.root(), req.Kernel.Version()), read)
 	if err != nil {
 		return fmt.Errorf("firmware: %w", err)
 	}

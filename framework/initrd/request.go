@@ -65,6 +65,10 @@ type Request struct {
 	// Cmdline holds default kernel parameters for the init, recorded in the
 	// manifest (osr.hcl's initrd { cmdline }).
 	Cmdline string
+	// CacheDir, when set, is the build's cache directory (the image
+	// segments' one), where the firmware names of module files are
+	// remembered between builds.
+	CacheDir string
 
 	// Progress, when set, is told what the build is doing.
 	Progress func(stage string)

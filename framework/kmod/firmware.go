@@ -44,6 +44,18 @@ var firmwareSuffixes = []string{"", ".zst", ".xz"}
 // image for many machines rarely has all of it. The result is sorted by
 // name.
 func (ix *Index) Firmware(ctx context.Context, mods []*Module, dirs []string) ([]Firmware, error) {
+	return ix.FirmwareFrom(ctx, mods, dirs, ReadFirmwareNames)
+}
+
+// ReadFirmwareNames returns the firmware= entries of the module file at path.
+func ReadFirmwareNames(path string) ([]string, error) {
+	mi, err := ReadModinfo(path)
+	return mi.Firmware(), err
+}
+
+// FirmwareFrom is Firmware with the firmware names of each module file
+// given by read (a reader that remembers them between builds).
+func (ix *Index) FirmwareFrom(ctx context.Context, mods []*Module, dirs []string, read func(path string) ([]string, error)) ([]Firmware, error) {
 	infos := make([][]string, len(mods))
 	errs := make([]error, len(mods))
 	next := make(chan int)
@@ -53,8 +65,7 @@ func (ix *Index) Firmware(ctx context.Context, mods []*Module, dirs []string) ([
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				mi, err := ReadModinfo(ix.Path(mods[i]))
-				infos[i], errs[i] = mi.Firmware(), err
+				infos[i], errs[i] = read(ix.Path(mods[i]))
 			}
 		}()
 	}
