@@ -99,9 +99,14 @@ demo: deps build
 # 1000 nodes, the boot to switch_root (osr vs dracut, NFS root under qemu), and a
 # two-node GFS2 lock_dlm cluster: per node kernel start to quorum and to the mount,
 # the survivor's recovery after a node is killed, and a real Debian's boot to
-# multi-user.target (osr on one and two nodes vs dracut).
+# multi-user.target (osr on one and two nodes vs dracut); per-process speed and
+# image weight (scripts/bench-speed.sh): osr version vs a Go hello-world, a cluster
+# query vs xmllint, osr inspect vs zstd/pigz/gzip/xz -dc with peak memory, an xz
+# build vs a zstd build, the Go code in an image.
 bench: deps build
-	scripts/bench-build.sh
+	@# dracut and initramfs-tools are timed while no boot test runs (the qemu lock).
+	flock /tmp/osr-qemu.lock scripts/bench-build.sh
+	scripts/bench-speed.sh
 	scripts/bench-cdsl.sh
 	$(GO) test -run '^$$' -bench 'Query1000' -benchtime 20x ./framework/cluster/query
 	$(GO) test -run '^$$' -bench 'BootNFS' -benchtime 3x -timeout 30m ./test/e2e/osrboot

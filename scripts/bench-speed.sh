@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Per-process speed and image weight, each measured side by side with its anchor
+# in this run and printed as a ratio (best wall time of $RUNS runs each, the two
+# commands alternating):
+#   - osr version against a Go hello-world built here with the same flags, and
+#     whether gRPC/protobuf initialise when a command talks to no driver;
+#   - a cluster query on a 1000-node cluster.conf against xmllint --xpath
+#     answering the same question on the same file;
+#   - osr inspect against the decompressor alone (zstd -dc, pigz -dc and
+#     gzip -dc, xz -dc) on the same image built by osr for the test kernel, with
+#     osr's peak RSS; a 3,000,000-entry image listed and --cat'ed (peak RSS); a
+#     64-byte zstd frame declaring a 2 GiB window (refused; peak RSS);
+#   - an xz build against a zstd build of the same image;
+#   - the Go code an image carries (osr and its driver).
+# Needs root (apt-get for libxml2-utils and pigz).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-5}
+
+missing=()
+for p in libxml2-utils pigz zstd xz-utils gzip time python3 bc; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+eval "$(go run ./internal/testkernel/cmd/osr-testkernel)"
+make -s build
+work=$(mktemp -d /var/tmp/osr-speed.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# best_ns CMD…: the best wall time of $runs runs, in nanoseconds.
+best_ns() {
+	local b=0 t0 t1
+	for _ in $(seq "$runs"); do
+		t0=$(date +%s%N)
+		"$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+		t1=$(date +%s%N)
+		if [ "$b" = 0 ] || [ $((t1 - t0)) -lt "$b" ]; then b=$((t1 - t0)); fi
+	done
+	echo "$b"
+}
+# peak_kb CMD…: the command's peak resident set in KiB (its exit status ignored).
+peak_kb() { /usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1 || true; tail -1 "$work/rss"; }
+# compare LABEL ANCHOR-LABEL TARGET CMD1… -- CMD2…: times both, alternating, prints the ratio.
+compare() {
+	local label=$1 anchor=$2 target=$3 a=() b=() ta=0 tb=0 x y
+	shift 3
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	b=("$@")
+	for _ in $(seq "$runs"); do
+		x=$(runs=1 best_ns "${a[@]}")
+		y=$(runs=1 best_ns "${b[@]}")
+		if [ "$ta" = 0 ] || [ "$x" -lt "$ta" ]; then ta=$x; fi
+		if [ "$tb" = 0 ] || [ "$y" -lt "$tb" ]; then tb=$y; fi
+	done
+	printf '%-46s %9.3f s  %-16s %9.3f s  %6.2fx  (target %s)\n' "$label" "$(bc -l <<<"$ta/1000000000")" \
+		"$anchor" "$(bc -l <<<"$tb/1000000000")" "$(bc -l <<<"$ta/$tb")" "$target"
+}
+
+printf '\n%s cores, load %s, best of %s runs\n\n' "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$runs"
+
+# Start-up.
+mkdir -p "$work/hello"
+printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n' >"$work/hello/main.go"
+printf 'module hello\n\ngo 1.22\n' >"$work/hello/go.mod"
+(cd "$work/hello" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o hello .)
+runs=$((runs * 6)) compare "osr version" "hello-world" "<= 3x" bin/osr version -- "$work/hello/hello"
+inits=$(GODEBUG=inittrace=1 bin/osr version 2>&1 >/dev/null | grep -c '^init ' || true)
+rpc=$(GODEBUG=inittrace=1 bin/osr version 2>&1 >/dev/null | grep -cE '^init google.golang.org/(grpc|protobuf)' || true)
+initms=$(GODEBUG=inittrace=1 bin/osr version 2>&1 >/dev/null | awk '/^init /{s+=$5} END{printf "%.1f", s}')
+printf '%-46s %d packages initialised, %s ms of init, %d of them gRPC/protobuf (target 0)\n' "osr version start-up" "$inits" "$initms" "$rpc"
+
+# A cluster query on 1000 nodes.
+OSR_WRITE_BIG_CLUSTER="$work/cluster.conf" go test -count=1 -run TestGenerated1000 ./framework/cluster/query >/dev/null
+mac=00:1A:03:E8:00:02
+xpath="string(/cluster/clusternodes/clusternode[com_info/eth[translate(@mac,'abcdef','ABCDEF')='$mac']]/@nodeid)"
+[ "$(bin/osr cluster query -c "$work/cluster.conf" nodeid "$mac")" = 1000 ]
+[ "$(xmllint --xpath "$xpath" "$work/cluster.conf")" = 1000 ]
+runs=$((runs * 2)) compare "osr cluster query nodeid MAC (1000 nodes)" "xmllint --xpath" "<= 1x" \
+	bin/osr cluster query -c "$work/cluster.conf" nodeid "$mac" -- xmllint --xpath "$xpath" "$work/cluster.conf"
+
+# Builds and inspect.
+build() {
+	bin/osr build --driver nfs --modules "$OSR_KERNEL_MODULES" --output "$work/$1.img" \
+		--listfile-dir listfiles --driver-dir bin --config /dev/null --compress "$1"
+}
+for c in zstd gzip xz; do build "$c" >/dev/null; done
+runs=2 compare "osr build --compress xz" "--compress zstd" "<= 2x" build xz -- build zstd
+compare "osr inspect (zstd image)" "zstd -dc" "<= 1.2x" bin/osr inspect "$work/zstd.img" -- zstd -dc "$work/zstd.img"
+compare "osr inspect (gzip image)" "pigz -dc" "<= 1.2x" bin/osr inspect "$work/gzip.img" -- pigz -dc "$work/gzip.img"
+compare "osr inspect (gzip image)" "gzip -dc" "<= 1.2x" bin/osr inspect "$work/gzip.img" -- gzip -dc "$work/gzip.img"
+runs=2 compare "osr inspect (xz image)" "xz -dc" "<= 1.2x" bin/osr inspect "$work/xz.img" -- xz -dc "$work/xz.img"
+for c in zstd gzip xz; do
+	printf '%-46s %9d KiB peak RSS\n' "osr inspect ($c image)" "$(peak_kb bin/osr inspect "$work/$c.img")"
+done
+
+# Memory bounds: three million tiny entries, and a frame declaring a 2 GiB window.
+python3 - "$work/many.cpio" <<'PY'
+import sys
+out = open(sys.argv[1], "wb")
+def hdr(ino, mode, name, size=0):
+    n = name.encode() + b"\0"
+    h = b"070701" + b"".join(b"%08X" % v for v in (ino, mode, 0, 0, 1, 0, size, 0, 0, 0, 0, len(n), 0)) + n
+    return h + b"\0" * ((4 - len(h) % 4) % 4)
+buf = []
+for i in range(3_000_000):
+    buf.append(hdr(i + 1, 0o100644, "d%d/f%d" % (i % 1000, i)))
+    if len(buf) == 100_000:
+        out.write(b"".join(buf)); buf = []
+out.write(b"".join(buf) + hdr(0, 0, "TRAILER!!!"))
+PY
+zstd -q --rm "$work/many.cpio" -o "$work/many.img"
+printf '%-46s %9d KiB peak RSS (%d bytes compressed)\n' "osr inspect, 3,000,000 entries" \
+	"$(peak_kb bin/osr inspect "$work/many.img")" "$(stat -c %s "$work/many.img")"
+printf '%-46s %9d KiB peak RSS\n' "osr inspect --cat, 3,000,000 entries" \
+	"$(peak_kb bin/osr inspect "$work/many.img" --cat d999/f2999999)"
+printf '\x28\xb5\x2f\xfd\x00\xa8\x01\x00\x00' >"$work/bomb.img"
+printf '%-46s %9d KiB peak RSS: %s\n' "osr inspect, 2 GiB zstd window" "$(peak_kb bin/osr inspect "$work/bomb.img")" \
+	"$(bin/osr inspect "$work/bomb.img" 2>&1 | sed 's/.*: decoder/decoder/' | cut -c1-60)…"
+
+# The Go code an image carries.
+gobytes=$(bin/osr inspect --long "$work/zstd.img" | awk '$NF=="init" || $NF ~ /osr-driver-/ {s+=$5} END{print s}')
+printf '%-46s %9.1f MB (target <= 15 MB)\n' "Go binaries in the image (osr + nfs driver)" "$(bc -l <<<"$gobytes/1000000")"
