@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -89,7 +92,7 @@ func runInspect(e *env, o *inspectFlags, pos []string) error {
 			_, err := fmt.Fprintln(w, longLine(h))
 			return err
 		}
-		_, err := fmt.Fprintln(w, h.Name)
+		_, err := fmt.Fprintln(w, printableName(h.Name))
 		return err
 	})
 	if err != nil {
@@ -143,9 +146,9 @@ func longLine(h *image.Header) string {
 		size = fmt.Sprintf("%d, %d", h.Major, h.Minor)
 	}
 	line := fmt.Sprintf("%s %3d %-5d %-5d %10s %s %s", modeString(h), h.Links, h.UID, h.GID, size,
-		h.ModTime.Format("2006-01-02 15:04"), h.Name)
+		h.ModTime.Format("2006-01-02 15:04"), printableName(h.Name))
 	if h.Kind == image.Symlink {
-		line += " -> " + h.Linkname
+		line += " -> " + printableName(h.Linkname)
 	}
 	return line
 }
@@ -236,4 +239,14 @@ func writeInspectJSON(out io.Writer, path string, im *image.Stream, e *env) erro
 	}
 	fmt.Fprintf(w, "],\n  \"segments\": %s\n}\n", b)
 	return w.Flush()
+}
+
+// printableName is an entry name as the listing shows it: as it is when it is
+// valid UTF-8 without control characters, Go-quoted otherwise, so a crafted
+// name can neither break a line nor send escape sequences to the terminal.
+func printableName(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) < 0 && !strings.HasPrefix(s, `"`) {
+		return s
+	}
+	return strconv.Quote(s)
 }
