@@ -96,11 +96,6 @@ func runClusterValidate(e *env, cf *clusterFileFlags, pos []string, asJSON bool)
 		}
 		return err
 	}
-	if c.HasSecrets() {
-		if st, err := os.Stat(c.Pos.File); err == nil && st.Mode().Perm()&0o077 != 0 {
-			fmt.Fprintf(e.stderr, "warning: %s holds secrets (%s) but is readable by others (mode %04o); chmod 600 it\n", c.Pos.File, c.Secrets()[0].Where, st.Mode().Perm())
-		}
-	}
 	fmt.Fprintf(e.stdout, "%s: ok, cluster %q with %d node(s)\n", c.Pos.File, c.Name, len(c.Nodes))
 	return nil
 }

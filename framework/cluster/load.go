@@ -19,7 +19,35 @@ func Load(path string) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read cluster configuration: %w", err)
 	}
-	return Parse(path, data)
+	c, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if w, ok := exposedSecrets(c, path); ok {
+		c.ReadWarnings = append(c.ReadWarnings, w)
+	}
+	return c, nil
+}
+
+// exposedSecrets is the warning for a cluster file that holds secrets (fence
+// passwords, passwords of <rm> resources, …) and that others than its owner
+// may read.
+func exposedSecrets(c *Cluster, path string) (Problem, bool) {
+	secrets := c.Secrets()
+	if len(secrets) == 0 {
+		return Problem{}, false
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return Problem{}, false
+	}
+	more := ""
+	if len(secrets) > 1 {
+		more = fmt.Sprintf(" and %d more", len(secrets)-1)
+	}
+	return Problem{Pos: Pos{File: path}, Msg: fmt.Sprintf(
+		"holds secrets (%s%s) but others than its owner may read it (mode %04o); chmod 600 %s",
+		secrets[0].Where, more, st.Mode().Perm(), path)}, true
 }
 
 // Parse reads a cluster configuration from data; file names it in error messages.

@@ -156,6 +156,25 @@ func (c *Cluster) Secrets() []Secret {
 				}
 			}
 		}
+		out = append(out, elementSecrets("node "+strconv.Quote(n.Name)+" ", n.Extra)...)
+		out = append(out, elementSecrets("node "+strconv.Quote(n.Name)+" com_info ", n.ComInfoExtra)...)
+	}
+	out = append(out, elementSecrets("", c.Extra)...)
+	out = append(out, elementSecrets("rm ", c.RMExtra)...)
+	return out
+}
+
+// elementSecrets finds secret attributes anywhere in elements osr keeps
+// without modelling them: <rm> resources and services, other tools' parts.
+func elementSecrets(prefix string, elems []Element) []Secret {
+	var out []Secret
+	for _, e := range elems {
+		for _, a := range e.Attrs {
+			if IsSecretAttr(a.Name) && a.Value != "" {
+				out = append(out, Secret{Where: prefix + "<" + e.Name + "> " + a.Name, Pos: e.Pos})
+			}
+		}
+		out = append(out, elementSecrets(prefix, e.Children)...)
 	}
 	return out
 }

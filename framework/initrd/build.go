@@ -318,7 +318,9 @@ func (p *Plan) addDriverAndManifest(req *Request, dplan *driver.Plan) error {
 		return err
 	}
 	p.Manifest = m
-	return p.Archive.Segment(SegmentConfig).AddBytes(manifest.Path, data, 0o644)
+	// The manifest carries the driver's configuration, Sensitive attributes
+	// included; only the init (root) reads it.
+	return p.Archive.Segment(SegmentConfig).AddBytes(manifest.Path, data, 0o600)
 }
 
 // addCluster embeds the cluster configuration; a file holding secrets is stored 0600.

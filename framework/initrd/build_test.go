@@ -239,6 +239,10 @@ func TestBuildOnRealKernel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// It carries the driver's configuration, secrets included: root only.
+	if perm := me.hdr.Mode.Perm(); perm != 0o600 {
+		t.Errorf("manifest mode %04o, want 0600", perm)
+	}
 	exe, _ := os.Executable()
 	exeData, _ := os.ReadFile(exe)
 	drvData, _ := os.ReadFile(req.DriverBinary)
