@@ -57,12 +57,19 @@ test-short:
 # Short fuzz runs of the fuzz targets (their seeds also run in every plain go test).
 FUZZTIME ?= 20s
 CDSL_FUZZTIME ?= 10s
+PARSE_FUZZTIME ?= 10s
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzImage$$' -fuzztime $(FUZZTIME) ./framework/initrd/image
 	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME) ./framework/initrd/image
 	@# The CDSL inventory, layout and names: 10s each.
 	for t in FuzzParse FuzzLayout FuzzNames; do \
 		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(CDSL_FUZZTIME) ./framework/cdsl/inventory || exit 1; done
+	@# HCL (osr.hcl, cluster files, depth), cluster.conf and the driver handshake: 10s each.
+	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(PARSE_FUZZTIME) ./framework/internal/hcldepth
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(PARSE_FUZZTIME) ./framework/config
+	$(GO) test -run '^$$' -fuzz '^FuzzReadHCL$$' -fuzztime $(PARSE_FUZZTIME) ./framework/cluster
+	$(GO) test -run '^$$' -fuzz '^FuzzReadClusterConf$$' -fuzztime $(PARSE_FUZZTIME) ./framework/cluster
+	$(GO) test -run '^$$' -fuzz '^FuzzParseHandshake$$' -fuzztime $(PARSE_FUZZTIME) ./framework/driver
 
 # gofmt, the licence header on every source file, go vet and staticcheck (installed into .tools at a pinned version).
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -5,6 +5,7 @@ package cluster
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -19,8 +20,21 @@ func addSeeds(f *testing.F, pattern string) {
 	}
 }
 
-// exercise runs what every consumer runs on a cluster that was read.
-func exercise(c *Cluster) {
+// exercise runs what every consumer runs on a cluster that was read, and
+// checks that no name a reader let through could break rendered output.
+func exercise(t *testing.T, c *Cluster) {
+	if c.Name != "" {
+		if err := CheckClusterName(c.Name); err != nil {
+			t.Errorf("the reader let cluster name %q through: %v", c.Name, err)
+		}
+	}
+	for _, n := range c.Nodes {
+		if n.Name != "" {
+			if err := CheckNodeName(n.Name); err != nil {
+				t.Errorf("the reader let node name %q through: %v", n.Name, err)
+			}
+		}
+	}
 	_ = c.Validate()
 	_ = c.Secrets()
 	for _, n := range c.Nodes {
@@ -39,6 +53,7 @@ func exercise(c *Cluster) {
 func FuzzReadClusterConf(f *testing.F) {
 	addSeeds(f, "*.conf")
 	f.Add([]byte(`<cluster name="x"><clusternodes><clusternode name="a" nodeid="1"/></clusternodes></cluster>`))
+	f.Add([]byte("<cluster name=\"x&#10;crypto_cipher: none\"><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info><hostnmae/><filesystem/></com_info></clusternode></clusternodes></cluster>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ReadClusterConf("fuzz.conf", data)
 		if err != nil {
@@ -47,13 +62,15 @@ func FuzzReadClusterConf(f *testing.F) {
 			}
 			return
 		}
-		exercise(c)
+		exercise(t, c)
 	})
 }
 
 func FuzzReadHCL(f *testing.F) {
 	addSeeds(f, "*.hcl")
 	f.Add([]byte(`cluster "x" { node "a" { id = 1 } }`))
+	f.Add([]byte("cluster \"x\" {\n  a = " + strings.Repeat("[", 300) + "\n}\n"))
+	f.Add([]byte("cluster \"x\\ny\" { node \"a\\n}\" { id = 1 } }"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ReadHCL("fuzz.hcl", data)
 		if err != nil {
@@ -62,6 +79,6 @@ func FuzzReadHCL(f *testing.F) {
 			}
 			return
 		}
-		exercise(c)
+		exercise(t, c)
 	})
 }

@@ -216,6 +216,11 @@ func (l *Loader) loadFile(cfg *Config, path string) hcl.Diagnostics {
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration file", Detail: fmt.Sprintf("%s: %v.", path, err)}}
 	}
+	return l.loadSource(cfg, path, src)
+}
+
+// loadSource reads the configuration src, from the file path, into cfg.
+func (l *Loader) loadSource(cfg *Config, path string, src []byte) hcl.Diagnostics {
 	if diags := hcldepth.Check(src, path); diags.HasErrors() {
 		return diags
 	}
