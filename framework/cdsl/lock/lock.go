@@ -316,8 +316,37 @@ func held(dfd, fd int, name string, me Holder, opts Options, seen uint64) (*Lock
 	}
 	l := &Lock{dir: dfd, name: name, me: me, opts: opts, confirmed: boottime(),
 		stop: make(chan struct{}), done: make(chan struct{})}
+	removeLeftovers(dfd, name, opts.Stale)
 	go l.heartbeat()
 	return l, nil
+}
+
+// removeLeftovers removes the private, broken and released names of the lock
+// that processes killed at the wrong moment left behind, once they are older
+// than stale (a younger one may belong to a process still at work).
+func removeLeftovers(dfd int, name string, stale time.Duration) {
+	fd, err := unix.Openat(dfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	d := os.NewFile(uintptr(fd), ".")
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return
+	}
+	for _, n := range names {
+		if !strings.HasPrefix(n, name+".new.") && !strings.HasPrefix(n, name+".broken.") && !strings.HasPrefix(n, name+".released.") {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstatat(dfd, n, &st, unix.AT_SYMLINK_NOFOLLOW) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+			continue
+		}
+		if time.Since(time.Unix(st.Mtim.Unix())) > stale {
+			unix.Unlinkat(dfd, n, 0)
+		}
+	}
 }
 
 // readGeneration returns the generation recorded in file, 0 when there is none

@@ -246,4 +246,30 @@ func TestValidAfterStall(t *testing.T) {
 	}
 }
 
+// TestLeftoversRemoved: names a killed process left beside the lock are removed
+// by the next holder once they are older than the stale time.
+func TestLeftoversRemoved(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	for _, n := range []string{"lock.new.aaa", "lock.broken.bbb", "lock.released.ccc", "lock.new.young"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
+		if n != "lock.new.young" {
+			os.Chtimes(filepath.Join(dir, n), old, old)
+		}
+	}
+	l, err := Acquire(context.Background(), openDir(t, dir), "lock", Options{Stale: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Release()
+	names, _ := filepath.Glob(filepath.Join(dir, "lock.*"))
+	var left []string
+	for _, n := range names {
+		left = append(left, filepath.Base(n))
+	}
+	if strings.Join(left, " ") != "lock.generation lock.new.young" {
+		t.Errorf("left: %v", left)
+	}
+}
+
 func hostname() string { h, _ := os.Hostname(); return h }
