@@ -23,6 +23,12 @@ func TestMain(m *testing.M) {
 		// this binary behind.
 		os.Exit(m.Run())
 	}
+	if os.Getenv(stuckDriverEnv) != "" {
+		serveStuckDriver()
+	}
+	if os.Getenv(mainChildEnv) != "" {
+		main() // the real entry point, signal handling included; it exits
+	}
 	cmds := map[string]func(){
 		"osr": func() { os.Exit(Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	}

@@ -4,9 +4,11 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 	"google.golang.org/grpc"
@@ -98,6 +100,8 @@ type grpcClient struct {
 	// transport errors into a clear "the driver crashed" message.
 	exited func() bool
 	name   string
+	// timeouts bound every call.
+	timeouts Timeouts
 }
 
 func newGRPCClient(conn *grpc.ClientConn) *grpcClient {
@@ -105,9 +109,11 @@ func newGRPCClient(conn *grpc.ClientConn) *grpcClient {
 }
 
 func (c *grpcClient) Describe(ctx context.Context) (*Info, error) {
+	ctx, cancel, limit := c.timeouts.withDeadline(ctx, "Describe", nil)
+	defer cancel()
 	resp, err := c.client.Describe(ctx, &pb.DescribeRequest{})
 	if err != nil {
-		return nil, c.wrap("Describe", err)
+		return nil, c.wrap(ctx, "Describe", limit, err)
 	}
 	return infoFromProto(resp)
 }
@@ -117,9 +123,11 @@ func (c *grpcClient) ValidateConfig(ctx context.Context, req ValidateRequest) (D
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel, limit := c.timeouts.withDeadline(ctx, "ValidateConfig", nil)
+	defer cancel()
 	resp, err := c.client.ValidateConfig(ctx, &pb.ValidateConfigRequest{Config: cfg, Fstype: req.FSType})
 	if err != nil {
-		return nil, c.wrap("ValidateConfig", err)
+		return nil, c.wrap(ctx, "ValidateConfig", limit, err)
 	}
 	return diagsFromProto(resp.GetDiagnostics()), nil
 }
@@ -129,19 +137,29 @@ func (c *grpcClient) Plan(ctx context.Context, req PlanRequest) (*Plan, Diagnost
 	if err != nil {
 		return nil, nil, err
 	}
+	ctx, cancel, limit := c.timeouts.withDeadline(ctx, "Plan", nil)
+	defer cancel()
 	resp, err := c.client.Plan(ctx, &pb.PlanRequest{Config: cfg, Fstype: req.FSType, Target: targetToProto(req.Target)})
 	if err != nil {
-		return nil, nil, c.wrap("Plan", err)
+		return nil, nil, c.wrap(ctx, "Plan", limit, err)
 	}
 	return planFromProto(resp.GetPlan()), diagsFromProto(resp.GetDiagnostics()), nil
 }
 
-// wrap turns a gRPC error into one that says which driver and call failed, and
-// whether the driver process died.
-func (c *grpcClient) wrap(call string, err error) error {
+// wrap turns a gRPC error into one that says which driver and call failed:
+// whether the driver process died, did not answer within limit (ctx is the
+// call's context), or is not an osr driver at all.
+func (c *grpcClient) wrap(ctx context.Context, call string, limit time.Duration, err error) error {
 	who := "driver"
 	if c.name != "" {
 		who = fmt.Sprintf("driver %q", c.name)
+	}
+	// The driver's side may end the call at the deadline a moment before
+	// osr's own timer fires: a call cut off that close to it timed out too.
+	dl, hasDeadline := ctx.Deadline()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || (hasDeadline && time.Until(dl) < 100*time.Millisecond) {
+		return fmt.Errorf("%s did not answer %s within %v (it is stuck; its log above may say where): %w: %w",
+			who, call, limit, ErrTimeout, context.DeadlineExceeded)
 	}
 	if c.exited != nil && c.exited() {
 		return fmt.Errorf("%s exited during %s (it crashed or was killed; its log above may say why): %w", who, call, ErrDriverExited)
@@ -151,7 +169,11 @@ func (c *grpcClient) wrap(call string, err error) error {
 		case codes.Unavailable:
 			return fmt.Errorf("%s is not reachable during %s (did it crash?): %s: %w", who, call, st.Message(), ErrDriverExited)
 		case codes.Unimplemented:
-			return fmt.Errorf("%s does not implement %s (it speaks an older protocol; update the driver): %w", who, call, ErrUnimplemented)
+			if call == "Describe" {
+				// Every osr driver of every protocol version answers Describe.
+				return fmt.Errorf("%s does not serve the osr driver service (%s is unknown at the address its handshake named; is it an osr driver?): %w", who, call, ErrUnimplemented)
+			}
+			return fmt.Errorf("%s does not implement %s (it was built for an older osr driver protocol; update the driver): %w", who, call, ErrUnimplemented)
 		case codes.Canceled, codes.DeadlineExceeded:
 			return fmt.Errorf("%s %s: %s: %w", who, call, st.Message(), context.Canceled)
 		}

@@ -39,6 +39,9 @@ func TestMain(m *testing.M) {
 			Plugins:         plugin.PluginSet{driver.PluginName: &driver.Plugin{Impl: fakeDriver{}}},
 			GRPCServer:      plugin.DefaultGRPCServer,
 		})
+	case "block":
+		// Describe and Mount never answer, whatever the context says.
+		driver.Serve(func(log hclog.Logger) driver.Driver { return blockingDriver{} })
 	case "exit":
 		os.Stderr.WriteString("fake driver: refusing to start\n")
 		os.Exit(1)

@@ -127,12 +127,14 @@ func (c *grpcClient) Mount(ctx context.Context, req MountRequest) (*MountResult,
 	for _, n := range req.Nodes {
 		preq.Nodes = append(preq.Nodes, nodeToProto(n))
 	}
+	ctx, cancel, limit := c.timeouts.withDeadline(ctx, "Mount", &req)
+	defer cancel()
 	resp, err := c.client.Mount(ctx, preq)
 	if err != nil {
 		if st, ok := status.FromError(err); ok && st.Code() == codes.Aborted {
 			return nil, fmt.Errorf("%s", st.Message())
 		}
-		return nil, c.wrap("Mount", err)
+		return nil, c.wrap(ctx, "Mount", limit, err)
 	}
 	return &MountResult{Diagnostics: diagsFromProto(resp.GetDiagnostics())}, nil
 }

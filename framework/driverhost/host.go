@@ -111,6 +111,8 @@ type Options struct {
 	Logger hclog.Logger
 	// StartTimeout bounds each driver's start; default driver.DefaultStartTimeout.
 	StartTimeout time.Duration
+	// Timeouts bound every call to a driver; zero fields take driver's defaults.
+	Timeouts driver.Timeouts
 	// SocketDir is where drivers create their sockets; default the temp dir.
 	SocketDir string
 }
@@ -205,6 +207,7 @@ func (h *Host) startPath(ctx context.Context, label, path string) (*Driver, erro
 	p, err := driver.Launch(ctx, path, driver.LaunchOptions{
 		Logger:       h.opts.Logger.Named(strings.TrimPrefix(label, BinaryPrefix)),
 		StartTimeout: h.opts.StartTimeout,
+		Timeouts:     h.opts.Timeouts,
 		SocketDir:    h.opts.SocketDir,
 	})
 	if err != nil {
@@ -219,12 +222,20 @@ func (h *Host) startPath(ctx context.Context, label, path string) (*Driver, erro
 	return &Driver{Process: p, Info: info}, nil
 }
 
-// Close kills every driver the host started and waits for them.
+// Close kills every driver the host started, with every process in their
+// process groups, and waits for them; the drivers are killed in parallel, so a
+// stuck one does not hold up the others.
 func (h *Host) Close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	var wg sync.WaitGroup
 	for k, d := range h.running {
-		d.Kill()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.Kill()
+		}()
 		delete(h.running, k)
 	}
+	wg.Wait()
 }
