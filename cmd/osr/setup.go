@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/open-sharedroot/osr/framework/config"
+	"github.com/open-sharedroot/osr/framework/driver"
 	"github.com/open-sharedroot/osr/framework/driverhost"
 )
 
@@ -56,14 +57,17 @@ func (e *env) report(l *config.Loader, diags hcl.Diagnostics) error {
 func (e *env) driverHost(cfg *loadedConfig) *driverhost.Host {
 	var cfgDirs []string
 	var paths map[string]string
+	var timeouts driver.Timeouts
 	if cfg != nil {
 		cfgDirs = cfg.DriverDirs
 		paths = cfg.DriverPaths()
+		timeouts.Call = cfg.DriverCallTimeout
 	}
 	return driverhost.New(driverhost.Options{
-		Dirs:   driverhost.SearchDirs(e.global.driverDirs, cfgDirs),
-		Paths:  paths,
-		Logger: e.log,
+		Dirs:     driverhost.SearchDirs(e.global.driverDirs, cfgDirs),
+		Paths:    paths,
+		Logger:   e.log,
+		Timeouts: timeouts,
 	})
 }
 

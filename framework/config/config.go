@@ -15,10 +15,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/internal/hcldepth"
 	"github.com/open-sharedroot/osr/internal/paths"
@@ -37,6 +39,9 @@ type Config struct {
 	// DriverDirs are searched for osr-driver-* binaries (after --driver-dir and
 	// $OSR_DRIVER_PATH).
 	DriverDirs []string
+	// DriverCallTimeout bounds each Describe, ValidateConfig and Plan call to a
+	// driver (driver_call_timeout); 0 means driver.DefaultCallTimeout.
+	DriverCallTimeout time.Duration
 	// ListfileDirs are searched for listfiles, in order.
 	ListfileDirs []string
 	// ClusterConfig is the cluster configuration osr reads by default.
@@ -109,6 +114,7 @@ type DriverBlock struct {
 // file is what one HCL file may hold.
 type file struct {
 	DriverDirs    *[]string          `hcl:"driver_dirs,optional"`
+	DriverTimeout *hcl.Attribute     `hcl:"driver_call_timeout,optional"`
 	ListfileDirs  *[]string          `hcl:"listfile_dirs,optional"`
 	ClusterConfig *string            `hcl:"cluster_config,optional"`
 	Initrd        *initrdBlock       `hcl:"initrd,block"`
@@ -239,6 +245,14 @@ func (l *Loader) loadSource(cfg *Config, path string, src []byte) hcl.Diagnostic
 	}
 	if raw.ListfileDirs != nil {
 		cfg.ListfileDirs = *raw.ListfileDirs
+	}
+	if a := raw.DriverTimeout; a != nil {
+		d, diag := parseTimeout(a)
+		if diag != nil {
+			diags = append(diags, diag)
+		} else {
+			cfg.DriverCallTimeout = d
+		}
 	}
 	if raw.ClusterConfig != nil {
 		cfg.ClusterConfig = *raw.ClusterConfig
@@ -418,4 +432,21 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// parseTimeout reads a duration attribute such as driver_call_timeout = "2m":
+// a Go duration of at least one second.
+func parseTimeout(a *hcl.Attribute) (time.Duration, *hcl.Diagnostic) {
+	bad := func(detail string) *hcl.Diagnostic {
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + a.Name, Detail: detail, Subject: a.Range.Ptr()}
+	}
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+		return 0, bad(fmt.Sprintf("%s is a duration in quotes, such as \"90s\" or \"2m\".", a.Name))
+	}
+	d, err := time.ParseDuration(v.AsString())
+	if err != nil || d < time.Second {
+		return 0, bad(fmt.Sprintf("%q is not a duration of at least one second; write, for example, \"90s\" or \"2m\".", v.AsString()))
+	}
+	return d, nil
 }
