@@ -7,7 +7,7 @@ pkgs=(
 	ca-certificates curl unzip git make gcc protobuf-compiler
 	kmod cpio zstd xz-utils lz4 bzip2 gzip
 	qemu-system-x86 qemu-utils busybox-static e2fsprogs gfs2-utils ocfs2-tools
-	nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 dnsmasq-base
+	nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 dnsmasq-base ipxe-qemu
 	squashfs-tools mount
 	openipmi
 	corosync dlm-controld

@@ -57,6 +57,9 @@ type Disk struct {
 // only gives the guest a MAC address to identify itself by.
 type NIC struct {
 	MAC string
+	// ROM is the card's boot ROM (qemu's romfile=), e.g. NetBootROM; empty
+	// means qemu's default.
+	ROM string
 	// Tap is the name of an existing tap device (in Machine.NetNS, when
 	// set) that carries the card's traffic.
 	Tap string
@@ -69,6 +72,10 @@ type Machine struct {
 	// Kernel and Initrd are the paths of the kernel image and initramfs.
 	Kernel string
 	Initrd string
+	// NetBoot boots from the network instead (-boot n): the NICs' boot ROM
+	// fetches what a DHCP and TFTP server offer; Kernel, Initrd and Append
+	// must then be empty, the boot loader's entry gives them.
+	NetBoot bool
 	// Append holds kernel parameters added after the console settings.
 	Append []string
 	// MemoryMB is the guest's memory; 0 means DefaultMemoryMB.
@@ -97,6 +104,11 @@ type Machine struct {
 	CPU string
 }
 
+// NetBootROM is the boot ROM for the virtio NICs of a network boot: iPXE
+// from Debian's ipxe-qemu (legacy BIOS PXE; qemu's own default names the
+// EFI variant).
+const NetBootROM = "/usr/lib/ipxe/qemu/pxe-virtio.rom"
+
 // CPUMax is the CPU model with every feature qemu can emulate.
 const CPUMax = "max"
 
@@ -118,7 +130,12 @@ func (m *Machine) validate() error {
 	if m.Name == "" {
 		errs = append(errs, errors.New("machine has no name"))
 	}
-	if m.Kernel == "" {
+	switch {
+	case m.NetBoot && (m.Kernel != "" || m.Initrd != "" || len(m.Append) > 0):
+		errs = append(errs, errors.New("a network boot takes kernel, initrd and parameters from the boot entry, not from the machine"))
+	case m.NetBoot && len(m.NICs) == 0:
+		errs = append(errs, errors.New("a network boot needs a NIC"))
+	case !m.NetBoot && m.Kernel == "":
 		errs = append(errs, errors.New("no kernel"))
 	}
 	if m.LogPath == "" {
@@ -138,6 +155,9 @@ func (m *Machine) validate() error {
 		}
 		if n.Tap != "" && strings.ContainsAny(n.Tap, ", ") {
 			errs = append(errs, fmt.Errorf("NIC %d: bad tap name %q", i, n.Tap))
+		}
+		if strings.ContainsAny(n.ROM, ", ") {
+			errs = append(errs, fmt.Errorf("NIC %d: ROM path %q contains a comma or space, which qemu cannot parse", i, n.ROM))
 		}
 	}
 	if strings.ContainsAny(m.CPU, " \t\n") {
@@ -174,9 +194,12 @@ func (m *Machine) Command() ([]string, error) {
 		"-nodefaults", "-no-user-config", "-display", "none",
 		"-serial", "stdio", "-monitor", "none",
 		"-no-reboot",
-		"-kernel", m.Kernel,
-		"-append", strings.Join(cmdline, " "),
 	)
+	if m.NetBoot {
+		args = append(args, "-boot", "n")
+	} else {
+		args = append(args, "-kernel", m.Kernel, "-append", strings.Join(cmdline, " "))
+	}
 	if m.Initrd != "" {
 		args = append(args, "-initrd", m.Initrd)
 	}
@@ -185,6 +208,9 @@ func (m *Machine) Command() ([]string, error) {
 	}
 	for i, n := range m.NICs {
 		dev := "virtio-net-pci,mac=" + n.MAC
+		if n.ROM != "" {
+			dev += ",romfile=" + n.ROM
+		}
 		if n.Tap != "" {
 			id := fmt.Sprintf("net%d", i)
 			args = append(args, "-netdev", fmt.Sprintf("tap,id=%s,ifname=%s,script=no,downscript=no", id, n.Tap))

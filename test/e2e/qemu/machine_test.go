@@ -47,6 +47,18 @@ func TestCommand(t *testing.T) {
 			},
 		},
 		{
+			name: "network boot",
+			edit: func(m *Machine) {
+				m.Kernel, m.Initrd, m.Append, m.NetBoot = "", "", nil, true
+				m.NICs = []NIC{{MAC: NodeMAC(1), Tap: "tap1", ROM: NetBootROM}}
+			},
+			want: []string{
+				"-no-reboot -boot n",
+				"-device virtio-net-pci,mac=52:54:00:00:01:01,romfile=/usr/lib/ipxe/qemu/pxe-virtio.rom,netdev=net0",
+			},
+			absent: []string{"-kernel", "-append", "-initrd"},
+		},
+		{
 			name: "nics in a namespace",
 			edit: func(m *Machine) {
 				m.NetNS = "lab1"
@@ -89,13 +101,16 @@ func TestCommand(t *testing.T) {
 
 func TestCommandRejectsBadMachines(t *testing.T) {
 	tests := map[string]Machine{
-		"no name":       {Kernel: "k", LogPath: "l"},
-		"no kernel":     {Name: "n", LogPath: "l"},
-		"no log":        {Name: "n", Kernel: "k"},
-		"comma in disk": {Name: "n", Kernel: "k", LogPath: "l", Disks: []Disk{{Path: "/a,b.img"}}},
-		"bad mac":       {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: "52:54:00"}}},
-		"bad tap":       {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: NodeMAC(1), Tap: "tap1,x=y"}}},
-		"bad cpu":       {Name: "n", Kernel: "k", LogPath: "l", CPU: "max -S"},
+		"no name":        {Kernel: "k", LogPath: "l"},
+		"no kernel":      {Name: "n", LogPath: "l"},
+		"no log":         {Name: "n", Kernel: "k"},
+		"comma in disk":  {Name: "n", Kernel: "k", LogPath: "l", Disks: []Disk{{Path: "/a,b.img"}}},
+		"bad mac":        {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: "52:54:00"}}},
+		"bad tap":        {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: NodeMAC(1), Tap: "tap1,x=y"}}},
+		"bad cpu":        {Name: "n", Kernel: "k", LogPath: "l", CPU: "max -S"},
+		"netboot kernel": {Name: "n", Kernel: "k", LogPath: "l", NetBoot: true, NICs: []NIC{{MAC: NodeMAC(1)}}},
+		"netboot no nic": {Name: "n", LogPath: "l", NetBoot: true},
+		"comma in rom":   {Name: "n", LogPath: "l", NetBoot: true, NICs: []NIC{{MAC: NodeMAC(1), ROM: "/a,b.rom"}}},
 	}
 	for name, m := range tests {
 		if _, err := m.Command(); err == nil {
