@@ -7,6 +7,9 @@ LIBEXECDIR   ?= $(PREFIX)/libexec
 DATADIR      ?= $(PREFIX)/share
 BINDIR       ?= $(PREFIX)/bin
 MANDIR       ?= $(DATADIR)/man
+BASHCOMPDIR  ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR   ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR  ?= $(DATADIR)/fish/vendor_completions.d
 KERNELINSTALLDIR ?= $(PREFIX)/lib/kernel/install.d
 KERNELHOOKDIR    ?= $(SYSCONFDIR)/kernel
 DESTDIR      ?=
@@ -19,7 +22,7 @@ LDFLAGS      := -s -w -X main.linkVersion=$(VERSION) -X $(PATHS).sysconfDir=$(SY
 GOBUILD      := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 export CGO_ENABLED := 0
 
-.PHONY: all build deps test test-long test-short fuzz-short lint proto install install-compat uninstall package demo bench clean
+.PHONY: all build deps test test-long test-short fuzz-short lint proto man install install-compat uninstall uninstall-compat package demo bench clean
 
 all: build
 
@@ -84,6 +87,11 @@ lint:
 	$(CURDIR)/.tools/staticcheck ./...
 	cd examples/osr-driver-squashfs && $(CURDIR)/.tools/staticcheck ./...
 
+# Regenerate the man pages osr(8) and osr-COMMAND(8) and the bash, zsh and fish
+# completions in packaging/ from the command tree (a test fails when they are stale).
+man:
+	$(GO) test -count=1 -run 'TestManPages|TestCompletions' ./cmd/osr -args -update
+
 # Regenerate the driver protocol's Go code from proto/osr/driver/v1/driver.proto.
 # Needs protoc (Debian: protobuf-compiler); the Go generators are installed at pinned versions.
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
@@ -130,9 +138,15 @@ install: build
 	@for d in $(DRIVERS); do install -m 0755 bin/osr-driver-$$d $(DESTDIR)$(LIBEXECDIR)/osr/drivers/; done
 	cp -r listfiles/. $(DESTDIR)$(DATADIR)/osr/listfiles/
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl ] || install -m 0644 docs/osr.hcl.example $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl
-	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 packaging/man/osr.hcl.5 $(DESTDIR)$(MANDIR)/man5/osr.hcl.5
 	install -m 0644 packaging/man/osr-cmdline.7 $(DESTDIR)$(MANDIR)/man7/osr-cmdline.7
+	install -m 0644 packaging/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	@# Shell completions (generated with the man pages by make man).
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0644 packaging/completion/osr.bash $(DESTDIR)$(BASHCOMPDIR)/osr
+	install -m 0644 packaging/completion/_osr $(DESTDIR)$(ZSHCOMPDIR)/_osr
+	install -m 0644 packaging/completion/osr.fish $(DESTDIR)$(FISHCOMPDIR)/osr.fish
 	@# The kernel hooks (off until osr.hcl sets initrd { kernel_hooks = true }).
 	install -d $(DESTDIR)$(KERNELINSTALLDIR) $(DESTDIR)$(KERNELHOOKDIR)/postinst.d $(DESTDIR)$(KERNELHOOKDIR)/postrm.d
 	@for h in 50-osr.install:$(KERNELINSTALLDIR)/50-osr.install postinst.d/osr:$(KERNELHOOKDIR)/postinst.d/osr \
@@ -149,30 +163,39 @@ install-compat:
 	@for c in $(COMPAT_BIN); do ln -sfn $(BINDIR)/osr $(DESTDIR)$(BINDIR)/$$c; echo "$(DESTDIR)$(BINDIR)/$$c -> osr"; done
 	ln -sfn $(BINDIR)/osr $(DESTDIR)$(BOOTIMAGEDIR)/mkinitrd
 
+uninstall-compat:
+	@for c in $(COMPAT_BIN); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
+	rm -f $(DESTDIR)$(BOOTIMAGEDIR)/mkinitrd
+	-rmdir $(DESTDIR)$(BOOTIMAGEDIR) 2>/dev/null
+
 # Removes what install wrote, except osr.hcl and the administrator's drop-ins.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/osr $(DESTDIR)$(KERNELINSTALLDIR)/50-osr.install \
 		$(DESTDIR)$(MANDIR)/man5/osr.hcl.5 $(DESTDIR)$(MANDIR)/man7/osr-cmdline.7 \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard packaging/man/*.8))) \
+		$(DESTDIR)$(BASHCOMPDIR)/osr $(DESTDIR)$(ZSHCOMPDIR)/_osr $(DESTDIR)$(FISHCOMPDIR)/osr.fish \
 		$(DESTDIR)$(KERNELHOOKDIR)/postinst.d/osr $(DESTDIR)$(KERNELHOOKDIR)/postrm.d/osr
 	rm -rf $(DESTDIR)$(LIBEXECDIR)/osr $(DESTDIR)$(DATADIR)/osr
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/osr/conf.d $(DESTDIR)$(SYSCONFDIR)/osr/listfiles.d 2>/dev/null
 
 # .deb and .rpm of osr in dist/ (nfpm at a pinned version, packaging/nfpm.yaml): the
-# binaries built for /usr, the listfiles, the kernel hooks and osr.hcl as a conffile.
-# The version comes from git tags (scripts/pkg-version.sh).
+# binaries built for /usr, the listfiles, the kernel hooks, man pages, completions and
+# osr.hcl as a conffile; and osr-compat (packaging/nfpm-compat.yaml), the links of
+# make install-compat, depending on osr. The version comes from git tags
+# (scripts/pkg-version.sh).
 NFPM           := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 PKG_ARCH       ?= $(shell $(GO) env GOARCH)
 PKG_MAINTAINER ?= open-sharedroot <https://github.com/open-sharedroot/osr>
 package:
-	rm -rf dist/root dist/osr_*.deb dist/osr-*.rpm && mkdir -p dist .tools
+	rm -rf dist/root dist/osr_*.deb dist/osr-*.rpm dist/osr-compat_*.deb dist/osr-compat-*.rpm && mkdir -p dist .tools
 	GOBIN=$(CURDIR)/.tools $(GO) install $(NFPM)
 	v=$$(scripts/pkg-version.sh) && \
 	$(MAKE) -s install VERSION=$$v DESTDIR=$(CURDIR)/dist/root PREFIX=/usr BINDIR=/usr/bin \
 		SYSCONFDIR=/etc LIBEXECDIR=/usr/libexec DATADIR=/usr/share && \
-	for p in deb rpm; do \
+	for p in deb rpm; do for f in nfpm nfpm-compat; do \
 		OSR_PKG_VERSION=$$v OSR_PKG_ARCH=$(PKG_ARCH) OSR_PKG_MAINTAINER='$(PKG_MAINTAINER)' \
-			$(CURDIR)/.tools/nfpm package -f packaging/nfpm.yaml -p $$p -t dist/ || exit 1; \
-	done
+			$(CURDIR)/.tools/nfpm package -f packaging/$$f.yaml -p $$p -t dist/ || exit 1; \
+	done; done
 	rm -rf dist/root
 
 clean:

@@ -36,16 +36,18 @@ func TestDebInDebian12(t *testing.T) {
 	if out, err := exec.Command("make", "-C", "..", "-s", "package").CombinedOutput(); err != nil {
 		t.Fatalf("make package: %v\n%s", err, out)
 	}
-	debs, _ := filepath.Glob("../dist/osr_*.deb")
-	if len(debs) != 1 {
-		t.Fatalf("make package left %v in dist/; want one .deb", debs)
-	}
-	deb, err := os.ReadFile(debs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tmp/osr.deb"), deb, 0o644); err != nil {
-		t.Fatal(err)
+	for glob, to := range map[string]string{"../dist/osr_*.deb": "tmp/osr.deb", "../dist/osr-compat_*.deb": "tmp/osr-compat.deb"} {
+		debs, _ := filepath.Glob(glob)
+		if len(debs) != 1 {
+			t.Fatalf("make package left %v in dist/; want one %s", debs, glob)
+		}
+		deb, err := os.ReadFile(debs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, to), deb, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	chroot := func(args ...string) string {
 		t.Helper()
@@ -79,6 +81,11 @@ func TestDebInDebian12(t *testing.T) {
 </cluster>
 `), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// osr-compat, on top of osr: the originals' names answer.
+	chroot("dpkg", "-i", "/tmp/osr-compat.deb")
+	if ids := chroot("com-queryclusterconf", "nodeids"); ids != "1" {
+		t.Errorf("com-queryclusterconf nodeids from osr-compat = %q, want 1", ids)
 	}
 	// The packaged osr.hcl has the switch commented out; turn it on as an admin would.
 	hclPath := filepath.Join(dir, "etc/osr/osr.hcl")

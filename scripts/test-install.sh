@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # make install with PREFIX=/usr/local into a DESTDIR, then: the installed osr reports
 # the compiled-in paths, finds its four drivers when run chrooted into the DESTDIR
-# (the binaries are static), reads the listfiles from DATADIR inside a root, and
-# make uninstall removes everything but osr.hcl. Needs root for chroot.
+# (the binaries are static), reads the listfiles from DATADIR inside a root, has its
+# man pages and bash, zsh and fish completions under DATADIR, make install-compat
+# links the originals' names to it, and make uninstall and uninstall-compat remove
+# everything but osr.hcl. Needs root for chroot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -30,8 +32,21 @@ json=$("$osr" listfiles --root "$tmp" --driver nfs --json || true)
 grep -q "$tmp/usr/local/share/osr/listfiles/base.hcl" <<<"$json" ||
 	fail "osr listfiles --root did not read DATADIR's listfiles:"$'\n'"${json:0:600}"
 
+share="$tmp/usr/local/share"
+for f in man/man8/osr.8 man/man8/osr-build.8 man/man8/osr-cdsl.8 man/man8/osr-cluster.8 \
+	man/man5/osr.hcl.5 man/man7/osr-cmdline.7 bash-completion/completions/osr \
+	zsh/site-functions/_osr fish/vendor_completions.d/osr.fish; do
+	[ -s "$share/$f" ] || fail "make install did not install $share/$f"
+done
+grep -q '__start_osr' "$share/bash-completion/completions/osr" || fail "the bash completion is not osr's"
+
+make -s install-compat DESTDIR="$tmp" PREFIX=/usr/local BOOTIMAGEDIR=/usr/local/lib/comoonics-bootimage >/dev/null
+for l in bin/com-queryclusterconf bin/com-mkcdsl lib/comoonics-bootimage/mkinitrd; do
+	[ "$(readlink "$tmp/usr/local/$l")" = /usr/local/bin/osr ] || fail "make install-compat: $l is not a link to /usr/local/bin/osr"
+done
+make -s uninstall-compat DESTDIR="$tmp" PREFIX=/usr/local BOOTIMAGEDIR=/usr/local/lib/comoonics-bootimage
 make -s uninstall DESTDIR="$tmp" PREFIX=/usr/local
-left=$(find "$tmp/usr" -type f)
+left=$(find "$tmp/usr" -type f -o -type l)
 [ -z "$left" ] || fail "make uninstall left: $left"
 [ -f "$tmp/etc/osr/osr.hcl" ] || fail "make uninstall removed osr.hcl"
 echo "test-install: ok"

@@ -78,6 +78,9 @@ func newBuildCmd(e *env) *cobra.Command {
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "keep compressed segments in `DIR` between builds (default /var/cache/osr)")
 	fs.BoolVar(&f.force, "force", false, "compress every segment again, even those in the cache")
 	fs.StringArrayVar(&f.extraModules, "module", nil, "also take kernel module `NAME` and its dependencies (repeatable; adds to initrd.modules)")
+	completeValues(c, "compress", "zstd", "gzip", "xz", "lz4", "none")
+	_ = c.RegisterFlagCompletionFunc("driver", e.driverNames)
+	_ = c.RegisterFlagCompletionFunc("kernel", kernelVersions)
 	return c
 }
 

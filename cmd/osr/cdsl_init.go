@@ -57,6 +57,7 @@ per-node paths, each node's hostname, machine-id and ssh host keys (needs
 	fs.StringVarP(&o.def, "default-dir", "D", "", "template node `DIR` (default: default)")
 	deprecatedAlias(fs, "default-dir", "defaultdir", "", "--default-dir (-D)")
 	fs.BoolVar(&o.standard, "standard", false, "also make the standard per-node paths of a systemd OS hostdependent and give each node its identity (needs --cluster)")
+	completeValues(c, "layout", "v2", "v1")
 	return c
 }
 

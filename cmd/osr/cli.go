@@ -173,6 +173,7 @@ configuration (osr cluster) and manages context dependent symlinks (osr cdsl).`,
 	root.Flags().Bool("version", false, "print osr's version and exit")
 	root.PersistentFlags().BoolP("help", "h", false, "show this help")
 	e.bindGlobal(root.PersistentFlags())
+	completeValues(root, "log-level", "trace", "debug", "info", "warn", "error", "off")
 	root.SetFlagErrorFunc(flagError)
 	root.SetHelpTemplate(helpTemplate)
 	root.SetUsageTemplate(helpTemplate)

@@ -117,6 +117,7 @@ replaced atomically, mode 0600 when the configuration holds secrets.`,
 	fs.StringVar(&o.to, "to", "", "output `FORMAT`: hcl, clusterconf, ocfs2 or corosync")
 	fs.StringVarP(&o.out, "output", "o", "", "write to `FILE` instead of standard output (replaced atomically)")
 	fs.BoolVar(&o.noValidate, "no-validate", false, "convert even when the configuration has problems")
+	completeValues(c, "to", "hcl", "clusterconf", "ocfs2", "corosync")
 	return c
 }
 

@@ -164,6 +164,12 @@ func newDriversShowCmd(e *env) *cobra.Command {
 an image for the configuration in osr.hcl (or the defaults), for each filesystem
 type it serves (--fstype: one).`,
 		RunE: func(_ *cobra.Command, pos []string) error { return runDriversShow(e, fstype, asJSON, pos) },
+		ValidArgsFunction: func(c *cobra.Command, args []string, s string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return e.driverNames(c, args, s)
+		},
 	}
 	c.Flags().StringVar(&fstype, "fstype", "", "show the plan for this filesystem `TYPE` only")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the driver, its schema and plans as JSON")

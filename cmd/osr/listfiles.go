@@ -48,6 +48,7 @@ Set $OSR_RPM to use another rpm command for rpm-based roots.`,
 		fs.StringArrayVar(&o.requested, "listfile", nil, "also take the on-request listfile `NAME` (repeatable)")
 		fs.BoolVar(&o.all, "all", false, "also list the entries left out by their conditions")
 		fs.BoolVar(&o.asJSON, "json", false, "print the report and the items as JSON")
+		_ = c.RegisterFlagCompletionFunc("driver", e.driverNames)
 		return c
 	})
 }
