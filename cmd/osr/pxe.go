@@ -14,7 +14,7 @@ func init() {
 	register(func(e *env) *cobra.Command {
 		var o pxeFlags
 		c := &cobra.Command{
-			Use:   "pxe [--cluster FILE] --kernel PATH --initrd PATH --output DIR [--append PARAM]… [--dry-run [--json]]",
+			Use:   "pxe [--cluster FILE] --kernel-image PATH --initrd PATH --output DIR [--append PARAM]… [--dry-run [--json]]",
 			Short: "write the network boot entries (PXELINUX, iPXE, GRUB) of every node",
 			Long: `Writes into DIR, the TFTP (or HTTP) server's root, for every MAC of every node
 of the cluster configuration: pxelinux.cfg/01-<mac>, ipxe/<mac>.ipxe and
@@ -33,7 +33,9 @@ See docs/pxe.md.`,
 		}
 		fs := c.Flags()
 		o.cluster.bind(fs)
-		fs.StringVar(&o.kernel, "kernel", "", "the kernel `PATH` to boot")
+		fs.StringVar(&o.kernel, "kernel-image", "", "the kernel image `PATH` to boot (vmlinuz)")
+		// --kernel is the kernel's version in osr build and kernel-hook.
+		deprecatedAlias(fs, "kernel-image", "kernel", "", "--kernel-image")
 		fs.StringVar(&o.initrd, "initrd", "", "the initrd `PATH` to boot (osr build's image)")
 		fs.StringVarP(&o.output, "output", "o", "", "the TFTP root `DIR` to write")
 		fs.StringArrayVar(&o.append, "append", nil, "one more kernel `PARAM` for every entry (repeatable), e.g. console=ttyS0")
@@ -53,7 +55,7 @@ type pxeFlags struct {
 func runPXE(e *env, o *pxeFlags) error {
 	switch {
 	case o.kernel == "":
-		return usagef("pxe needs --kernel PATH")
+		return usagef("pxe needs --kernel-image PATH")
 	case o.initrd == "":
 		return usagef("pxe needs --initrd PATH")
 	case o.output == "":
