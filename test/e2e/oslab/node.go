@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/open-sharedroot/osr/test/e2e/guestssh"
-	"github.com/open-sharedroot/osr/test/e2e/osrlab"
 	"github.com/open-sharedroot/osr/test/e2e/qemu"
 )
 
@@ -27,9 +26,14 @@ var BadShutdownLines = []string{"not responding", "Kernel panic", "blocked for m
 
 // Node is one running cluster node.
 type Node struct {
+	// ID is the node's id in the cluster configuration, Name its name.
 	ID   int
 	Name string
-	// Boot counts the node's boots, from 1.
+	// Pos is its position (1…) among the lab's nodes: its tap and console.
+	Pos int
+	// Boot counts the boots at the node's position in its lab, from 1: it
+	// names the console log, so a later Start of the same node does not
+	// overwrite an earlier boot's log.
 	Boot int
 	// Instance is the running qemu.
 	Instance *qemu.Instance
@@ -39,21 +43,33 @@ type Node struct {
 	params []string
 }
 
-// Start boots node id with extra kernel parameters and returns at once. ctx
-// bounds the life of the node's qemu (it is killed when ctx ends), not the
-// boot: wait for the boot with WaitRunning.
-func (l *Lab) Start(ctx context.Context, id int, params ...string) (*Node, error) {
-	n := &Node{ID: id, Name: osrlab.NodeName(id), SSH: l.SSH(id), lab: l, params: params}
+// Start boots the node at position pos (1…) of the lab's nodes with extra
+// kernel parameters and returns at once. ctx bounds the life of the node's
+// qemu (it is killed when ctx ends), not the boot: wait for the boot with
+// WaitRunning.
+func (l *Lab) Start(ctx context.Context, pos int, params ...string) (*Node, error) {
+	if pos < 1 || pos > len(l.Nodes) {
+		return nil, fmt.Errorf("oslab: no node at position %d of %d", pos, len(l.Nodes))
+	}
+	c := l.Nodes[pos-1]
+	n := &Node{ID: c.ID, Name: c.NodeName(), Pos: pos, SSH: l.SSH(pos), lab: l, params: params}
 	return n, n.start(ctx)
 }
 
 func (n *Node) start(ctx context.Context) error {
-	n.Boot++
-	in, err := qemu.Start(ctx, n.lab.Machine(n.ID, n.Boot, n.params...))
+	n.Boot = n.lab.nextBoot(n.Pos)
+	in, err := qemu.Start(ctx, n.lab.Machine(n.Pos, n.Boot, n.params...))
 	if err != nil {
 		return err
 	}
 	n.Instance = in
+	if n.lab.Fence != nil {
+		if err := n.lab.Fence.Register(n.Name, in.PID()); err != nil {
+			in.Kill()
+			<-in.Done()
+			return err
+		}
+	}
 	return nil
 }
 

@@ -20,11 +20,6 @@ import (
 // paths, and each node's own hostname (its name in the cluster configuration),
 // machine-id and ssh host keys. It records the machine-ids osr wrote.
 func (l *Lab) makeShared(ctx context.Context) error {
-	// /tmp is emptied at every boot (tmpfiles' "D /tmp"): one node's boot must
-	// not empty another's, so each node has its own in memory.
-	if err := appendFile(filepath.Join(l.RootDir, "etc", "fstab"), "tmpfs /tmp tmpfs mode=1777,nosuid,nodev 0 0\n"); err != nil {
-		return err
-	}
 	out, err := l.Kit.OSR(ctx, "cdsl", "init", "-r", l.RootDir, "--cluster", l.ClusterConf, "--standard")
 	if err != nil {
 		return err
@@ -39,17 +34,6 @@ func (l *Lab) makeShared(ctx context.Context) error {
 		l.MachineIDs[n.ID] = strings.TrimSpace(string(b))
 	}
 	return nil
-}
-
-func appendFile(path, text string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	if len(old) > 0 && !strings.HasSuffix(string(old), "\n") {
-		old = append(old, '\n')
-	}
-	return os.WriteFile(path, append(old, text...), 0o644)
 }
 
 // writeIdentity gives a plain root node 1's hostname and a fresh machine-id.

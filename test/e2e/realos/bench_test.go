@@ -5,6 +5,7 @@ package realos
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -102,10 +103,16 @@ func BenchmarkDebianBoot(b *testing.B) {
 }
 
 // newLabB is newLab for a benchmark: the lab lives until the caller closes it.
+// The console logs go to $OSR_E2E_LOGDIR/<benchmark>/<name> when set; a node
+// booted again in the same lab gets the next boot's log.
 func newLabB(b *testing.B, name string, n int, plain bool) *oslab.Lab {
 	b.Helper()
+	logDir := ""
+	if d := os.Getenv("OSR_E2E_LOGDIR"); d != "" {
+		logDir = filepath.Join(d, b.Name(), name)
+	}
 	start := time.Now()
-	l, err := oslab.New(context.Background(), getKit(b), getRoot(b), oslab.Options{Nodes: n, Name: name, Dir: b.TempDir(), Plain: plain})
+	l, err := oslab.New(context.Background(), getKit(b), getRoot(b), oslab.Options{Nodes: n, Name: name, Dir: b.TempDir(), Plain: plain, LogDir: logDir})
 	if err != nil {
 		b.Fatal(err)
 	}

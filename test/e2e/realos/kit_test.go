@@ -63,9 +63,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// newLab makes the shared Debian root for n nodes, its NFS server and osr's
-// initrd; the console logs go to $OSR_E2E_LOGDIR/<test> when set.
-func newLab(t *testing.T, name string, n int) *oslab.Lab {
+// newLab makes the shared Debian root for n nodes on fs (its NFS server, or
+// the GFS2 or OCFS2 disk made from it) and osr's initrd; the console logs go
+// to $OSR_E2E_LOGDIR/<test> when set.
+func newLab(t *testing.T, name string, n int, fs string) *oslab.Lab {
 	t.Helper()
 	kit := getKit(t)
 	root := getRoot(t)
@@ -74,7 +75,7 @@ func newLab(t *testing.T, name string, n int) *oslab.Lab {
 		logDir = filepath.Join(d, t.Name())
 	}
 	start := time.Now()
-	l, err := oslab.New(context.Background(), kit, root, oslab.Options{Nodes: n, Name: name, Dir: t.TempDir(), LogDir: logDir})
+	l, err := oslab.New(context.Background(), kit, root, oslab.Options{Nodes: n, Name: name, Dir: t.TempDir(), LogDir: logDir, FS: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,10 @@ func newLab(t *testing.T, name string, n int) *oslab.Lab {
 			t.Error(err)
 		}
 	})
-	t.Logf("shared root for %d nodes ready in %.1fs; %s", n, time.Since(start).Seconds(), l.BuildSummary)
+	t.Logf("shared root for %d nodes on %s ready in %.1fs; %s", n, fs, time.Since(start).Seconds(), l.BuildSummary)
+	if l.Image != "" {
+		t.Logf("the root copied onto the %s disk by a populate boot in %.1fs", fs, l.PopulateTime.Seconds())
+	}
 	return l
 }
 

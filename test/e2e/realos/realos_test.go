@@ -74,7 +74,7 @@ func checkIdentity(t *testing.T, l *oslab.Lab, nodes []*oslab.Node) {
 			t.Fatal(err)
 		}
 		f := strings.Fields(out)
-		want := []string{n.Name, l.MachineIDs[n.ID], "active", "nfs4"}
+		want := []string{n.Name, l.MachineIDs[n.ID], "active", rootFSType(l)}
 		if strings.Join(f, " ") != strings.Join(want, " ") {
 			t.Errorf("%s: hostname, machine-id, sshd, root fs = %q, want %q", n.Name, f, want)
 		}
@@ -111,6 +111,9 @@ func checkShared(t *testing.T, l *oslab.Lab, nodes []*oslab.Node) {
 			if strings.TrimSpace(got) != content {
 				t.Errorf("%s reads /%s as %q, want %q (written by %s)", r.Name, rel, strings.TrimSpace(got), content, w.Name)
 			}
+		}
+		if l.FS != oslab.NFS {
+			continue // the host cannot read the disk the nodes share
 		}
 		onHost, err := os.ReadFile(filepath.Join(l.RootDir, rel))
 		if err != nil || strings.TrimSpace(string(onHost)) != content {
@@ -154,14 +157,41 @@ func powerOffAll(t *testing.T, nodes []*oslab.Node) {
 // over NFSv4 at once, each as itself, share their files, one reboots while the
 // other keeps running, and both power off cleanly.
 func TestDebianTwoNodes(t *testing.T) {
-	l := newLab(t, "osrreal", 2)
+	twoNodes(t, newLab(t, "osrreal", 2, oslab.NFS))
+}
+
+// TestDebianGFS2TwoNodes is the acceptance test on one GFS2 lock_dlm disk:
+// corosync and dlm_controld run from osr's initrd under the real systemd, the
+// watch unit is active, node 1's reboot is a clean leave and join that node 2
+// rides out without fencing or journal recovery.
+func TestDebianGFS2TwoNodes(t *testing.T) {
+	twoNodes(t, newLab(t, "osrgfs", 2, oslab.GFS2))
+}
+
+// TestDebianOCFS2TwoNodes is the acceptance test on one OCFS2 disk with the
+// kernel's o2cb stack.
+func TestDebianOCFS2TwoNodes(t *testing.T) {
+	if os.Getenv(EnvLong) == "" {
+		t.Skipf("a second cluster filesystem under a real OS takes long under software emulation; run with %s=1 (make test-long)", EnvLong)
+	}
+	twoNodes(t, newLab(t, "osrocfs", 2, oslab.OCFS2))
+}
+
+// twoNodes boots nodes 1 and 2 of l at once, checks that each is itself and
+// that they share their files and not their /tmp, reboots node 1 while node 2
+// keeps running and powers both off.
+func twoNodes(t *testing.T, l *oslab.Lab) {
 	nodes := startAll(t, l, 2)
 	checkIdentity(t, l, nodes)
 	checkShared(t, l, nodes)
+	checkClusterStack(t, l, nodes)
 
 	ctx := context.Background()
 	n1, n2 := nodes[0], nodes[1]
+	// Node 2's /tmp is its own and survives node 1's boot.
+	tmpMark := checkPrivateTmp(t, n2, n1)
 	before := bootID(t, n2)
+	kmsg := kernelLines(t, n2)
 	up0, err := n2.Uptime(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -171,6 +201,7 @@ func TestDebianTwoNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkPeerLeft(t, l, n2)
 	if err := n1.Restart(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -201,9 +232,17 @@ func TestDebianTwoNodes(t *testing.T) {
 	if state, err := n2.Run(ctx, "systemctl is-system-running"); err != nil || strings.TrimSpace(state) != "running" {
 		t.Errorf("%s after its peer's reboot: %q (%v)", n2.Name, strings.TrimSpace(state), err)
 	}
+	checkNoRecovery(t, l, n2, kmsg)
+	checkTmpKept(t, n2, n1, tmpMark)
 	checkIdentity(t, l, nodes)
 	checkShared(t, l, nodes)
+	checkClusterStack(t, l, nodes)
 	powerOffAll(t, nodes)
+	if l.Fence != nil {
+		if ev := l.Fence.Fenced(); len(ev) > 0 {
+			t.Errorf("a node was fenced in a clean run: %+v", ev)
+		}
+	}
 }
 
 // EnvLong enables the tests too long for `make test` (`make test-long` sets it).
@@ -215,7 +254,7 @@ func TestDebianFourNodes(t *testing.T) {
 	if os.Getenv(EnvLong) == "" {
 		t.Skipf("four systemd boots at once take long under software emulation; run with %s=1 (make test-long)", EnvLong)
 	}
-	l := newLab(t, "osrreal4", 4)
+	l := newLab(t, "osrreal4", 4, oslab.NFS)
 	nodes := startAll(t, l, 4)
 	checkIdentity(t, l, nodes)
 	checkShared(t, l, nodes)

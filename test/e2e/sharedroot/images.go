@@ -109,7 +109,8 @@ func MakeOCFS2(ctx context.Context, out string, sizeMB int, o OCFS2Options) erro
 	return nil
 }
 
-// MakeTar writes the tree as a plain tar archive (numeric owners root),
+// MakeTar writes the tree as a plain tar archive (numeric owners: root, or
+// the files' own with t.KeepOwners),
 // which a guest reads from a raw disk to populate an image.
 func MakeTar(t *Tree, out string) (err error) {
 	f, err := os.Create(out)
@@ -148,7 +149,11 @@ func MakeTar(t *Tree, out string) (err error) {
 		if info.IsDir() {
 			hdr.Name += "/"
 		}
-		hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
+		if !t.KeepOwners {
+			hdr.Uid, hdr.Gid = 0, 0
+		}
+		// Numeric owners: the guest's busybox knows no names.
+		hdr.Uname, hdr.Gname = "", ""
 		// Plain ustar: busybox tar reads GNU headers' access and change
 		// times as a name prefix.
 		hdr.Format = tar.FormatUSTAR

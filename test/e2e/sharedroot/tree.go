@@ -53,6 +53,9 @@ func PeersParams(peers int, run string) []string {
 // Tree is a shared root being assembled in a host directory.
 type Tree struct {
 	Dir string
+	// KeepOwners keeps the files' numeric owners in MakeTar (a real OS's
+	// tree); false makes root own everything (the busybox tree).
+	KeepOwners bool
 }
 
 // NewTree creates a shared root in dir (which must not exist or be empty):

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,24 +29,39 @@ const (
 
 // debianDemo is `make demo OS=debian`.
 type debianDemo struct {
-	nodes int
+	// fs is the shared root's filesystem: oslab.NFS, GFS2 or OCFS2.
+	fs string
+	// name, members and addr are the cluster of CLUSTER=FILE: its name, its
+	// nodes and the host's address on their subnet; empty members means
+	// node1 and node2 of the demo's own cluster.
+	name    string
+	members []osrlab.Node
+	addr    netip.Prefix
 	// exec is run on every node in cluster order; empty runs nothing.
 	exec string
 	keep bool
 }
 
-// runDebianFromEnv is OS=debian: the demo's other variables are for the busybox
-// root, except FS=nfs, the filesystem the Debian root is served on.
+// runDebianFromEnv is OS=debian with FS= (nfs, gfs2, ocfs2) and CLUSTER=.
 func runDebianFromEnv(ctx context.Context, exec string, keep bool) error {
-	if fs := os.Getenv("FS"); fs != "" && fs != "nfs" {
-		return fmt.Errorf("OS=debian FS=%s: the Debian root is served over NFS (FS=nfs); the cluster filesystems boot the busybox root (leave out OS)", fs)
+	d := debianDemo{fs: os.Getenv("FS"), name: "osrdemo", exec: exec, keep: keep}
+	if d.fs == "" {
+		d.fs = oslab.NFS
 	}
-	for _, v := range []string{"CLUSTER", "KILL"} {
-		if os.Getenv(v) != "" {
-			return fmt.Errorf("OS=debian boots node1 and node2 of its own cluster; %s= is for the busybox root (leave out OS)", v)
+	if d.fs != oslab.NFS && d.fs != oslab.GFS2 && d.fs != oslab.OCFS2 {
+		return fmt.Errorf("OS=debian FS=%s: the Debian root boots from nfs, gfs2 or ocfs2 (ext3 is the busybox root's: leave out OS)", d.fs)
+	}
+	if os.Getenv("KILL") != "" {
+		return fmt.Errorf("OS=debian: KILL= is for the busybox root (leave out OS); the Debian demo powers its nodes off cleanly")
+	}
+	if file := os.Getenv("CLUSTER"); file != "" {
+		name, members, addr, err := clusterDemo{clusterFile: file}.demoNodes()
+		if err != nil {
+			return err
 		}
+		d.name, d.members, d.addr = name, members, addr
 	}
-	return runDebian(ctx, debianDemo{nodes: 2, exec: exec, keep: keep})
+	return runDebian(ctx, d)
 }
 
 // runDebian boots a real Debian 12 on the demo's nodes from one NFS shared root,
@@ -89,29 +105,38 @@ func runDebian(ctx context.Context, d debianDemo) error {
 	}
 	defer kit.Close()
 
-	step("unpacking the root, osr cdsl init --standard, osr build --driver nfs, nfs-ganesha in a private network namespace")
-	lab, err := oslab.New(ctx, kit, root, oslab.Options{Nodes: d.nodes, Name: "osrdemo", Dir: work})
+	serve := map[string]string{
+		oslab.NFS:   "nfs-ganesha in a private network namespace",
+		oslab.GFS2:  "a GFS2 lock_dlm disk filled by a populate boot, a fence host",
+		oslab.OCFS2: "an OCFS2 (o2cb) disk filled by a populate boot",
+	}[d.fs]
+	step("unpacking the root, osr cdsl init --standard, osr build --driver %s, %s", d.fs, serve)
+	lab, err := oslab.New(ctx, kit, root, oslab.Options{Nodes: 2, Members: d.members, Addr: d.addr, Name: d.name, Dir: work, FS: d.fs})
 	if err != nil {
 		return err
 	}
 	defer lab.Close()
 	fmt.Print(indent(lab.PrepareLog))
-	nodesTable, _ := kit.OSR(ctx, "cluster", "nodes", "--config", lab.ClusterConf)
+	nodesTable, _ := kit.OSR(ctx, "cluster", "nodes", "--cluster", lab.ClusterConf)
 	fmt.Print(indent(nodesTable))
 	fmt.Print(indent(lab.BuildSummary + "\n"))
+	if lab.Image != "" {
+		fmt.Printf("    %s: the root copied onto the shared disk in %.1fs\n", filepath.Base(lab.Image), lab.PopulateTime.Seconds())
+	}
 
-	step("booting %d nodes from the one NFS root at once (qemu, software emulation: a few minutes)", d.nodes)
+	count := len(lab.Nodes)
+	step("booting %d nodes from the one %s root at once (qemu, software emulation: a few minutes)", count, d.fs)
 	bootCtx, cancel := context.WithTimeout(ctx, debianBootBound)
 	defer cancel()
-	nodes := make([]*oslab.Node, d.nodes)
+	nodes := make([]*oslab.Node, count)
 	for i := range nodes {
 		if nodes[i], err = lab.Start(ctx, i+1); err != nil {
 			return err
 		}
 		defer nodes[i].Stop()
 	}
-	states := make([]string, d.nodes)
-	errs := make([]error, d.nodes)
+	states := make([]string, count)
+	errs := make([]error, count)
 	var wg sync.WaitGroup
 	for i, n := range nodes {
 		wg.Add(1)
@@ -163,7 +188,7 @@ func runDebian(ctx context.Context, d debianDemo) error {
 	}
 
 	step("powering every node off (systemctl poweroff)")
-	took := make([]time.Duration, d.nodes)
+	took := make([]time.Duration, count)
 	for i, n := range nodes {
 		wg.Add(1)
 		go func() {
@@ -180,7 +205,12 @@ func runDebian(ctx context.Context, d debianDemo) error {
 	if err := errors.Join(append(execErrs, errs...)...); err != nil {
 		return err
 	}
-	fmt.Printf("\n%d nodes ran one Debian root as one system\n", d.nodes)
+	if lab.Fence != nil {
+		if ev := lab.Fence.Fenced(); len(ev) > 0 {
+			return fmt.Errorf("a node was fenced: %+v", ev)
+		}
+	}
+	fmt.Printf("\n%d nodes ran one Debian root on %s as one system\n", count, d.fs)
 	return nil
 }
 
