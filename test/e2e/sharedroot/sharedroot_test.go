@@ -186,3 +186,40 @@ func TestFirstExtent(t *testing.T) {
 		t.Error("no error without an extent list")
 	}
 }
+
+// With KeepOwners the archive keeps the files' numeric owners (a real OS's
+// tree); without, root owns everything.
+func TestMakeTarOwners(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file another owner")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "owned")
+	if err := os.WriteFile(p, []byte("x"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(p, 1234, 5678); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		keep             bool
+		wantUID, wantGID int
+	}{{false, 0, 0}, {true, 1234, 5678}} {
+		out := filepath.Join(t.TempDir(), "root.tar")
+		if err := MakeTar(&Tree{Dir: dir, KeepOwners: tc.keep}, out); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := tar.NewReader(f).Next()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Uid != tc.wantUID || h.Gid != tc.wantGID || h.Uname != "" || h.Gname != "" {
+			t.Errorf("KeepOwners %v: %s owned by %d:%d (%q:%q), want %d:%d, numeric", tc.keep, h.Name, h.Uid, h.Gid, h.Uname, h.Gname, tc.wantUID, tc.wantGID)
+		}
+	}
+}
