@@ -50,9 +50,9 @@ test: deps build fuzz-short
 	scripts/test-package.sh
 
 # The boot tests too long for `make test`: four Debian nodes with systemd at once,
-# two Debian nodes on one OCFS2 disk.
+# two Debian nodes on one GFS2 lock_dlm disk and on one OCFS2 disk.
 test-long: deps build
-	OSR_E2E_LONG=1 $(GO) test -count=1 -timeout 60m -run 'TestDebianFourNodes|TestDebianOCFS2TwoNodes' ./test/e2e/realos
+	OSR_E2E_LONG=1 $(GO) test -count=1 -timeout 90m -run 'TestDebianFourNodes|TestDebianGFS2TwoNodes|TestDebianOCFS2TwoNodes' ./test/e2e/realos
 
 # Unit tests only: no kernel download, no qemu.
 test-short:

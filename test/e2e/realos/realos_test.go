@@ -165,6 +165,9 @@ func TestDebianTwoNodes(t *testing.T) {
 // watch unit is active, node 1's reboot is a clean leave and join that node 2
 // rides out without fencing or journal recovery.
 func TestDebianGFS2TwoNodes(t *testing.T) {
+	if os.Getenv(EnvLong) == "" {
+		t.Skipf("a real OS on a cluster filesystem takes long under software emulation; run with %s=1 (make test-long)", EnvLong)
+	}
 	twoNodes(t, newLab(t, "osrgfs", 2, oslab.GFS2))
 }
 
