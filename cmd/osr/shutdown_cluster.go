@@ -11,13 +11,15 @@ import (
 )
 
 // The cluster stack's leave runs once the old root is unmounted: /shutdown runs
-// inside /run/initramfs, which is the stack's chroot when the root needed one.
+// inside /run/initramfs, which is the stack's chroot when the root needed one
+// (clusterstack.FindRoot finds it as the daemons see it).
 func init() {
 	afterUnmount = append(afterUnmount, func(ctx context.Context) error {
-		if _, err := os.Stat(clusterstack.PIDFile("/", "corosync")); err != nil {
+		root, ok := clusterstack.FindRoot("/proc")
+		if !ok {
 			return nil // this root needed no cluster stack
 		}
-		return clusterstack.Leave(ctx, clusterstack.LeaveOptions{Root: "/", Logf: func(format string, a ...any) {
+		return clusterstack.Leave(ctx, clusterstack.LeaveOptions{Root: root, Logf: func(format string, a ...any) {
 			fmt.Fprintf(os.Stderr, "osr shutdown: cluster: "+format+"\n", a...)
 		}})
 	})
