@@ -113,9 +113,12 @@ func kernelLines(t *testing.T, n *oslab.Node) int {
 }
 
 // recoverySigns are kernel messages of a node that recovers a failed peer:
-// GFS2's journal recovery for a failed lockspace member and OCFS2's journal
-// replay and o2dlm's recovery master.
-var recoverySigns = []string{"recover generation", "Replaying journal", "replay journal", "Recovery Master", "dead node", "fence"}
+// GFS2's journal recovery of a failed lockspace member ("jid=1: Trying to
+// acquire journal lock…", "Looking at journal…", "Replaying journal…"), and
+// OCFS2's journal replay and o2dlm's recovery master. GFS2's "recover
+// generation N done" is not one: the kernel prints it after every lockspace
+// membership change, a clean leave or join included.
+var recoverySigns = []string{"acquire journal", "Looking at journal", "Replaying journal", "replay journal", "Recovery Master", "dead node", "fence"}
 
 // checkPeerLeft checks, while node 1 is down after a clean shutdown, that
 // survivor saw it leave (GFS2: the lockspace lost member 1 by a removal, not
