@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -80,7 +81,7 @@ type Quorum struct {
 	Names map[int]string
 }
 
-var memberLine = regexp.MustCompile(`^\s*(\d+)\s+(\d+)\s+(\S+)`)
+var memberLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(\d+)\s+(\d+)\s+(\S+)`) })
 
 // ParseQuorum reads the output of corosync-quorumtool -s (it also reads -l's
 // member table).
@@ -115,7 +116,7 @@ func ParseQuorum(out string) Quorum {
 			continue
 		}
 		if inMembers {
-			if m := memberLine.FindStringSubmatch(line); m != nil {
+			if m := memberLine().FindStringSubmatch(line); m != nil {
 				id, _ := strconv.Atoi(m[1])
 				q.Members = append(q.Members, id)
 				q.Names[id] = m[3]
@@ -134,12 +135,12 @@ type DLMStatus struct {
 	Raw string
 }
 
-var dlmQuorate = regexp.MustCompile(`\bquorate (\d)`)
+var dlmQuorate = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bquorate (\d)`) })
 
 // ParseDLMStatus reads the output of dlm_tool status.
 func ParseDLMStatus(out string) DLMStatus {
 	s := DLMStatus{Raw: out}
-	if m := dlmQuorate.FindStringSubmatch(out); m != nil {
+	if m := dlmQuorate().FindStringSubmatch(out); m != nil {
 		s.Quorate = m[1] == "1"
 	}
 	return s

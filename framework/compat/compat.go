@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 )
 
 // Invocation is what an original command line becomes.
@@ -70,9 +71,10 @@ type tool struct {
 	build    func(items []item) (Invocation, error)
 }
 
-var commands = map[string]*tool{}
-
-func init() {
+// commands are the original tools by name, made on first use: osr under its
+// own name never pays for their option tables at start.
+var commands = sync.OnceValue(func() map[string]*tool {
+	commands := map[string]*tool{}
 	commands[QueryCommand] = queryClusterConf()
 	commands["com-mkcdsl"] = mkcdsl()
 	commands["com-rmcdsl"] = rmcdsl()
@@ -81,7 +83,8 @@ func init() {
 	commands["com-mkcdslinfrastructure"] = mkcdslinfrastructure()
 	commands["mkinitrd"] = mkinitrd()
 	commands["create-gfs-initrd-generic.sh"] = commands["mkinitrd"]
-}
+	return commands
+})
 
 // Paths are where the originals installed their commands; make
 // install-compat links each to osr.
@@ -98,14 +101,14 @@ var Paths = []string{
 // Is reports whether argv0 (a path or a name) is one of the originals'
 // commands.
 func Is(argv0 string) bool {
-	_, ok := commands[filepath.Base(argv0)]
+	_, ok := commands()[filepath.Base(argv0)]
 	return ok
 }
 
 // Names lists the command names osr answers to.
 func Names() []string {
 	var out []string
-	for n := range commands {
+	for n := range commands() {
 		out = append(out, n)
 	}
 	sort.Strings(out)
@@ -117,7 +120,7 @@ func Names() []string {
 // defaults that the command line overrides; see Defaults.
 func Translate(argv0 string, args []string, d Defaults) (Invocation, error) {
 	name := filepath.Base(argv0)
-	t, ok := commands[name]
+	t, ok := commands()[name]
 	if !ok {
 		return Invocation{}, fmt.Errorf("%s is not a command of the original tools (known: %v)", name, Names())
 	}

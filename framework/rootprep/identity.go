@@ -10,11 +10,12 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/open-sharedroot/osr/framework/cdsl"
 )
 
-var machineIDRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+var machineIDRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{32}$`) })
 
 // writeIdentities gives every node of o.Nodes its hostname, a machine-id of
 // its own and ssh host keys of its own, in its tree. The default dir's
@@ -31,7 +32,7 @@ func writeIdentities(r *cdsl.Repo, o Options, res *Result) error {
 	// The installed machine-id is nobody's: every node that still has a
 	// copy of it gets a fresh one.
 	seen := map[string]string{} // machine-id → node dir having it
-	if id := w.read("etc/machine-id", def); machineIDRe.MatchString(id) {
+	if id := w.read("etc/machine-id", def); machineIDRe().MatchString(id) {
 		seen[id] = def
 	}
 	if err := w.machineIDTemplate(def); err != nil {
@@ -129,7 +130,7 @@ func (w *identityWriter) machineIDTemplate(def string) error {
 // writes a fresh one.
 func (w *identityWriter) machineID(dir string, n cdsl.ClusterNode, rnd io.Reader, seen map[string]string) error {
 	id := w.read("etc/machine-id", dir)
-	if machineIDRe.MatchString(id) && seen[id] == "" {
+	if machineIDRe().MatchString(id) && seen[id] == "" {
 		seen[id] = dir
 		return nil
 	}
