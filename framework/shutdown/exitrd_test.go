@@ -82,12 +82,3 @@ func TestBelow(t *testing.T) {
 		}
 	}
 }
-
-func TestParseMountinfo(t *testing.T) {
-	text := "22 1 0:21 / /proc rw,nosuid - proc proc rw\n" +
-		"40 22 0:35 / /mnt/a\\040b rw - tmpfs tmpfs rw\n\n"
-	got := parseMountinfo(text)
-	if len(got) != 2 || got[0] != "/proc" || got[1] != "/mnt/a b" {
-		t.Errorf("got %q", got)
-	}
-}

@@ -4,52 +4,25 @@ package shutdown
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/moby/sys/mountinfo"
 )
 
 // MountPoints returns the mount points of /proc/self/mountinfo in the
-// kernel's order (a mount after the one it lies on).
+// kernel's order (a mount after the one it lies on), with the kernel's octal
+// escapes (\040 for a space) undone.
 func MountPoints() ([]string, error) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	ms, err := mountinfo.GetMounts(nil)
 	if err != nil {
 		return nil, fmt.Errorf("list mounts: %w", err)
 	}
-	return parseMountinfo(string(b)), nil
-}
-
-// parseMountinfo returns field 5 of every line, with the kernel's octal
-// escapes (\040 for a space) undone.
-func parseMountinfo(text string) []string {
-	var out []string
-	for _, line := range strings.Split(text, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		out = append(out, unescapeOctal(f[4]))
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Mountpoint
 	}
-	return out
-}
-
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return out, nil
 }
 
 // IsMountPoint reports whether dir is a mount point in /proc/self/mountinfo.

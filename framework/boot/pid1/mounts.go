@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -107,21 +108,16 @@ func IsMountPoint(path string) (bool, error) {
 // inMountinfo looks path up in /proc/self/mountinfo; false when /proc is not
 // mounted.
 func inMountinfo(path string) (bool, error) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return false, err
 	}
-	for _, mp := range mountinfoPoints(string(b)) {
-		if mp == abs {
-			return true, nil
-		}
+	ms, err := mountinfo.GetMounts(mountinfo.SingleEntryFilter(abs))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
 	}
-	return false, nil
+	if err != nil {
+		return false, fmt.Errorf("read mount table: %w", err)
+	}
+	return len(ms) > 0, nil
 }

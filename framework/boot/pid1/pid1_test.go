@@ -9,21 +9,37 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 
 	"github.com/open-sharedroot/osr/framework/boot/internal/nstest"
 )
 
-func TestMountinfoPoints(t *testing.T) {
-	text := `22 1 0:21 / /proc rw,nosuid - proc proc rw
-23 1 0:22 / /mnt/with\040space rw - tmpfs tmpfs rw
-short line
-24 1 0:23 / /back\134slash rw - tmpfs tmpfs rw
-`
-	want := []string{"/proc", "/mnt/with space", `/back\slash`}
-	if diff := cmp.Diff(want, mountinfoPoints(text)); diff != "" {
-		t.Error(diff)
+// TestIsMountPointBindSameFS binds a directory onto a sibling of the same
+// filesystem, whose name holds a space (escaped as \040 in mountinfo): only
+// the mount table tells it is a mount point.
+func TestIsMountPointBindSameFS(t *testing.T) {
+	if !nstest.InChild(t, unix.CLONE_NEWNS) {
+		return
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "with space")
+	for _, d := range []string{src, dst} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := IsMountPoint(dst); err != nil || got {
+		t.Fatalf("before the bind: IsMountPoint = %v, %v", got, err)
+	}
+	if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(dst, unix.MNT_DETACH) })
+	if got, err := IsMountPoint(dst); err != nil || !got {
+		t.Fatalf("after the bind: IsMountPoint = %v, %v", got, err)
 	}
 }
 
