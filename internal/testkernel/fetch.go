@@ -12,7 +12,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"github.com/gofrs/flock"
 )
 
 // Options control Fetch.
@@ -63,11 +64,11 @@ func Fetch(ctx context.Context, opts Options) (Kernel, error) {
 		return k, nil
 	}
 
-	unlock, err := lock(filepath.Join(base, ".lock"))
-	if err != nil {
-		return Kernel{}, err
+	lk := flock.New(filepath.Join(base, ".lock"))
+	if err := lk.Lock(); err != nil {
+		return Kernel{}, fmt.Errorf("lock %s: %w", lk.Path(), err)
 	}
-	defer unlock()
+	defer lk.Unlock()
 	// Another process may have finished the fetch while we waited.
 	if k, err := describe(pkg, dest); err == nil {
 		return k, nil
@@ -240,25 +241,6 @@ func existing(path string) string {
 		return ""
 	}
 	return path
-}
-
-// lock takes an exclusive flock on path and returns its release.
-func lock(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("open lock: %w", err)
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return func() { f.Close() }, nil
 }
 
 // sbin finds a tool that non-root PATHs often lack.

@@ -5,14 +5,14 @@ package testos
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"github.com/gofrs/flock"
 
 	"github.com/open-sharedroot/osr/internal/testkernel"
 )
@@ -49,11 +49,11 @@ func Fetch(ctx context.Context, opts Options) (Root, error) {
 	if r, err := describe(dest, key); err == nil {
 		return r, nil
 	}
-	unlock, err := lock(filepath.Join(base, ".lock"))
-	if err != nil {
-		return Root{}, err
+	lk := flock.New(filepath.Join(base, ".lock"))
+	if err := lk.Lock(); err != nil {
+		return Root{}, fmt.Errorf("lock %s: %w", lk.Path(), err)
 	}
-	defer unlock()
+	defer lk.Unlock()
 	// Another process may have finished the build while we waited.
 	if r, err := describe(dest, key); err == nil {
 		return r, nil
@@ -104,25 +104,6 @@ func (r Root) Unpack(ctx context.Context, dir string, k testkernel.Kernel) error
 		return fmt.Errorf("add kernel modules to %s: %w", dir, err)
 	}
 	return nil
-}
-
-// lock takes an exclusive flock on path and returns its release.
-func lock(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("open lock: %w", err)
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return func() { f.Close() }, nil
 }
 
 // run runs a command, sending its output to log and quoting its end in the error.
