@@ -7,53 +7,24 @@ import (
 	"encoding/binary"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// needTool finds a program from gfs2-utils; it is missing only on a host without
-// them, where the test is skipped under -short and fails otherwise.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return filepath.Join(dir, name)
-		}
-	}
-	if testing.Short() {
-		t.Skipf("%s not installed (install gfs2-utils)", name)
-	}
-	t.Fatalf("%s not installed: install gfs2-utils or run with -short", name)
-	return ""
-}
+	dt "github.com/open-sharedroot/osr/framework/driver/drivertest"
+)
 
 // mkfsImage makes a 256 MiB GFS2 image with mkfs.gfs2 -O and the given options.
 func mkfsImage(t *testing.T, args ...string) string {
 	t.Helper()
-	mkfs := needTool(t, "mkfs.gfs2")
-	img := filepath.Join(t.TempDir(), "gfs2.img")
-	if err := os.WriteFile(img, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(img, 256<<20); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(mkfs, append(append([]string{"-O"}, args...), img)...).CombinedOutput(); err != nil {
-		t.Fatalf("mkfs.gfs2 %v: %v\n%s", args, err, out)
-	}
-	return img
+	return dt.MkfsImage(t, "mkfs.gfs2", "gfs2-utils", 256<<20, append([]string{"-O"}, args...)...)
 }
 
 // tunegfs2 returns what tunegfs2 -l says: field name → value.
 func tunegfs2(t *testing.T, img string) map[string]string {
 	t.Helper()
-	out, err := exec.Command(needTool(t, "tunegfs2"), "-l", img).CombinedOutput()
+	out, err := exec.Command(dt.Program(t, "tunegfs2", "gfs2-utils"), "-l", img).CombinedOutput()
 	if err != nil {
 		t.Fatalf("tunegfs2 -l: %v\n%s", err, out)
 	}

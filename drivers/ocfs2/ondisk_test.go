@@ -6,49 +6,18 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// needTool finds a program from ocfs2-tools; it is missing only on a host without
-// them, where the test is skipped under -short and fails otherwise.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return filepath.Join(dir, name)
-		}
-	}
-	if testing.Short() {
-		t.Skipf("%s not installed (install ocfs2-tools)", name)
-	}
-	t.Fatalf("%s not installed: install ocfs2-tools or run with -short", name)
-	return ""
-}
+	dt "github.com/open-sharedroot/osr/framework/driver/drivertest"
+)
 
 // mkfsImage makes a 256 MiB OCFS2 image with mkfs.ocfs2 and the given options.
 func mkfsImage(t *testing.T, args ...string) string {
 	t.Helper()
-	mkfs := needTool(t, "mkfs.ocfs2")
-	img := filepath.Join(t.TempDir(), "ocfs2.img")
-	if err := os.WriteFile(img, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(img, 256<<20); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(mkfs, append(append([]string{"-q", "-F"}, args...), img)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("mkfs.ocfs2 %v: %v\n%s", args, err, out)
-	}
-	return img
+	return dt.MkfsImage(t, "mkfs.ocfs2", "ocfs2-tools", 256<<20, append([]string{"-q", "-F"}, args...)...)
 }
 
 // debugfsFacts is what debugfs.ocfs2 says about an image.
@@ -62,7 +31,7 @@ type debugfsFacts struct {
 
 func debugfs(t *testing.T, img string) debugfsFacts {
 	t.Helper()
-	tool := needTool(t, "debugfs.ocfs2")
+	tool := dt.Program(t, "debugfs.ocfs2", "ocfs2-tools")
 	run := func(req string) string {
 		out, err := exec.Command(tool, "-R", req, img).CombinedOutput()
 		if err != nil {
