@@ -127,29 +127,3 @@ func TestMount(t *testing.T) {
 		})
 	}
 }
-
-func TestMountOptions(t *testing.T) {
-	tests := []struct {
-		name                  string
-		configured, requested []string
-		readOnly              bool
-		forced                []string
-		flags                 uintptr
-		data                  string
-	}{
-		{"empty", nil, nil, false, nil, 0, ""},
-		{"flags and fstab-only options", []string{"defaults,noatime,_netdev,x-systemd.foo"}, []string{"nosuid", "nodev"}, false, nil,
-			unix.MS_NOATIME | unix.MS_NOSUID | unix.MS_NODEV, ""},
-		{"rw clears ro, read-only request wins", []string{"ro"}, []string{"rw"}, true, nil, unix.MS_RDONLY, ""},
-		{"later value wins in place", []string{"quota=off", "errors=panic"}, []string{"quota=on"}, false, nil, 0, "quota=on,errors=panic"},
-		{"forced first and winning", []string{"localflocks"}, []string{"lockproto=lock_dlm"}, false, []string{"lockproto=lock_nolock"}, 0, "lockproto=lock_nolock,localflocks"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			flags, data, _ := driver.MountOptions(tt.configured, tt.requested, tt.readOnly, tt.forced...)
-			if flags != tt.flags || data != tt.data {
-				t.Errorf("mountOptions() = %#x, %q; want %#x, %q", flags, data, tt.flags, tt.data)
-			}
-		})
-	}
-}

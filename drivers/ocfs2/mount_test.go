@@ -285,30 +285,3 @@ func stackOf(values map[string]cty.Value) string {
 	}
 	return "o2cb"
 }
-
-func TestMountOptions(t *testing.T) {
-	tests := []struct {
-		name                  string
-		configured, requested []string
-		readOnly              bool
-		forced                []string
-		flags                 uintptr
-		data                  string
-	}{
-		{"empty", nil, nil, false, nil, 0, ""},
-		{"flags and fstab-only options", []string{"defaults,noatime,_netdev,x-systemd.foo"}, []string{"nosuid", "nodev"}, false, nil,
-			unix.MS_NOATIME | unix.MS_NOSUID | unix.MS_NODEV, ""},
-		{"rw clears ro, read-only request wins", []string{"ro"}, []string{"rw"}, true, nil, unix.MS_RDONLY, ""},
-		{"atime clears noatime", []string{"noatime"}, []string{"atime"}, false, nil, 0, ""},
-		{"later value wins in place", []string{"data=ordered", "errors=panic"}, []string{"data=writeback"}, false, nil, 0, "data=writeback,errors=panic"},
-		{"forced first and winning", []string{"coherency=full"}, []string{"heartbeat=none"}, false, []string{"heartbeat=local"}, 0, "heartbeat=local,coherency=full"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			flags, data, _ := driver.MountOptions(tt.configured, tt.requested, tt.readOnly, tt.forced...)
-			if flags != tt.flags || data != tt.data {
-				t.Errorf("mountOptions() = %#x, %q; want %#x, %q", flags, data, tt.flags, tt.data)
-			}
-		})
-	}
-}
