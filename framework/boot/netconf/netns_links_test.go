@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
-	"github.com/insomniacslk/dhcp/dhcpv4/server4"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -356,34 +355,4 @@ func TestUpDHCPRoutesAndRootPath(t *testing.T) {
 	if _, _, gw := linkState(t, "enp0s3"); gw != "10.99.0.2" {
 		t.Errorf("default route via %q", gw)
 	}
-}
-
-// serveDHCPWith is serveDHCP with extra options in every reply.
-func (l *lab) serveDHCPWith(extra func(*dhcpv4.DHCPv4)) {
-	t := l.t
-	done := make(chan *server4.Server)
-	go func() {
-		runtime.LockOSThread() // this thread stays in the peer's namespace and ends with the goroutine
-		if err := netns.Set(l.peer); err != nil {
-			t.Error(err)
-			close(done)
-			return
-		}
-		srv, err := server4.NewServer("peer0", &net.UDPAddr{IP: net.IPv4zero, Port: dhcpv4.ServerPort},
-			func(conn net.PacketConn, peer net.Addr, m *dhcpv4.DHCPv4) {
-				handleDHCPWith(conn, m, extra)
-			})
-		if err != nil {
-			t.Errorf("start DHCP server: %v", err)
-			close(done)
-			return
-		}
-		done <- srv
-	}()
-	srv := <-done
-	if srv == nil {
-		t.FailNow()
-	}
-	go srv.Serve()
-	t.Cleanup(func() { srv.Close() })
 }

@@ -98,7 +98,10 @@ func inNewNS(t *testing.T) netns.NsHandle {
 
 // serveDHCP runs a DHCP server on peer0 that hands out 10.99.0.50/24 with
 // router 10.99.0.1 and name server 10.99.0.53.
-func (l *lab) serveDHCP() {
+func (l *lab) serveDHCP() { l.serveDHCPWith(nil) }
+
+// serveDHCPWith is serveDHCP with extra's options in every reply.
+func (l *lab) serveDHCPWith(extra func(*dhcpv4.DHCPv4)) {
 	t := l.t
 	done := make(chan *server4.Server)
 	go func() {
@@ -108,7 +111,10 @@ func (l *lab) serveDHCP() {
 			close(done)
 			return
 		}
-		srv, err := server4.NewServer("peer0", &net.UDPAddr{IP: net.IPv4zero, Port: dhcpv4.ServerPort}, handleDHCP)
+		srv, err := server4.NewServer("peer0", &net.UDPAddr{IP: net.IPv4zero, Port: dhcpv4.ServerPort},
+			func(conn net.PacketConn, _ net.Addr, m *dhcpv4.DHCPv4) {
+				handleDHCPWith(conn, m, extra)
+			})
 		if err != nil {
 			t.Errorf("start DHCP server: %v", err)
 			close(done)
@@ -122,10 +128,6 @@ func (l *lab) serveDHCP() {
 	}
 	go srv.Serve()
 	t.Cleanup(func() { srv.Close() })
-}
-
-func handleDHCP(conn net.PacketConn, _ net.Addr, m *dhcpv4.DHCPv4) {
-	handleDHCPWith(conn, m, nil)
 }
 
 // handleDHCPWith answers with the lease 10.99.0.50/24, and extra's options.
