@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/internal/testproc"
 )
 
 // blockingDriver is stuck in Describe and Mount: it never answers.
@@ -26,56 +26,6 @@ func (blockingDriver) Describe(context.Context) (*driver.Info, error) { select {
 
 func (blockingDriver) Mount(context.Context, driver.MountRequest) (*driver.MountResult, error) {
 	select {}
-}
-
-// alive reports whether pid runs (a zombie has ended and counts as gone).
-func alive(pid int) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
-}
-
-// waitGone waits up to 5 seconds for pid to end.
-func waitGone(pid int) bool {
-	for range 250 {
-		if !alive(pid) {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
-}
-
-// wrapper writes a driver that is a shell script: before it runs body it
-// starts a sleeping daemon (by daemon, e.g. "sleep" or "setsid sleep") that
-// inherits osr's stdout and stderr pipes and writes its PID to the returned file.
-func wrapper(t *testing.T, daemon, body string) (path, pidFile string) {
-	t.Helper()
-	dir := t.TempDir()
-	pidFile = filepath.Join(dir, "daemon.pid")
-	path = filepath.Join(dir, "osr-driver-wrapped")
-	script := "#!/bin/sh\n" + daemon + " 300 &\necho $! >" + pidFile + "\n" + body + "\n"
-	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return path, pidFile
-}
-
-func readPID(t *testing.T, file string) int {
-	t.Helper()
-	for range 250 {
-		data, err := os.ReadFile(file)
-		if pid, perr := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && perr == nil {
-			return pid
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no PID in %s", file)
-	return 0
 }
 
 // bounded runs f and fails the test when it takes longer than limit.
@@ -109,7 +59,7 @@ func TestWrappedDriverLeavesNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path, pidFile := wrapper(t, "sleep", tt.body)
+			path, pidFile := testproc.WrapperDriver(t, "osr-driver-wrapped", "sleep", tt.body)
 			sockets := t.TempDir()
 			var p *driver.Process
 			bounded(t, "Launch", 15*time.Second, func() {
@@ -118,12 +68,7 @@ func TestWrappedDriverLeavesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Launch() error = %v", err)
 			}
-			daemon := readPID(t, pidFile)
-			t.Cleanup(func() {
-				if alive(daemon) {
-					_ = syscall.Kill(daemon, syscall.SIGKILL)
-				}
-			})
+			daemon := testproc.ReadPID(t, pidFile)
 			pid := p.PID()
 			info, err := p.Describe(context.Background())
 			if err != nil {
@@ -139,10 +84,10 @@ func TestWrappedDriverLeavesNothing(t *testing.T) {
 				}
 			}
 			bounded(t, "Kill", 10*time.Second, p.Kill)
-			if !waitGone(pid) {
+			if !testproc.WaitGone(pid, 5*time.Second) {
 				t.Errorf("driver process %d still runs after Kill", pid)
 			}
-			if !waitGone(daemon) {
+			if !testproc.WaitGone(daemon, 5*time.Second) {
 				t.Errorf("the wrapper's daemon %d still runs after Kill", daemon)
 			}
 			if left, _ := filepath.Glob(filepath.Join(sockets, "*")); len(left) != 0 {
@@ -156,19 +101,14 @@ func TestWrappedDriverLeavesNothing(t *testing.T) {
 // cannot make Kill hang either: osr cuts the pipes off.
 func TestEscapedDaemonDoesNotHang(t *testing.T) {
 	exe, _ := os.Executable()
-	path, pidFile := wrapper(t, "setsid sleep", "OSR_TEST_DRIVER=serve exec "+exe)
+	path, pidFile := testproc.WrapperDriver(t, "osr-driver-wrapped", "setsid sleep", "OSR_TEST_DRIVER=serve exec "+exe)
 	p, err := driver.Launch(context.Background(), path, driver.LaunchOptions{SocketDir: t.TempDir(), StartTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("Launch() error = %v", err)
 	}
-	daemon := readPID(t, pidFile)
-	defer func() {
-		if alive(daemon) {
-			_ = syscall.Kill(daemon, syscall.SIGKILL)
-		}
-	}()
+	testproc.ReadPID(t, pidFile) // killed at the end: it left the group on purpose
 	bounded(t, "Kill", 10*time.Second, p.Kill)
-	if !waitGone(p.PID()) {
+	if !testproc.WaitGone(p.PID(), 5*time.Second) {
 		t.Errorf("driver process %d still runs after Kill", p.PID())
 	}
 }
@@ -198,7 +138,7 @@ func TestBlockingCallsHaveDeadlines(t *testing.T) {
 		t.Fatalf("Mount() on a stuck driver error = %v; want ErrTimeout naming Mount and 900ms", err)
 	}
 	bounded(t, "Kill", 10*time.Second, p.Kill)
-	if !waitGone(pid) {
+	if !testproc.WaitGone(pid, 5*time.Second) {
 		t.Errorf("stuck driver %d still runs after Kill", pid)
 	}
 }

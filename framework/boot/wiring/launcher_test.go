@@ -8,9 +8,6 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/reaper"
 	"github.com/open-sharedroot/osr/framework/driver"
 	"github.com/open-sharedroot/osr/framework/manifest"
+	"github.com/open-sharedroot/osr/internal/testproc"
 )
 
 // The real launcher at boot: a driver binary (a shell wrapper that leaves a
@@ -30,14 +28,12 @@ func TestLauncherRealDriverLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "osr-driver-rec")
-	pidFile := filepath.Join(dir, "daemon.pid")
-	script := "#!/bin/sh\nsleep 300 &\necho $! >" + pidFile + "\n" + wiringDriverEnv + "=1 exec " + exe + "\n"
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+	bin, pidFile := testproc.WrapperDriver(t, "osr-driver-rec", "sleep", wiringDriverEnv+"=1 exec "+exe)
+	script, err := os.ReadFile(bin)
+	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte(script))
+	sum := sha256.Sum256(script)
 	r := reaper.New(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -48,17 +44,7 @@ func TestLauncherRealDriverLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	daemon := 0
-	for i := 0; i < 250 && daemon == 0; i++ {
-		data, _ := os.ReadFile(pidFile)
-		daemon, _ = strconv.Atoi(strings.TrimSpace(string(data)))
-		time.Sleep(20 * time.Millisecond)
-	}
-	defer func() {
-		if running(daemon) {
-			_ = syscall.Kill(daemon, syscall.SIGKILL)
-		}
-	}()
+	daemon := testproc.ReadPID(t, pidFile)
 	p := m.(*driver.Process)
 	pid := p.PID()
 	info, err := p.Describe(context.Background())
@@ -77,10 +63,7 @@ func TestLauncherRealDriverLeavesNothing(t *testing.T) {
 		t.Fatal("stop hangs")
 	}
 	for _, p := range []int{pid, daemon} {
-		for i := 0; i < 100 && running(p); i++ {
-			time.Sleep(20 * time.Millisecond)
-		}
-		if running(p) {
+		if !testproc.WaitGone(p, 2*time.Second) {
 			t.Errorf("process %d still runs after stop", p)
 		}
 	}
@@ -98,18 +81,4 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
-}
-
-// running reports whether pid runs (a zombie has ended).
-func running(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
