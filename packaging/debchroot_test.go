@@ -68,20 +68,7 @@ func TestDebInDebian12(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "etc/cluster"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "etc/cluster/cluster.conf"), []byte(`<?xml version="1.0"?>
-<cluster name="deb" config_version="1">
- <clusternodes>
-  <clusternode name="node1" nodeid="1" votes="1">
-   <com_info>
-    <rootvolume name="10.0.2.2:/srv/root" fstype="nfs"/>
-    <eth name="eth0" mac="52:54:00:12:34:01" ip="dhcp"/>
-   </com_info>
-  </clusternode>
- </clusternodes>
-</cluster>
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, "testdata/one-node.conf", filepath.Join(dir, "etc/cluster/cluster.conf"))
 	// osr-compat, on top of osr: the originals' names answer.
 	chroot("dpkg", "-i", "/tmp/osr-compat.deb")
 	if ids := chroot("com-queryclusterconf", "nodeids"); ids != "1" {

@@ -62,20 +62,7 @@ func TestKernelHooks(t *testing.T) {
 	plugin := installHook(t, "kernel/50-osr.install", filepath.Join(hooks, "install.d/50-osr.install"), bin)
 
 	cluster := filepath.Join(dir, "cluster.conf")
-	if err := os.WriteFile(cluster, []byte(`<?xml version="1.0"?>
-<cluster name="hooks" config_version="1">
- <clusternodes>
-  <clusternode name="node1" nodeid="1" votes="1">
-   <com_info>
-    <rootvolume name="10.0.2.2:/srv/root" fstype="nfs"/>
-    <eth name="eth0" mac="52:54:00:12:34:01" ip="dhcp"/>
-   </com_info>
-  </clusternode>
- </clusternodes>
-</cluster>
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, "testdata/one-node.conf", cluster)
 	listfiles, err := filepath.Abs("../listfiles")
 	if err != nil {
 		t.Fatal(err)
@@ -151,5 +138,17 @@ initrd {
 	}
 	if out, err := run(cfg, postinst, k.Version); err == nil || !strings.Contains(out, "kernel_hooks without a driver") {
 		t.Errorf("postinst with a broken osr.hcl: err %v, output:\n%s", err, out)
+	}
+}
+
+// copyFile copies a test fixture to dst.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
