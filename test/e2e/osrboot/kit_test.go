@@ -9,59 +9,26 @@ package osrboot
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/open-sharedroot/osr/internal/testkernel"
 	"github.com/open-sharedroot/osr/test/e2e/osrlab"
+	"github.com/open-sharedroot/osr/test/e2e/osrlab/labtest"
 	"github.com/open-sharedroot/osr/test/e2e/qemu"
 	"github.com/open-sharedroot/osr/test/e2e/sharedroot"
-)
-
-var (
-	kitOnce sync.Once
-	theKit  *osrlab.Kit
-	kitErr  error
 )
 
 // getKit skips under -short, fails without root or the lab's tools, and builds
 // osr and its drivers once per test binary.
 func getKit(t testing.TB) *osrlab.Kit {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("boots guests under qemu; skipped with -short")
-	}
-	if os.Geteuid() != 0 {
-		t.Fatal("the boot tests need root (network namespaces, taps, nfs-ganesha); run as root or with -short")
-	}
-	for _, tool := range []string{"qemu-system-x86_64", "ip", "mkfs.ext3", "mkfs.gfs2", "mkfs.ocfs2", "ganesha.nfsd", "rpcbind"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing: run scripts/install-deps.sh (make deps)", tool)
-		}
-	}
-	k := testkernel.Get(t)
-	kitOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		_, file, _, _ := runtime.Caller(0)
-		theKit, kitErr = osrlab.NewKit(ctx, filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..")), k)
-	})
-	if kitErr != nil {
-		t.Fatalf("boot kit: %v", kitErr)
-	}
-	return theKit
+	return labtest.Kit(t, "boots guests under qemu", "mkfs.ext3", "mkfs.gfs2", "mkfs.ocfs2")
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	benchEnv.close()
-	if theKit != nil {
-		theKit.Close()
-	}
+	labtest.Close()
 	os.Exit(code)
 }
 

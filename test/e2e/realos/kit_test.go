@@ -8,58 +8,26 @@ package realos
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/open-sharedroot/osr/internal/testkernel"
 	"github.com/open-sharedroot/osr/internal/testos"
 	"github.com/open-sharedroot/osr/test/e2e/oslab"
 	"github.com/open-sharedroot/osr/test/e2e/osrlab"
-)
-
-var (
-	kitOnce sync.Once
-	theKit  *osrlab.Kit
-	kitErr  error
+	"github.com/open-sharedroot/osr/test/e2e/osrlab/labtest"
 )
 
 // getKit skips under -short, fails without root or the lab's tools, and builds
 // osr and its drivers once per test binary.
 func getKit(t testing.TB) *osrlab.Kit {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("boots a real OS under qemu; skipped with -short")
-	}
-	if os.Geteuid() != 0 {
-		t.Fatal("the real-OS tests need root (network namespaces, taps, nfs-ganesha, mmdebstrap); run as root or with -short")
-	}
-	for _, tool := range []string{"qemu-system-x86_64", "ip", "ganesha.nfsd", "rpcbind", "ssh", "ssh-keygen", "tar"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing: run scripts/install-deps.sh (make deps)", tool)
-		}
-	}
-	k := testkernel.Get(t)
-	kitOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		_, file, _, _ := runtime.Caller(0)
-		theKit, kitErr = osrlab.NewKit(ctx, filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..")), k)
-	})
-	if kitErr != nil {
-		t.Fatalf("boot kit: %v", kitErr)
-	}
-	return theKit
+	return labtest.Kit(t, "boots a real OS under qemu", "ssh", "ssh-keygen", "tar")
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if theKit != nil {
-		theKit.Close()
-	}
+	labtest.Close()
 	os.Exit(code)
 }
 
