@@ -4,16 +4,14 @@ package cdsl
 
 import (
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/open-sharedroot/osr/framework/cdsl/inventory"
+	"github.com/open-sharedroot/osr/internal/goldenfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // mkfiles creates files (name → content; a name ending in "/" is a directory)
 // below root.
@@ -69,20 +67,8 @@ func readFile(t *testing.T, name string) string {
 	return string(b)
 }
 
+// golden compares got with testdata/name; go test -update rewrites it.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	file := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the output (go test -update rewrites it):\n--- want\n%s\n--- got\n%s", file, want, got)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), []byte(got))
 }

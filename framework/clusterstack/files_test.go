@@ -3,18 +3,14 @@
 package clusterstack
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/internal/goldenfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func loadCluster(t *testing.T, text string) *cluster.Cluster {
 	t.Helper()
@@ -55,21 +51,10 @@ func writeKey(t *testing.T, size int, mode os.FileMode) string {
 	return p
 }
 
+// golden compares got with testdata/name; go test -update rewrites it.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, diff)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), got)
 }
 
 func TestFiles(t *testing.T) {

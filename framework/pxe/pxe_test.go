@@ -4,7 +4,6 @@ package pxe
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,9 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/internal/goldenfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // bootFiles makes a kernel and an initrd to copy.
 func bootFiles(t *testing.T) (kernel, initrd string) {
@@ -104,21 +102,10 @@ func TestWriteGolden(t *testing.T) {
 	golden(t, "summary.golden", bytes.ReplaceAll(bytes.ReplaceAll(sum.Bytes(), []byte(filepath.Dir(kernel)), []byte("SRC")), []byte(out), []byte("OUT")))
 }
 
+// golden compares got with testdata/name; go test -update rewrites it.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got; go test -update rewrites it):\n%s", name, diff)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), got)
 }
 
 func TestIPParam(t *testing.T) {

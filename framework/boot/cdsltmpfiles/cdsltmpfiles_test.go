@@ -3,17 +3,14 @@
 package cdsltmpfiles
 
 import (
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/open-sharedroot/osr/internal/goldenfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestOverrides(t *testing.T) {
 	root := t.TempDir()
@@ -55,17 +52,7 @@ func TestOverrides(t *testing.T) {
 		b.WriteString("=== " + f.Name + "\n")
 		b.Write(f.Data)
 	}
-	golden := filepath.Join("testdata", "overrides.golden")
-	if *update {
-		os.WriteFile(golden, []byte(b.String()), 0o644)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("overrides (-want +got):\n%s", diff)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", "overrides.golden"), []byte(b.String()))
 }
 
 func TestNoCDSLsNoOverrides(t *testing.T) {

@@ -3,16 +3,14 @@
 package inventory
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/open-sharedroot/osr/internal/goldenfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestParseV1(t *testing.T) {
 	data, err := os.ReadFile("testdata/v1.xml")
@@ -37,17 +35,7 @@ func TestParseV1(t *testing.T) {
 	// Written out it is a v2 inventory with the v1 layout's paths (golden), and
 	// reads back to the same settings and entries.
 	out := Marshal(inv)
-	golden := filepath.Join("testdata", "v1-migrated.xml")
-	if *update {
-		os.WriteFile(golden, out, 0o644)
-	}
-	g, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(string(g), string(out)); d != "" {
-		t.Errorf("migrated inventory (-golden +got):\n%s", d)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", "v1-migrated.xml"), out)
 	back, err := Parse("migrated", out)
 	if err != nil {
 		t.Fatal(err)
