@@ -246,13 +246,7 @@ func randomish(i int) uint32 {
 // removeStaleTemps removes temporary files of base that writers left behind
 // when they were killed: those whose process no longer exists.
 func removeStaleTemps(dirfd int, base string) {
-	fd, err := unix.Openat(dirfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return
-	}
-	d := os.NewFile(uintptr(fd), ".")
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
+	names, err := NamesAt(dirfd)
 	if err != nil {
 		return
 	}
@@ -271,4 +265,20 @@ func removeStaleTemps(dirfd int, base string) {
 			_ = unix.Unlinkat(dirfd, n, 0)
 		}
 	}
+}
+
+// NamesAt returns the names in the directory open as dirfd, unsorted, without
+// moving dirfd's own read offset (it reads through a new descriptor).
+func NamesAt(dirfd int) ([]string, error) {
+	fd, err := unix.Openat(dirfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open directory: %w", err)
+	}
+	d := os.NewFile(uintptr(fd), ".")
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("read directory: %w", err)
+	}
+	return names, nil
 }

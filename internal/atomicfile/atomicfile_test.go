@@ -5,6 +5,7 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -141,5 +142,32 @@ func TestErrorsNameThePath(t *testing.T) {
 	}
 	if _, err := Create(t.TempDir()+"/", Options{}); err == nil {
 		t.Error("Create of a directory name succeeded")
+	}
+}
+
+func TestNamesAt(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a", "b c", ".hidden"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	for range 2 { // the descriptor's own offset is not used up
+		names, err := NamesAt(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, []string{".hidden", "a", "b c"}) {
+			t.Errorf("NamesAt = %q", names)
+		}
+	}
+	if _, err := NamesAt(-1); err == nil {
+		t.Error("NamesAt(-1) gave no error")
 	}
 }

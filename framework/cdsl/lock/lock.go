@@ -325,13 +325,7 @@ func held(dfd, fd int, name string, me Holder, opts Options, seen uint64) (*Lock
 // that processes killed at the wrong moment left behind, once they are older
 // than stale (a younger one may belong to a process still at work).
 func removeLeftovers(dfd int, name string, stale time.Duration) {
-	fd, err := unix.Openat(dfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return
-	}
-	d := os.NewFile(uintptr(fd), ".")
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
+	names, err := atomicfile.NamesAt(dfd)
 	if err != nil {
 		return
 	}
