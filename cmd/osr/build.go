@@ -20,6 +20,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/driver"
 	"github.com/open-sharedroot/osr/framework/initrd"
 	"github.com/open-sharedroot/osr/framework/initrd/image"
+	"github.com/open-sharedroot/osr/framework/kernelimage"
 	"github.com/open-sharedroot/osr/framework/kmod"
 	"github.com/open-sharedroot/osr/framework/listfile"
 )
@@ -62,7 +63,7 @@ func newBuildCmd(e *env) *cobra.Command {
 	}
 	fs := c.Flags()
 	fs.StringVar(&f.driver, "driver", "", "the filesystem driver `NAME` (see osr drivers)")
-	fs.StringVar(&f.kernel, "kernel", "", "kernel `VERSION` (default: the running kernel)")
+	fs.StringVar(&f.kernel, "kernel", "", kernelFlagUsage)
 	fs.StringVar(&f.modules, "modules", "", "kernel modules `DIR` (default ROOT/lib/modules/VERSION)")
 	fs.StringVarP(&f.output, "output", "o", "", "image `FILE` (default /boot/initrd_sr-VERSION.img)")
 	fs.StringVar(&f.compress, "compress", "", "`COMPRESSION`: zstd (default), gzip, xz, lz4, none")
@@ -304,15 +305,15 @@ func loadBuildCluster(e *env, cfg *loadedConfig, f *buildFlags, req *initrd.Requ
 func loadKernel(f *buildFlags, cfg *config.Config) (*kmod.Index, error) {
 	dir := f.modules
 	if dir == "" {
-		ver := f.kernel
-		if ver == "" {
-			ver = runningKernel()
+		k, err := kernelimage.Resolve(f.kernel, f.root)
+		if err != nil {
+			return nil, err
 		}
-		dir = filepath.Join(f.root, "lib", "modules", ver)
+		dir = filepath.Join(f.root, "lib", "modules", k.Release)
 	}
 	st, err := os.Stat(dir)
 	if err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("kernel modules directory %s does not exist; install the kernel's modules or give --kernel VERSION / --modules DIR", dir)
+		return nil, fmt.Errorf("kernel modules directory %s does not exist; install the kernel's modules or give --kernel VERSION|PATH / --modules DIR", dir)
 	}
 	if !fileExists(filepath.Join(dir, kmod.FileDep)) {
 		return nil, fmt.Errorf("%s has no %s; run depmod -b ROOT VERSION for that kernel", dir, kmod.FileDep)

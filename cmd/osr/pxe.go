@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/open-sharedroot/osr/framework/kernelimage"
 	"github.com/open-sharedroot/osr/framework/pxe"
 )
 
@@ -14,7 +15,7 @@ func init() {
 	register(func(e *env) *cobra.Command {
 		var o pxeFlags
 		c := &cobra.Command{
-			Use:   "pxe [--cluster FILE] --kernel-image PATH --initrd PATH --output DIR [--append PARAM]… [--dry-run [--json]]",
+			Use:   "pxe [--cluster FILE] [--kernel VERSION|PATH] --initrd PATH --output DIR [--append PARAM]… [--dry-run [--json]]",
 			Short: "write the network boot entries (PXELINUX, iPXE, GRUB) of every node",
 			Long: `Writes into DIR, the TFTP (or HTTP) server's root, for every MAC of every node
 of the cluster configuration: pxelinux.cfg/01-<mac>, ipxe/<mac>.ipxe and
@@ -33,9 +34,8 @@ See docs/pxe.md.`,
 		}
 		fs := c.Flags()
 		o.cluster.bind(fs)
-		fs.StringVar(&o.kernel, "kernel-image", "", "the kernel image `PATH` to boot (vmlinuz)")
-		// --kernel is the kernel's version in osr build and kernel-hook.
-		deprecatedAlias(fs, "kernel-image", "kernel", "", "--kernel-image")
+		fs.StringVar(&o.kernel, "kernel", "", kernelFlagUsage)
+		deprecatedAlias(fs, "kernel", "kernel-image", "", "--kernel")
 		fs.StringVar(&o.initrd, "initrd", "", "the initrd `PATH` to boot (osr build's image)")
 		fs.StringVarP(&o.output, "output", "o", "", "the TFTP root `DIR` to write")
 		fs.StringArrayVar(&o.append, "append", nil, "one more kernel `PARAM` for every entry (repeatable), e.g. console=ttyS0")
@@ -54,8 +54,6 @@ type pxeFlags struct {
 
 func runPXE(e *env, o *pxeFlags) error {
 	switch {
-	case o.kernel == "":
-		return usagef("pxe needs --kernel-image PATH")
 	case o.initrd == "":
 		return usagef("pxe needs --initrd PATH")
 	case o.output == "":
@@ -63,11 +61,15 @@ func runPXE(e *env, o *pxeFlags) error {
 	case o.json && !o.dryRun:
 		return usagef("--json goes with --dry-run")
 	}
+	kernel, err := kernelimage.Image(o.kernel, "/")
+	if err != nil {
+		return err
+	}
 	c, err := loadCluster(e, &o.cluster, "")
 	if err != nil {
 		return err
 	}
-	plan, err := pxe.MakePlan(c, pxe.Options{Kernel: o.kernel, Initrd: o.initrd, Output: o.output, Append: o.append})
+	plan, err := pxe.MakePlan(c, pxe.Options{Kernel: kernel, Initrd: o.initrd, Output: o.output, Append: o.append})
 	if err != nil {
 		return err
 	}

@@ -2,13 +2,6 @@
 
 package main
 
-import "golang.org/x/sys/unix"
-
-// runningKernel returns the release of the running kernel (uname -r).
-func runningKernel() string {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return ""
-	}
-	return unix.ByteSliceToString(u.Release[:])
-}
+// kernelFlagUsage is --kernel's help: one meaning in every command, a kernel
+// named by release or by image (see framework/kernelimage).
+const kernelFlagUsage = "the kernel: its release `VERSION` (uname -r) or the path of its image (default: the running kernel)"
