@@ -25,8 +25,9 @@ type chunkCompressor interface {
 }
 
 // newChunkCompressor returns the compressor for c at the given (resolved) level.
-// workers bounds how many chunks are compressed at once.
-func newChunkCompressor(c Compression, level, workers int) (chunkCompressor, error) {
+// workers bounds how many chunks are compressed at once. xzt, when set, is
+// the system's xz, which writes xz instead of the built-in encoder.
+func newChunkCompressor(c Compression, level, workers int, xzt *xzTool) (chunkCompressor, error) {
 	switch c {
 	case Zstd:
 		enc, err := zstd.NewWriter(nil,
@@ -40,6 +41,9 @@ func newChunkCompressor(c Compression, level, workers int) (chunkCompressor, err
 	case Gzip:
 		return gzipCompressor{level}, nil
 	case XZ:
+		if xzt != nil {
+			return xzt.withLevel(level), nil
+		}
 		return xzCompressor(level), nil
 	case LZ4:
 		return lz4Compressor(level), nil
@@ -68,8 +72,9 @@ func (g gzipCompressor) compress(dst *bytes.Buffer, raw []byte) error {
 
 func (gzipCompressor) close() {}
 
-// xzCompressor writes xz streams with a CRC32 check: the kernel's xz decoder accepts
-// CRC32 or no check, never xz's default CRC64.
+// xzCompressor writes xz streams with a CRC32 check when the system has no xz
+// (see xzTool): the kernel's xz decoder accepts CRC32 or no check, never xz's
+// default CRC64.
 type xzCompressor int
 
 func (x xzCompressor) config() xz.WriterConfig {

@@ -101,11 +101,12 @@ const keyVersion = "osr image segment 1"
 
 // key is the segment's cache key: a SHA-256 over what decides its bytes,
 // the layout's headers, the content hash of every file body, the
-// compression, its level and the versions of the compressors, so equal keys
-// mean equal bytes.
-func (sg *segment) key(sums *contentSums, comp Compression, level int) ([32]byte, error) {
+// compression, its level and the versions of the compressors (encoder names
+// the system's xz and its version when that writes the segment), so equal
+// keys mean equal bytes.
+func (sg *segment) key(sums *contentSums, comp Compression, level int, encoder string) ([32]byte, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%s\x00", keyVersion, comp, level, chunkSize, compressorVersions)
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%s\x00%s\x00", keyVersion, comp, level, chunkSize, compressorVersions, encoder)
 	var buf []byte
 	for i := range sg.plan.records {
 		r := &sg.plan.records[i]

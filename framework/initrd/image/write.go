@@ -62,6 +62,9 @@ type Stats struct {
 	Chunks      int
 	Compression Compression
 	Level       int
+	// Encoder names what compressed the image: "xz (XZ Utils) 5.4.1; liblzma
+	// 5.4.1" for the system's xz, else "built-in".
+	Encoder string
 	// Segments describes each segment in image order.
 	Segments []SegmentStats
 }
@@ -119,6 +122,16 @@ func (a *Archive) Write(ctx context.Context, w io.Writer, opts Options) (Stats, 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	var xzt *xzTool
+	encoder := "built-in"
+	if comp == XZ {
+		if xzt, err = findXZTool(); err != nil {
+			return Stats{}, err
+		}
+		if xzt != nil {
+			encoder = xzt.withLevel(level).id()
+		}
+	}
 	var sums *contentSums
 	if opts.Cache != nil {
 		sums = newContentSums(opts.Cache.memo)
@@ -133,7 +146,7 @@ func (a *Archive) Write(ctx context.Context, w io.Writer, opts Options) (Stats, 
 			cc.close()
 		}
 	}()
-	stats := Stats{Compression: comp, Level: level}
+	stats := Stats{Compression: comp, Level: level, Encoder: encoderName(comp, xzt)}
 	for _, sg := range segs {
 		ps := sg.plan.stats
 		stats.Entries += ps.Entries
@@ -147,7 +160,7 @@ func (a *Archive) Write(ctx context.Context, w io.Writer, opts Options) (Stats, 
 		st := SegmentStats{Name: sg.name, Entries: ps.Entries}
 		var key [32]byte
 		if opts.Cache != nil {
-			if key, err = sg.key(sums, comp, level); err != nil {
+			if key, err = sg.key(sums, comp, level, encoder); err != nil {
 				return stats, err
 			}
 			st.Key = hex.EncodeToString(key[:])
@@ -167,7 +180,7 @@ func (a *Archive) Write(ctx context.Context, w io.Writer, opts Options) (Stats, 
 			}
 		}
 		if cc == nil {
-			if cc, err = newChunkCompressor(comp, level, workers); err != nil {
+			if cc, err = newChunkCompressor(comp, level, workers, xzt); err != nil {
 				return stats, err
 			}
 		}

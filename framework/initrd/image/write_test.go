@@ -106,7 +106,7 @@ func TestRoundTrip(t *testing.T) {
 			must(t, err)
 			want := Stats{Entries: 21, Files: 7, Dirs: 10, Symlinks: 1, Devices: 3, Hardlinks: 1,
 				ContentBytes: stats.ContentBytes, RawBytes: stats.RawBytes, CompressedBytes: stats.CompressedBytes,
-				Chunks: 1, Compression: c, Level: levels[c].def,
+				Chunks: 1, Compression: c, Level: levels[c].def, Encoder: stats.Encoder,
 				Segments: []SegmentStats{{Entries: 21, RawBytes: stats.RawBytes, CompressedBytes: stats.CompressedBytes}}}
 			if diff := cmp.Diff(want, stats); diff != "" {
 				t.Errorf("stats (-want +got):\n%s", diff)
