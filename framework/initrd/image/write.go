@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"sync"
 )
 
 // Options controls how an image is written.
@@ -140,13 +139,15 @@ func (a *Archive) Write(ctx context.Context, w io.Writer, opts Options) (Stats, 
 	if err != nil {
 		return Stats{}, err
 	}
-	var cc chunkCompressor
+	stats := Stats{Compression: comp, Level: level, Encoder: encoderName(comp, xzt)}
+	jobs := make([]*segmentJob, 0, len(segs))
 	defer func() {
-		if cc != nil {
-			cc.close()
+		for _, j := range jobs {
+			if j.cached != nil {
+				j.cached.Close()
+			}
 		}
 	}()
-	stats := Stats{Compression: comp, Level: level, Encoder: encoderName(comp, xzt)}
 	for _, sg := range segs {
 		ps := sg.plan.stats
 		stats.Entries += ps.Entries
@@ -157,218 +158,32 @@ func (a *Archive) Write(ctx context.Context, w io.Writer, opts Options) (Stats, 
 		stats.Hardlinks += ps.Hardlinks
 		stats.ContentBytes += ps.ContentBytes
 		stats.Chunks += len(sg.plan.chunks)
-		st := SegmentStats{Name: sg.name, Entries: ps.Entries}
-		var key [32]byte
-		if opts.Cache != nil {
-			if key, err = sg.key(sums, comp, level, encoder); err != nil {
-				return stats, err
-			}
-			st.Key = hex.EncodeToString(key[:])
-			if !opts.Force {
-				n, raw, hit, err := copyCached(ctx, w, opts.Cache, key, sg.plan)
-				if err != nil {
-					return stats, err
-				}
-				if hit {
-					st.Cached, st.RawBytes, st.CompressedBytes = true, raw, n
-					stats.RawBytes += raw
-					stats.CompressedBytes += n
-					stats.Segments = append(stats.Segments, st)
-					opts.Cache.use(key)
-					continue
-				}
-			}
-		}
-		if cc == nil {
-			if cc, err = newChunkCompressor(comp, level, workers, xzt); err != nil {
-				return stats, err
-			}
-		}
-		var segStats Stats
+		j := &segmentJob{sg: sg, st: SegmentStats{Name: sg.name, Entries: ps.Entries}}
+		jobs = append(jobs, j)
 		if opts.Cache == nil {
-			err = sg.plan.emit(ctx, w, cc, workers, &segStats)
-		} else {
-			err = writeCaching(ctx, w, opts.Cache, key, sg.plan, cc, workers, &segStats)
+			continue
 		}
-		if err != nil {
+		if j.key, err = sg.key(sums, comp, level, encoder); err != nil {
 			return stats, err
 		}
-		st.RawBytes, st.CompressedBytes = segStats.RawBytes, segStats.CompressedBytes
-		stats.RawBytes += segStats.RawBytes
-		stats.CompressedBytes += segStats.CompressedBytes
-		stats.Segments = append(stats.Segments, st)
+		j.st.Key = hex.EncodeToString(j.key[:])
+		if !opts.Force {
+			if j.cached, err = opts.Cache.open(j.key); err != nil {
+				return stats, err
+			}
+		}
+	}
+	newCC := func() (chunkCompressor, error) { return newChunkCompressor(comp, level, workers, xzt) }
+	err = writeSegments(ctx, w, jobs, opts.Cache, newCC, workers)
+	for _, j := range jobs {
+		stats.RawBytes += j.st.RawBytes
+		stats.CompressedBytes += j.st.CompressedBytes
+		stats.Segments = append(stats.Segments, j.st)
+	}
+	if err != nil {
+		return stats, err
 	}
 	return stats, nil
-}
-
-// copyCached copies the cached segment for key to w, when the cache has it.
-// It returns the bytes written and the segment's raw cpio length.
-func copyCached(ctx context.Context, w io.Writer, c *Cache, key [32]byte, p *plan) (n, raw int64, hit bool, err error) {
-	f, err := c.open(key)
-	if err != nil || f == nil {
-		return 0, 0, false, err
-	}
-	defer f.Close()
-	if err := ctx.Err(); err != nil {
-		return 0, 0, false, err
-	}
-	n, err = io.Copy(w, f)
-	if err != nil {
-		return n, 0, false, fmt.Errorf("writing image from cached segment %s: %w", f.Name(), err)
-	}
-	for _, ch := range p.chunks {
-		raw += ch.rawLen
-	}
-	return n, raw, true, nil
-}
-
-// writeCaching compresses the segment's chunks to w and, at the same time, to
-// a new cache file that gets its name once the segment is complete.
-func writeCaching(ctx context.Context, w io.Writer, c *Cache, key [32]byte, p *plan, cc chunkCompressor, workers int, stats *Stats) error {
-	t, err := c.create(key)
-	if err != nil {
-		return err
-	}
-	defer t.Discard() // nothing after Commit
-	if err := p.emit(ctx, teeWriter{w, t}, cc, workers, stats); err != nil {
-		return err
-	}
-	if err := t.Commit(); err != nil {
-		return fmt.Errorf("image cache: %w", err)
-	}
-	c.use(key)
-	return nil
-}
-
-// teeWriter writes to the image and to the cache file; a failure to write
-// the image is the error reported.
-type teeWriter struct {
-	image io.Writer
-	cache io.Writer
-}
-
-func (t teeWriter) Write(p []byte) (int, error) {
-	n, err := t.image.Write(p)
-	if err != nil {
-		return n, err
-	}
-	if _, err := t.cache.Write(p); err != nil {
-		return n, fmt.Errorf("image cache: %w", err)
-	}
-	return n, nil
-}
-
-type chunkResult struct {
-	out *bytes.Buffer
-	raw int64
-	err error
-}
-
-// buffers is a free list of chunk buffers. Chunks are large and short-lived;
-// reusing their memory avoids faulting fresh pages in for every chunk (a
-// sync.Pool is emptied by every garbage collection, which chunk-sized
-// allocations trigger often).
-type buffers chan *bytes.Buffer
-
-func (b buffers) get() *bytes.Buffer {
-	select {
-	case buf := <-b:
-		return buf
-	default:
-		return new(bytes.Buffer)
-	}
-}
-
-func (b buffers) put(buf *bytes.Buffer) {
-	buf.Reset()
-	select {
-	case b <- buf:
-	default:
-	}
-}
-
-// emit builds and compresses chunks on up to workers goroutines and writes them to
-// w in order. At most workers chunks are held in memory at once.
-func (p *plan) emit(ctx context.Context, w io.Writer, cc chunkCompressor, workers int, stats *Stats) error {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	bufs := make(buffers, 2*workers+1)
-	slots := make(chan struct{}, workers)
-	results := make([]chan chunkResult, len(p.chunks))
-	for i := range results {
-		results[i] = make(chan chunkResult, 1)
-	}
-	wg.Go(func() {
-		for i := range p.chunks {
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			wg.Go(func() { results[i] <- p.buildChunk(ctx, i, cc, bufs) })
-		}
-	})
-	for i := range p.chunks {
-		var r chunkResult
-		select {
-		case r = <-results[i]:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if r.err != nil {
-			return r.err
-		}
-		n, err := w.Write(r.out.Bytes())
-		stats.RawBytes += r.raw
-		stats.CompressedBytes += int64(n)
-		bufs.put(r.out)
-		if err != nil {
-			return fmt.Errorf("writing image: %w", err)
-		}
-		<-slots
-		if testHookChunkWritten != nil {
-			testHookChunkWritten(i)
-		}
-	}
-	return nil
-}
-
-// buildChunk lays out chunk i as cpio bytes (the last chunk ends with the trailer)
-// and compresses them.
-func (p *plan) buildChunk(ctx context.Context, i int, cc chunkCompressor, bufs buffers) chunkResult {
-	c := &p.chunks[i]
-	raw := bufs.get()
-	raw.Grow(int(c.rawLen) + bytes.MinRead) // ReadFrom wants MinRead spare bytes
-	for j := range c.records {
-		if err := ctx.Err(); err != nil {
-			bufs.put(raw)
-			return chunkResult{err: err}
-		}
-		if err := c.records[j].appendTo(raw); err != nil {
-			bufs.put(raw)
-			return chunkResult{err: err}
-		}
-	}
-	if i == len(p.chunks)-1 {
-		raw.Write(appendHeader(raw.AvailableBuffer(), &header{nlink: 1, name: trailerName}))
-	}
-	if int64(raw.Len()) != c.rawLen {
-		bufs.put(raw)
-		return chunkResult{err: fmt.Errorf("internal error: chunk %d is %d bytes, planned %d", i, raw.Len(), c.rawLen)}
-	}
-	if _, ok := cc.(noneCompressor); ok {
-		return chunkResult{out: raw, raw: c.rawLen}
-	}
-	defer bufs.put(raw)
-	out := bufs.get()
-	out.Grow(raw.Len()/2 + 4096)
-	if err := cc.compress(out, raw.Bytes()); err != nil {
-		bufs.put(out)
-		return chunkResult{err: err}
-	}
-	return chunkResult{out: out, raw: c.rawLen}
 }
 
 // appendTo writes r's header, body and padding to buf.
