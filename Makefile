@@ -17,7 +17,7 @@ VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo
 DRIVERS      := nfs gfs2 ocfs2 ext3
 # The installation directories are compiled into osr (internal/paths); see `osr version --paths`.
 PATHS        := github.com/open-sharedroot/osr/internal/paths
-LDFLAGS      := -s -w -X main.linkVersion=$(VERSION) -X $(PATHS).sysconfDir=$(SYSCONFDIR) \
+LDFLAGS      := -s -w -X github.com/open-sharedroot/osr/internal/cli.linkVersion=$(VERSION) -X $(PATHS).sysconfDir=$(SYSCONFDIR) \
                 -X $(PATHS).libexecDir=$(LIBEXECDIR) -X $(PATHS).dataDir=$(DATADIR)
 GOBUILD      := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 export CGO_ENABLED := 0
@@ -29,6 +29,7 @@ all: build
 build:
 	@mkdir -p bin
 	$(GOBUILD) -o bin/osr ./cmd/osr
+	$(GOBUILD) -o bin/osr-driverhost ./cmd/osr-driverhost
 	@for d in $(DRIVERS); do \
 		echo "$(GOBUILD) -o bin/osr-driver-$$d ./drivers/$$d"; \
 		$(GOBUILD) -o bin/osr-driver-$$d ./drivers/$$d || exit 1; \
@@ -91,7 +92,7 @@ lint:
 # Regenerate the man pages osr(8) and osr-COMMAND(8) and the bash, zsh and fish
 # completions in packaging/ from the command tree (a test fails when they are stale).
 man:
-	$(GO) test -count=1 -run 'TestManPages|TestCompletions' ./cmd/osr -args -update
+	$(GO) test -count=1 -run 'TestManPages|TestCompletions' ./internal/drivercli -args -update
 
 # Regenerate the driver protocol's Go code from proto/osr/driver/v1/driver.proto.
 # Needs protoc (Debian: protobuf-compiler); the Go generators are installed at pinned versions.
@@ -136,6 +137,8 @@ install: build
 		$(DESTDIR)$(DATADIR)/osr/listfiles $(DESTDIR)$(SYSCONFDIR)/osr/conf.d \
 		$(DESTDIR)$(SYSCONFDIR)/osr/listfiles.d
 	install -m 0755 bin/osr $(DESTDIR)$(BINDIR)/osr
+	@# osr execs osr-driverhost for the commands that talk to drivers (docs/layout.md).
+	install -m 0755 bin/osr-driverhost $(DESTDIR)$(LIBEXECDIR)/osr/osr-driverhost
 	@for d in $(DRIVERS); do install -m 0755 bin/osr-driver-$$d $(DESTDIR)$(LIBEXECDIR)/osr/drivers/; done
 	cp -r listfiles/. $(DESTDIR)$(DATADIR)/osr/listfiles/
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl ] || install -m 0644 docs/osr.hcl.example $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl

@@ -53,7 +53,7 @@ func NewKit(ctx context.Context, repo string, k testkernel.Kernel) (*Kit, error)
 	if err := os.WriteFile(filepath.Join(kit.Bin, "osr.hcl"), nil, 0o644); err != nil {
 		return nil, err
 	}
-	pkgs := map[string]string{"osr": "./cmd/osr"}
+	pkgs := map[string]string{"osr": "./cmd/osr", "osr-driverhost": "./cmd/osr-driverhost"}
 	for _, d := range Drivers {
 		pkgs["osr-driver-"+d] = "./drivers/" + d
 	}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/open-sharedroot/osr/framework/clusterstack"
+	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
+	"github.com/open-sharedroot/osr/framework/config"
+)
+
+func init() {
+	clusterCommands = append(clusterCommands, newFenceAckCmd, newFenceCmd)
+}
+
+// defaultChroot is the cluster-services chroot on a running node.
+const defaultChroot = clusterstack.RunDir
+
+const fenceAckLong = `Tells the cluster that NODE (a name, or a node id) is dead: powered off or cut
+off from the shared storage, made sure by you. Never acknowledge a node you have
+not checked: a node that still writes corrupts the shared filesystem.
+
+The fence agent waiting in the manual method on this node takes the acknowledge
+and reports the node fenced; when none takes it within --wait (default 3s) it is
+sent to dlm_controld with 'dlm_tool fence_ack ID' inside the chroot (default
+/run/initramfs), which ends the fencing on every node. Node names come from the
+chroot's /etc/osr/cluster.conf (the file the fence agent reads) unless --cluster
+or $OSR_CLUSTER_CONF names another.`
+
+func newFenceAckCmd(e *env) *cobra.Command {
+	var (
+		cf     clusterFileFlags
+		chroot string
+		wait   time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "fence-ack NODE [--chroot DIR] [--wait DURATION] [--cluster FILE]",
+		Short: "acknowledge that NODE is dead (manual fencing)",
+		Long:  fenceAckLong,
+		RunE: func(_ *cobra.Command, pos []string) error {
+			return runClusterFenceAck(e, &cf, chroot, wait, pos)
+		},
+	}
+	fs := c.Flags()
+	cf.bind(fs)
+	fs.StringVar(&chroot, "chroot", defaultChroot, "the cluster-services chroot `DIR` (/ inside it)")
+	fs.DurationVar(&wait, "wait", 3*time.Second, "how long a waiting fence agent gets to take the acknowledge")
+	return c
+}
+
+func runClusterFenceAck(e *env, cfp *clusterFileFlags, chrootDir string, wait time.Duration, pos []string) error {
+	cf, chroot := *cfp, &chrootDir
+	var err error
+	if len(pos) != 1 {
+		return usagef("want one NODE (a name or a node id)")
+	}
+	// Name nodes as the agent does: from the chroot's cluster file, unless one is named.
+	if cf.file == "" {
+		if cf.file, err = e.clusterFileFromConfigFlag(); err != nil {
+			return err
+		}
+	}
+	if cf.file == "" && os.Getenv(config.EnvClusterPath) == "" {
+		if p := filepath.Join(*chroot, fence.ClusterConfigPath); fileExists(p) {
+			cf.file = p
+		}
+	}
+	id, name, err := resolveFenceNode(e, &cf, pos[0])
+	if err != nil {
+		return err
+	}
+	res, err := fence.Acknowledge(e.ctx, fence.AckOptions{Chroot: *chroot, NodeID: id, Wait: wait})
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.TakenByAgent:
+		fmt.Fprintf(e.stdout, "%s (id %d): acknowledged; the fence agent on this node took it and reports the node fenced\n", name, id)
+	case res.SentToDLM:
+		fmt.Fprintf(e.stdout, "%s (id %d): acknowledged to dlm_controld (dlm_tool fence_ack %d)\n", name, id, id)
+	}
+	return nil
+}
+
+// resolveFenceNode turns NODE into a node id and a name: a number is taken as the id
+// (the configuration is only read to name it), a name is looked up.
+func resolveFenceNode(e *env, cf *clusterFileFlags, node string) (int, string, error) {
+	id, numErr := strconv.Atoi(node)
+	c, err := loadCluster(e, cf, "")
+	if err != nil {
+		if numErr == nil && id > 0 {
+			return id, "node id " + node, nil
+		}
+		return 0, "", err
+	}
+	for _, n := range c.Nodes {
+		if n.Name == node || (numErr == nil && n.ID == id) {
+			if n.ID <= 0 {
+				return 0, "", fmt.Errorf("%s: node %q has no node id", n.Pos, n.Name)
+			}
+			return n.ID, n.Name, nil
+		}
+	}
+	return 0, "", fmt.Errorf("%s: no node %q", c.Pos, node)
+}
+
+const fenceLong = `Fences NODE now, from this machine, with the fence methods of the cluster
+configuration, exactly as the fence agent does when dlm_controld asks: the
+methods in order, until one succeeds. This really powers the node off. With
+--dry-run it only shows the methods and devices (passwords hidden).
+Exit status 0: fenced; 1: every method failed.`
+
+func newFenceCmd(e *env) *cobra.Command {
+	var (
+		cf  clusterFileFlags
+		dry bool
+	)
+	c := &cobra.Command{
+		Use:   "fence NODE [--dry-run] [--cluster FILE]",
+		Short: "fence NODE now with its fence methods (or show them)",
+		Long:  fenceLong,
+		RunE:  func(_ *cobra.Command, pos []string) error { return runClusterFence(e, &cf, dry, pos) },
+	}
+	cf.bind(c.Flags())
+	c.Flags().BoolVarP(&dry, "dry-run", "n", false, "show the fence methods, fence nothing")
+	return c
+}
+
+func runClusterFence(e *env, cfp *clusterFileFlags, dry bool, pos []string) error {
+	cf := *cfp
+	if len(pos) != 1 {
+		return usagef("want one NODE (a name or a node id)")
+	}
+	c, err := loadCluster(e, &cf, "")
+	if err != nil {
+		return err
+	}
+	v, methods, err := fence.PlanByName(c, pos[0])
+	if err != nil {
+		return err
+	}
+	if dry {
+		writeFencePlan(e.stdout, v, methods)
+		return nil
+	}
+	job := fence.Job{Victim: v, AckDir: fence.AckDir, Log: fence.NewLog(e.stderr)}
+	if err := fence.Fence(e.ctx, job, methods, nil); err != nil {
+		return exitError{code: fence.ExitFailed}
+	}
+	fmt.Fprintf(e.stdout, "%s (id %d): fenced\n", v.Name, v.ID)
+	return nil
+}
+
+func writeFencePlan(w io.Writer, v fence.Victim, methods []fence.Method) {
+	fmt.Fprintf(w, "%s (id %d): %d fence method(s), tried in order until one succeeds\n", v.Name, v.ID, len(methods))
+	for _, m := range methods {
+		fmt.Fprintf(w, "  method %q (%s): every device must succeed\n", m.Name, m.Pos)
+		for _, d := range m.Devices {
+			secret := map[string]bool{}
+			for _, s := range d.Secrets() {
+				secret[s] = true
+			}
+			var params []string
+			for _, p := range d.Params {
+				val := p.Value
+				if secret[val] {
+					val = "***"
+				}
+				params = append(params, p.Name+"="+strconv.Quote(val))
+			}
+			fmt.Fprintf(w, "    device %q: %s (%s)", d.Name, d.Agent, d.Kind)
+			if len(params) > 0 {
+				fmt.Fprintf(w, " %s", strings.Join(params, " "))
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// runFenceAgent is osr started as fence_osr by dlm_controld: the request comes on
+// standard input, standard output and error are /dev/null, so the agent logs to the
+// kernel log and fence.LogPath.
+func runFenceAgent(args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintf(os.Stderr, "%s: osr's fence agent takes no arguments; dlm_controld writes node=ID and fail_time=SECONDS to its standard input (see 'osr help cluster')\n", fence.AgentName)
+		return fence.ExitConfig
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := fence.SystemLog(fence.LogPath)
+	defer log.Close()
+	a := fence.Agent{Log: log}
+	return a.Run(ctx, os.Stdin)
+}
