@@ -7,12 +7,10 @@ package main
 import (
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/open-sharedroot/osr/drivers/gfs2/gfs2driver"
 	"github.com/open-sharedroot/osr/framework/driver"
 )
 
-// version is set at link time.
-var version = "0.1.0-dev"
-
 func main() {
-	driver.Serve(func(log hclog.Logger) driver.Driver { return newDriver(log) })
+	driver.Serve(func(log hclog.Logger) driver.Driver { return gfs2driver.New(log) })
 }

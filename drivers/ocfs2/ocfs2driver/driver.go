@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package main
+package ocfs2driver
 
 import (
 	"context"
@@ -55,7 +55,7 @@ var ocfs2Schema = driver.Schema{Attributes: []driver.Attribute{
 func (*ocfs2Driver) Describe(context.Context) (*driver.Info, error) {
 	return &driver.Info{
 		Name:        "ocfs2",
-		Version:     version,
+		Version:     Version,
 		FSTypes:     []string{"ocfs2"},
 		Description: "shared root on OCFS2 with the o2cb stack configured through configfs, the user stack, or local mode",
 		Schema:      ocfs2Schema,

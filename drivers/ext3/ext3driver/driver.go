@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package main
+package ext3driver
 
 import (
 	"context"
@@ -51,7 +51,7 @@ var extSchema = driver.Schema{Attributes: []driver.Attribute{
 func (*extDriver) Describe(context.Context) (*driver.Info, error) {
 	return &driver.Info{
 		Name:        "ext3",
-		Version:     version,
+		Version:     Version,
 		FSTypes:     []string{"ext3", "ext4", "ext2"},
 		Description: "root on a local ext2/ext3/ext4 filesystem, read-only without journal replay when shared",
 		Schema:      extSchema,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package main
+package gfs2driver
 
 import (
 	"context"
@@ -44,7 +44,7 @@ var gfs2Schema = driver.Schema{Attributes: []driver.Attribute{
 func (*gfs2Driver) Describe(context.Context) (*driver.Info, error) {
 	return &driver.Info{
 		Name:        "gfs2",
-		Version:     version,
+		Version:     Version,
 		FSTypes:     []string{"gfs2"},
 		Description: "shared root on GFS2 (lock_dlm with corosync and dlm_controld, or lock_nolock for one node)",
 		Schema:      gfs2Schema,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package main
+package nfsdriver
 
 import (
 	"context"
@@ -56,7 +56,7 @@ var nfsSchema = driver.Schema{Attributes: []driver.Attribute{
 func (*nfsDriver) Describe(context.Context) (*driver.Info, error) {
 	return &driver.Info{
 		Name:        "nfs",
-		Version:     version,
+		Version:     Version,
 		FSTypes:     []string{"nfs", "nfs4"},
 		Description: "shared root on NFSv3 or NFSv4, mounted by the kernel's NFS client without mount.nfs",
 		Schema:      nfsSchema,

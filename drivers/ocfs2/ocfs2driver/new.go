@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+
+// Package ocfs2driver is osr's driver for shared roots on OCFS2. It is served as the program
+// osr-driver-ocfs2, and by osr-init as a multi-call of itself (see docs/layout.md).
+package ocfs2driver
+
+import (
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/open-sharedroot/osr/framework/driver"
+)
+
+// Version is the driver's version: set at link time with
+// -X github.com/open-sharedroot/osr/drivers/ocfs2/ocfs2driver.Version=….
+var Version = "0.1.0-dev"
+
+// New is the driver, logging to log.
+func New(log hclog.Logger) driver.Driver { return newDriver(log) }
