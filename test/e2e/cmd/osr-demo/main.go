@@ -44,6 +44,10 @@ func main() {
 			err = fmt.Errorf("EXEC needs a real OS with sshd: add OS=debian")
 		} else if d, custom, derr := demoFromEnv(*keep); derr != nil {
 			err = derr
+		} else if boot := os.Getenv("BOOT"); boot == "pxe" {
+			err = d.runPXE(ctx)
+		} else if boot != "" {
+			err = fmt.Errorf("BOOT=%s: the demo boots with BOOT=pxe (over the network) or, without BOOT, the kernel and initrd given to qemu", boot)
 		} else if custom {
 			err = d.run(ctx)
 		} else {
