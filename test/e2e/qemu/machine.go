@@ -57,9 +57,13 @@ type Disk struct {
 // only gives the guest a MAC address to identify itself by.
 type NIC struct {
 	MAC string
-	// ROM is the card's boot ROM (qemu's romfile=), e.g. NetBootROM; empty
-	// means qemu's default.
+	// ROM is the card's boot ROM (qemu's romfile=), e.g. the one
+	// NetBootNIC finds; empty means qemu's default.
 	ROM string
+	// ModernOnly makes the card a modern-only virtio device
+	// (disable-legacy=on, PCI ID 1af4:1041), the device ipxe-qemu's ROM
+	// is built for.
+	ModernOnly bool
 	// Tap is the name of an existing tap device (in Machine.NetNS, when
 	// set) that carries the card's traffic.
 	Tap string
@@ -95,6 +99,10 @@ type Machine struct {
 	// Cluster nodes use it so that none waits for the death detection of
 	// a peer that powered off first.
 	StopAfter string
+	// FirmwareLog, when set, receives SeaBIOS's debug output (qemu's
+	// isa-debugcon on port 0x402): which option ROMs it ran and what it
+	// booted from.
+	FirmwareLog string
 	// Binary is the qemu executable; empty means "qemu-system-x86_64".
 	Binary string
 	// CPU is the guest's CPU model (qemu's -cpu, e.g. CPUMax or
@@ -103,11 +111,6 @@ type Machine struct {
 	// virtual machines.
 	CPU string
 }
-
-// NetBootROM is the boot ROM for the virtio NICs of a network boot: iPXE
-// from Debian's ipxe-qemu (legacy BIOS PXE; qemu's own default names the
-// EFI variant).
-const NetBootROM = "/usr/lib/ipxe/qemu/pxe-virtio.rom"
 
 // CPUMax is the CPU model with every feature qemu can emulate.
 const CPUMax = "max"
@@ -160,6 +163,9 @@ func (m *Machine) validate() error {
 			errs = append(errs, fmt.Errorf("NIC %d: ROM path %q contains a comma or space, which qemu cannot parse", i, n.ROM))
 		}
 	}
+	if strings.ContainsAny(m.FirmwareLog, ", ") {
+		errs = append(errs, fmt.Errorf("firmware log path %q contains a comma or space, which qemu cannot parse", m.FirmwareLog))
+	}
 	if strings.ContainsAny(m.CPU, " \t\n") {
 		errs = append(errs, fmt.Errorf("bad CPU model %q: qemu's -cpu takes one word, e.g. %q or \"qemu64,+sse4.2\"", m.CPU, CPUMax))
 	}
@@ -211,12 +217,18 @@ func (m *Machine) Command() ([]string, error) {
 		if n.ROM != "" {
 			dev += ",romfile=" + n.ROM
 		}
+		if n.ModernOnly {
+			dev += ",disable-legacy=on"
+		}
 		if n.Tap != "" {
 			id := fmt.Sprintf("net%d", i)
 			args = append(args, "-netdev", fmt.Sprintf("tap,id=%s,ifname=%s,script=no,downscript=no", id, n.Tap))
 			dev += ",netdev=" + id
 		}
 		args = append(args, "-device", dev)
+	}
+	if m.FirmwareLog != "" {
+		args = append(args, "-chardev", "file,id=firmware,path="+m.FirmwareLog, "-device", "isa-debugcon,iobase=0x402,chardev=firmware")
 	}
 	if m.NetNS != "" {
 		args = append([]string{"ip", "netns", "exec", m.NetNS}, args...)

@@ -3,6 +3,8 @@
 package qemu
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,11 +52,13 @@ func TestCommand(t *testing.T) {
 			name: "network boot",
 			edit: func(m *Machine) {
 				m.Kernel, m.Initrd, m.Append, m.NetBoot = "", "", nil, true
-				m.NICs = []NIC{{MAC: NodeMAC(1), Tap: "tap1", ROM: NetBootROM}}
+				m.NICs = []NIC{{MAC: NodeMAC(1), Tap: "tap1", ROM: "/usr/lib/ipxe/qemu/pxe-virtio.rom", ModernOnly: true}}
+				m.FirmwareLog = "/l/n1.firmware.log"
 			},
 			want: []string{
 				"-no-reboot -boot n",
-				"-device virtio-net-pci,mac=52:54:00:00:01:01,romfile=/usr/lib/ipxe/qemu/pxe-virtio.rom,netdev=net0",
+				"-device virtio-net-pci,mac=52:54:00:00:01:01,romfile=/usr/lib/ipxe/qemu/pxe-virtio.rom,disable-legacy=on,netdev=net0",
+				"-chardev file,id=firmware,path=/l/n1.firmware.log -device isa-debugcon,iobase=0x402,chardev=firmware",
 			},
 			absent: []string{"-kernel", "-append", "-initrd"},
 		},
@@ -111,6 +115,7 @@ func TestCommandRejectsBadMachines(t *testing.T) {
 		"netboot kernel": {Name: "n", Kernel: "k", LogPath: "l", NetBoot: true, NICs: []NIC{{MAC: NodeMAC(1)}}},
 		"netboot no nic": {Name: "n", LogPath: "l", NetBoot: true},
 		"comma in rom":   {Name: "n", LogPath: "l", NetBoot: true, NICs: []NIC{{MAC: NodeMAC(1), ROM: "/a,b.rom"}}},
+		"comma in fwlog": {Name: "n", Kernel: "k", LogPath: "l", FirmwareLog: "/a,b.log"},
 	}
 	for name, m := range tests {
 		if _, err := m.Command(); err == nil {
@@ -122,5 +127,75 @@ func TestCommandRejectsBadMachines(t *testing.T) {
 func TestNodeMAC(t *testing.T) {
 	if got := NodeMAC(10); got != "52:54:00:00:01:0a" {
 		t.Errorf("NodeMAC(10) = %q", got)
+	}
+}
+
+func TestROMPCIID(t *testing.T) {
+	dir := t.TempDir()
+	rom := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// A minimal option ROM: signature, the PCIR offset at 0x18, and the
+	// PCI data structure with vendor and device.
+	image := func(vendor, device uint16) []byte {
+		b := make([]byte, 0x40)
+		b[0], b[1] = 0x55, 0xaa
+		b[0x18] = 0x20
+		copy(b[0x20:], "PCIR")
+		b[0x24], b[0x25] = byte(vendor), byte(vendor>>8)
+		b[0x26], b[0x27] = byte(device), byte(device>>8)
+		return b
+	}
+	noPCIR := image(0x1af4, 0x1041)
+	copy(noPCIR[0x20:], "XXXX")
+	tests := []struct {
+		name           string
+		data           []byte
+		vendor, device uint16
+		err            string
+	}{
+		{name: "modern virtio", data: image(0x1af4, 0x1041), vendor: 0x1af4, device: 0x1041},
+		{name: "e1000", data: image(0x8086, 0x100e), vendor: 0x8086, device: 0x100e},
+		{name: "no signature", data: make([]byte, 0x40), err: "no option ROM signature"},
+		{name: "no pcir", data: noPCIR, err: "no PCI data structure"},
+		{name: "short", data: []byte{0x55, 0xaa}, err: "header"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := rom(strings.ReplaceAll(tc.name, " ", "-")+".rom", tc.data)
+			v, d, err := ROMPCIID(p)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), p) {
+					t.Fatalf("err = %v, want one naming %s with %q", err, p, tc.err)
+				}
+				return
+			}
+			if err != nil || v != tc.vendor || d != tc.device {
+				t.Fatalf("ROMPCIID = %04x:%04x, %v; want %04x:%04x", v, d, err, tc.vendor, tc.device)
+			}
+		})
+	}
+}
+
+func TestFindNetBootROM(t *testing.T) {
+	saved := NetBootROMDirs
+	t.Cleanup(func() { NetBootROMDirs = saved })
+	empty, full := t.TempDir(), t.TempDir()
+	want := filepath.Join(full, "efi-virtio.rom")
+	if err := os.WriteFile(want, []byte{0x55, 0xaa}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	NetBootROMDirs = []string{empty, full}
+	if got, err := FindNetBootROM(); err != nil || got != want {
+		t.Errorf("FindNetBootROM = %q, %v; want %q", got, err, want)
+	}
+	NetBootROMDirs = []string{empty}
+	_, err := FindNetBootROM()
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(empty, "pxe-virtio.rom")) || !strings.Contains(err.Error(), "ipxe-qemu") {
+		t.Errorf("err = %v, want one naming the paths tried and ipxe-qemu", err)
 	}
 }

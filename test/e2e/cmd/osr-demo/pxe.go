@@ -33,8 +33,8 @@ func (d clusterDemo) runPXE(ctx context.Context) error {
 	if d.fs != "nfs" || d.kill != "" {
 		return fmt.Errorf("BOOT=pxe boots the nodes from an NFS root: drop FS= and KILL=")
 	}
-	if _, err := os.Stat(qemu.NetBootROM); err != nil {
-		return fmt.Errorf("BOOT=pxe needs qemu's iPXE boot ROM (%w): run scripts/install-deps.sh", err)
+	if _, err := qemu.FindNetBootROM(); err != nil {
+		return fmt.Errorf("BOOT=pxe: %w", err)
 	}
 	repo, err := os.Getwd()
 	if err != nil {
@@ -122,10 +122,14 @@ func (d clusterDemo) runPXE(ctx context.Context) error {
 	step("network-booting %s at once (qemu's iPXE ROM, software emulation)", nodeNames(nodes))
 	var boots []qemu.Boot
 	for i, n := range nodes {
+		nic, err := qemu.NetBootNIC(n.MAC, lab.Tap(i+1))
+		if err != nil {
+			return err
+		}
 		boots = append(boots, qemu.Boot{Machine: qemu.Machine{
-			Name: n.NodeName(), NetBoot: true, MemoryMB: 1024,
-			NICs:  []qemu.NIC{{MAC: n.MAC, Tap: lab.Tap(i + 1), ROM: qemu.NetBootROM}},
-			NetNS: lab.NS, LogPath: filepath.Join(work, n.NodeName()+".log"), Timeout: 2 * osrlab.BootTimeout,
+			Name: n.NodeName(), NetBoot: true, MemoryMB: 1024, NICs: []qemu.NIC{nic}, NetNS: lab.NS,
+			LogPath: filepath.Join(work, n.NodeName()+".log"), FirmwareLog: filepath.Join(work, n.NodeName()+".firmware.log"),
+			Timeout: 2 * osrlab.BootTimeout,
 		}, Expect: []string{sharedroot.MarkerHostname + n.NodeName(), sharedroot.MarkerDone, sharedroot.MarkerPeers}})
 	}
 	start := time.Now()
