@@ -163,22 +163,33 @@ func (d clusterDemo) runPXE(ctx context.Context) error {
 	return nil
 }
 
-// freeRange returns the first and last of up to 40 addresses of p above
-// every node's and the host's, for DHCP.
+// freeRange returns the first and last address of the longest run of up to
+// 40 consecutive addresses of p (neither the network nor the broadcast
+// address) that are neither the host's nor a node's, for DHCP: the nodes
+// with static addresses take a lease too while their boot ROM loads.
 func freeRange(p netip.Prefix, nodes []osrlab.Node) []netip.Addr {
-	top := p.Addr()
+	used := map[netip.Addr]bool{p.Addr(): true}
 	for _, n := range nodes {
-		if a, err := netip.ParseAddr(n.IP); err == nil && a.Compare(top) > 0 {
-			top = a
+		if a, err := netip.ParseAddr(n.IP); err == nil {
+			used[a] = true
 		}
 	}
-	var out []netip.Addr
-	for a, i := top.Next(), 0; p.Masked().Contains(a) && p.Masked().Contains(a.Next()) && i < 40; a, i = a.Next(), i+1 {
-		if len(out) < 2 {
-			out = append(out, a)
-		} else {
-			out[1] = a
+	subnet := p.Masked()
+	var best, run []netip.Addr
+	for a := subnet.Addr().Next(); subnet.Contains(a.Next()); a = a.Next() {
+		if used[a] {
+			run = nil
+			continue
+		}
+		if run = append(run, a); len(run) > len(best) {
+			best = run
+		}
+		if len(best) == 40 {
+			break
 		}
 	}
-	return out
+	if len(best) < 2 {
+		return nil
+	}
+	return []netip.Addr{best[0], best[len(best)-1]}
 }
