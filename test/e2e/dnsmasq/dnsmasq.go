@@ -41,7 +41,8 @@ type Config struct {
 	TFTPRoot, BootFile string
 	// RootPath, when set, is offered as DHCP option 17.
 	RootPath string
-	// StateDir holds the configuration, the lease file and the log.
+	// StateDir holds the configuration, the lease file and the log; Start
+	// creates it when missing.
 	StateDir string
 	// ReadyTimeout bounds the wait for the ports; 0 means 20 s.
 	ReadyTimeout time.Duration
@@ -89,6 +90,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.RootPath != "" {
 		lines = append(lines, "dhcp-option=option:root-path,"+cfg.RootPath)
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
+		return nil, fmt.Errorf("dnsmasq state directory: %w", err)
 	}
 	conf := filepath.Join(cfg.StateDir, "dnsmasq.conf")
 	if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
