@@ -71,7 +71,7 @@ func TestPXEBootThreeNodes(t *testing.T) {
 
 	// osr pxe writes the TFTP root.
 	tftp := filepath.Join(t.TempDir(), "tftp")
-	args := []string{"pxe", "--cluster", clusterFile, "--kernel-image", k.Kernel.Vmlinuz, "--initrd", initrd, "--output", tftp}
+	args := []string{"pxe", "--cluster", clusterFile, "--kernel", k.Kernel.Vmlinuz, "--initrd", initrd, "--output", tftp}
 	for _, a := range append([]string{"console=ttyS0", "panic=-1", "loglevel=4"}, sharedroot.PeersParams(n, "pxe")...) {
 		args = append(args, "--append", a)
 	}

@@ -97,7 +97,7 @@ func (d clusterDemo) runPXE(ctx context.Context) error {
 
 	tftp := filepath.Join(work, "tftp")
 	step("osr pxe --output %s", tftp)
-	args := []string{"pxe", "--cluster", conf, "--kernel-image", k.Vmlinuz, "--initrd", img, "--output", tftp}
+	args := []string{"pxe", "--cluster", conf, "--kernel", k.Vmlinuz, "--initrd", img, "--output", tftp}
 	for _, a := range append([]string{"console=ttyS0", "panic=-1", "loglevel=4"}, sharedroot.PeersParams(len(nodes), demoRun)...) {
 		args = append(args, "--append", a)
 	}
