@@ -226,6 +226,15 @@ func (r *ccReader) once(node *Node, n *xmlNode, seen map[string]bool) bool {
 
 func (r *ccReader) comInfo(node *Node, n *xmlNode) {
 	seen := map[string]bool{}
+	eths := 0
+	for _, ch := range n.children {
+		if ch.name == "eth" {
+			eths++
+		}
+	}
+	if eths > 0 {
+		node.NICs = make([]NIC, 0, eths)
+	}
 	for _, ch := range n.children {
 		switch ch.name {
 		case "rootvolume":
@@ -241,7 +250,8 @@ func (r *ccReader) comInfo(node *Node, n *xmlNode) {
 				r.attrs(ch, fields{{"name", &node.RootSource}}, false)
 			}
 		case "eth":
-			node.NICs = append(node.NICs, r.nic(ch))
+			node.NICs = append(node.NICs, NIC{})
+			r.nic(&node.NICs[len(node.NICs)-1], ch)
 		case "syslog":
 			r.leaf(ch)
 			if r.once(node, ch, seen) {
@@ -290,8 +300,9 @@ func (r *ccReader) comInfo(node *Node, n *xmlNode) {
 	}
 }
 
-func (r *ccReader) nic(n *xmlNode) NIC {
-	c := NIC{Pos: r.pos(n)}
+// nic reads an <eth> into c.
+func (r *ccReader) nic(c *NIC, n *xmlNode) {
+	c.Pos = r.pos(n)
 	r.attrs(n, fields{
 		{"name", &c.Name}, {"mac", &c.MAC}, {"ip", &c.IP}, {"mask", &c.Mask}, {"gateway", &c.Gateway},
 		{"master", &c.Master}, {"slave", &c.Slave}, {"type", &c.Type}, {"bridge", &c.Bridge},
@@ -328,7 +339,6 @@ func (r *ccReader) nic(n *xmlNode) NIC {
 			c.Properties = append(c.Properties, prop)
 		}
 	}
-	return c
 }
 
 func (r *ccReader) fenceAckServer(n *xmlNode) *FenceAckServer {

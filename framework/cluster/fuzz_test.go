@@ -55,6 +55,7 @@ func FuzzReadClusterConf(f *testing.F) {
 	f.Add([]byte(`<cluster name="x"><clusternodes><clusternode name="a" nodeid="1"/></clusternodes></cluster>`))
 	f.Add([]byte("<cluster name=\"x&#10;crypto_cipher: none\"><clusternodes><clusternode name=\"a\" nodeid=\"1\"><com_info><hostnmae/><filesystem/></com_info></clusternode></clusternodes></cluster>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkFastPath(t, data)
 		c, err := ReadClusterConf("fuzz.conf", data)
 		if err != nil {
 			if c != nil {

@@ -27,6 +27,15 @@ const maxXMLDepth = 64
 // parseXMLTree reads a whole document into a tree of xmlNodes.
 func parseXMLTree(file string, data []byte) (*xmlNode, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if root, ok := parseXMLFast(data); ok {
+		return root, nil
+	}
+	return parseXMLStd(file, data)
+}
+
+// parseXMLStd reads a document with encoding/xml, which accepts all of XML
+// that cluster.conf may use and words every error with the line.
+func parseXMLStd(file string, data []byte) (*xmlNode, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.CharsetReader = charsetReader
 	var root *xmlNode

@@ -3,36 +3,15 @@
 package query
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
+	"github.com/open-sharedroot/osr/framework/cluster/internal/bigconf"
 )
 
-// generateClusterConf writes a cluster.conf of n nodes, each with a bond of two NICs
-// and a management NIC, for benchmarks and load tests.
-func generateClusterConf(n int) []byte {
-	var b strings.Builder
-	b.WriteString("<?xml version=\"1.0\"?>\n<cluster name=\"big\" config_version=\"1\">\n  <clusternodes>\n")
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, `    <clusternode name="node%d" nodeid="%d" votes="1">
-      <com_info>
-        <rootvolume name="/dev/VG_SR/LV_SR" fstype="gfs2"/>
-        <eth name="bond0" ip="10.%d.%d.1" mask="255.255.255.0" gateway="10.0.0.254"><properties><property name="BONDING_OPTS">mode=1 miimon=100</property></properties></eth>
-        <eth name="eth0" mac="00:1A:%02X:%02X:00:01" master="bond0" slave="yes"/>
-        <eth name="eth1" mac="00:1A:%02X:%02X:00:02" master="bond0" slave="yes"/>
-        <eth name="eth2" mac="00:1A:%02X:%02X:00:03" ip="192.168.%d.%d" mask="16" onboot="no"/>
-        <syslog name="loghost"/>
-      </com_info>
-    </clusternode>
-`, i, i, i/256, i%256, i/256, i%256, i/256, i%256, i/256, i%256, i/256, i%256)
-	}
-	b.WriteString("  </clusternodes>\n</cluster>\n")
-	return []byte(b.String())
-}
+var generateClusterConf = bigconf.Generate
 
 // TestGenerated1000 keeps the benchmark's input honest: it reads, validates and answers.
 func TestGenerated1000(t *testing.T) {
