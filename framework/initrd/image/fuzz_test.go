@@ -52,11 +52,27 @@ func fuzzSeeds(f *testing.F) [][]byte {
 	return seeds
 }
 
+// goDecoders makes the fuzz targets read with the Go decoders, which parse the
+// hostile bytes inside osr (the system tools' path is compared with them in
+// TestSystemDecodersReadAlike, and its xz walker is fuzzed in checkWalk).
+func goDecoders(f *testing.F) {
+	old := systemDecoders
+	systemDecoders = false
+	f.Cleanup(func() { systemDecoders = old })
+}
+
 // checkWalk reads data as an image, with every body, and checks what the reader
 // promises whatever the input: no panic, segments inside the file, bounded time.
 func checkWalk(t *testing.T, data []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if blocks, ok := xzStreamsTo(bytes.NewReader(data), 0, int64(len(data))); ok {
+		for _, b := range blocks {
+			if b.off < 12 || b.off >= int64(len(data)) {
+				t.Errorf("xz block at %d outside the %d-byte image", b.off, len(data))
+			}
+		}
+	}
 	l := &lister{fn: func(*Header) error { return nil }, sizes: map[linkKey]int64{}, waiting: map[linkKey]int{}, archive: -1}
 	segs, err := walk(ctx, bytes.NewReader(data), int64(len(data)), func(h *Header, body io.Reader) error {
 		if strings.ContainsRune(h.Name, 0) {
@@ -86,6 +102,7 @@ func checkWalk(t *testing.T, data []byte) {
 // FuzzImage feeds arbitrary bytes to the image reader: detection, every
 // decompressor, the frame walkers and the newc parser.
 func FuzzImage(f *testing.F) {
+	goDecoders(f)
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s)
 	}
@@ -95,6 +112,7 @@ func FuzzImage(f *testing.F) {
 // FuzzExtract extracts arbitrary images: nothing may appear outside the target
 // directory, whatever names, links and types the archive holds.
 func FuzzExtract(f *testing.F) {
+	goDecoders(f)
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s)
 	}

@@ -205,6 +205,13 @@ func walk(ctx context.Context, ra io.ReaderAt, size int64, fn func(h *Header, bo
 			// An uncompressed archive ends at its trailer; what follows is another segment.
 			err = p.parse(c.br, true)
 		case Zstd:
+			if tool := systemTool(Zstd); tool != "" {
+				err = p.parseTool(c, func() (*toolSegment, bool, error) {
+					ts, err := newZstdTool(c, tool)
+					return ts, true, err
+				})
+				break
+			}
 			var zs *zstdSegment
 			zs, err = newZstdSegment(c)
 			if err == nil {
@@ -215,6 +222,11 @@ func walk(ctx context.Context, ra io.ReaderAt, size int64, fn func(h *Header, bo
 				}
 			}
 		default:
+			if tool := systemTool(comp); tool != "" && comp == XZ {
+				if err = p.parseTool(c, func() (*toolSegment, bool, error) { return newXZTool(c, tool) }); !errors.Is(err, errNoTool) {
+					break
+				}
+			}
 			var fr frameReader
 			fr, err = c.openFrame(comp)
 			if err == nil {
@@ -234,4 +246,25 @@ func walk(ctx context.Context, ra io.ReaderAt, size int64, fn func(h *Header, bo
 		return nil, errors.New("empty image: no cpio archive found")
 	}
 	return segs, nil
+}
+
+// errNoTool: the system tool cannot take this segment; the Go decoder reads it.
+var errNoTool = errors.New("left to the Go decoder")
+
+// parseTool parses the segment a system tool decompresses and moves the
+// cursor to the segment's end.
+func (p *archiveParser) parseTool(c *cursor, start func() (*toolSegment, bool, error)) error {
+	ts, ok, err := start()
+	if !ok {
+		return errNoTool
+	}
+	if err != nil {
+		return err
+	}
+	err = p.parse(bufio.NewReaderSize(ts, 256<<10), false)
+	ts.close()
+	if err == nil {
+		c.seek(ts.end)
+	}
+	return err
 }
