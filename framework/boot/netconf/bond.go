@@ -4,11 +4,14 @@ package netconf
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // createBond creates the bond f describes, with the mode and miimon of its
@@ -41,7 +44,15 @@ func createBond(ctx context.Context, f Interface, o Options) (netlink.Link, erro
 			o.Logf("%s: unknown bond option %q ignored", f, kv)
 		}
 	}
-	if err := netlink.LinkAdd(b); err != nil {
+	err := netlink.LinkAdd(b)
+	if errors.Is(err, unix.EEXIST) {
+		// Loading bonding (without max_bonds=0) made a bond0 of its own, in
+		// the default mode: replace it, unless something uses it.
+		if err = removeIdleBond(f.Name); err == nil {
+			err = netlink.LinkAdd(b)
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s: create bond: %w; the initrd needs the bonding module (add it to the driver's modules)", f, err)
 	}
 	l, err := netlink.LinkByName(f.Name)
@@ -50,6 +61,39 @@ func createBond(ctx context.Context, f Interface, o Options) (netlink.Link, erro
 	}
 	o.Logf("%s: created bond (%s)", f, strings.TrimSpace(f.BondOpts))
 	return l, nil
+}
+
+// idleBond reports whether l is a bond that is down and has no slaves
+// among links, as the bonding module creates bond0.
+func idleBond(l netlink.Link, links []netlink.Link) bool {
+	if l.Type() != "bond" || l.Attrs().Flags&net.FlagUp != 0 {
+		return false
+	}
+	for _, o := range links {
+		if o.Attrs().MasterIndex == l.Attrs().Index {
+			return false
+		}
+	}
+	return true
+}
+
+// removeIdleBond deletes the bond name when it is idle (idleBond).
+func removeIdleBond(name string) error {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return fmt.Errorf("a link %s exists, but cannot be read: %w", name, err)
+	}
+	all, err := netlink.LinkList()
+	if err != nil {
+		return fmt.Errorf("list links: %w", err)
+	}
+	if !idleBond(l, all) {
+		return fmt.Errorf("a link %s exists already (%s, flags %v), in use", name, l.Type(), l.Attrs().Flags)
+	}
+	if err := netlink.LinkDel(l); err != nil {
+		return fmt.Errorf("remove the bonding module's own %s: %w", name, err)
+	}
+	return nil
 }
 
 // enslave makes the NIC l a slave of its bond, creating the bond if needed.
@@ -61,7 +105,10 @@ func enslave(ctx context.Context, f Interface, l netlink.Link, links []netlink.L
 		bondCfg = Interface{Name: f.Master}
 	}
 	bond := findNamed(links, f.Master)
-	if bond == nil {
+	if bond == nil || idleBond(bond, links) {
+		// An idle bond of that name is the bonding module's own (built in,
+		// or loaded without max_bonds=0), in the default mode: createBond
+		// makes it anew with the configured options.
 		var err error
 		if bond, err = createBond(ctx, bondCfg, o); err != nil {
 			return c, err

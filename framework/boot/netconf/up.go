@@ -179,7 +179,7 @@ func seenLinks(links []netlink.Link) string {
 func linkFor(ctx context.Context, f Interface, all []Interface, links []netlink.Link, o Options) (netlink.Link, error) {
 	switch kindOf(f, all) {
 	case KindBond:
-		if l := findNamed(links, f.Name); l != nil {
+		if l := findNamed(links, f.Name); l != nil && !idleBond(l, links) {
 			return l, nil
 		}
 		return createBond(ctx, f, o)

@@ -8,8 +8,6 @@
 #   OSR-EXTRA: <source mountpoint type of each mount below /srv, ';'-separated>
 #   OSR-PEERS: …   with osr.e2e.peers=N osr.e2e.run=ID: after this node wrote
 #                  /osr-shared/ID.<hostname> and saw N such files, what they say
-#   OSR-NET: <link address;…> of every address the node has
-#   OSR-NETFILES: <the network configuration the init handed over in /run>
 #   OSR-INIT-DONE
 export PATH=/bin:/sbin
 mount -t proc proc /proc 2>/dev/null
@@ -21,8 +19,6 @@ echo "OSR-HOSTNAME: $HOST"
 echo "OSR-MARKER: $(cat /etc/osr-marker 2>/dev/null)"
 echo "OSR-ROOT: $(grep -v '^rootfs ' /proc/mounts | awk '$2 == "/"' | tail -1)"
 echo "OSR-EXTRA: $(awk '$2 ~ /^\/srv\// {print $1, $2, $3}' /proc/mounts | tr '\n' ';')"
-echo "OSR-NET: $(ip -o addr show 2>/dev/null | awk '{print $2, $4}' | tr '\n' ';')"
-echo "OSR-NETFILES: $(cd /run 2>/dev/null && ls systemd/network NetworkManager/system-connections network/interfaces.d 2>/dev/null | grep osr | tr '\n' ' ')"
 PEERS= RUN=
 for a in $(cat /proc/cmdline); do
 	case $a in

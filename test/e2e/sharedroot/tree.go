@@ -28,8 +28,6 @@ const (
 	MarkerRoot     = "OSR-ROOT: "     // followed by the mount entry of /
 	MarkerExtra    = "OSR-EXTRA: "    // followed by "source mountpoint type;" of each mount below /srv
 	MarkerPeers    = "OSR-PEERS: "    // followed by what the peers wrote
-	MarkerNet      = "OSR-NET: "      // followed by "link address;" of every address
-	MarkerNetFiles = "OSR-NETFILES: " // followed by the network files the init handed over in /run
 	MarkerDone     = "OSR-INIT-DONE"  // last line before power-off
 )
 
