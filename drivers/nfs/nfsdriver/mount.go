@@ -52,7 +52,13 @@ func serverAddr(host string) (string, error) {
 // NFSv3 when none are configured), then those of the cluster configuration and the
 // command line; mount(8)-style flags become mount(2) flags.
 func mountData(cfg driver.Config, v, addr string, extra []string, readOnly bool) (fstype string, flags uintptr, data string) {
-	forced := []string{"vers=" + v, "proto=" + cfg.String("transport"), "addr=" + addr,
+	// The kernel refuses (EINVAL) a proto= of the other address family than
+	// addr=: over IPv6 the transports are tcp6, udp6 and rdma6.
+	proto := cfg.String("transport")
+	if strings.Contains(addr, ":") {
+		proto += "6"
+	}
+	forced := []string{"vers=" + v, "proto=" + proto, "addr=" + addr,
 		fmt.Sprintf("timeo=%d", cfg.Int("timeo")), fmt.Sprintf("retrans=%d", cfg.Int("retrans")),
 		"sec=" + cfg.String("security")}
 	fstype = "nfs4"
@@ -61,7 +67,7 @@ func mountData(cfg driver.Config, v, addr string, extra []string, readOnly bool)
 		if p := cfg.Int("mount_port"); p != 0 {
 			forced = append(forced, fmt.Sprintf("mountport=%d", p))
 		}
-		forced = append(forced, "mountproto="+cfg.String("transport"))
+		forced = append(forced, "mountproto="+proto)
 	}
 	if p := cfg.Int("port"); p != 0 {
 		forced = append(forced, fmt.Sprintf("port=%d", p))

@@ -50,6 +50,10 @@ func TestMount(t *testing.T) {
 			driver.MountCall{Source: "10.1.2.3:/export", Target: "/sysroot", FSType: "nfs", Flags: 0, Data: "vers=3,proto=tcp,addr=10.1.2.3,timeo=600,retrans=2,sec=sys,mountport=20048,mountproto=tcp,port=2049,hard"}, 1},
 		{"v4.2 explicit", "nfs4", "10.0.0.9:/", map[string]cty.Value{"version": cty.StringVal("4.2")}, nil, false,
 			driver.MountCall{Source: "10.0.0.9:/", Target: "/sysroot", FSType: "nfs4", Flags: 0, Data: "vers=4.2,proto=tcp,addr=10.0.0.9,timeo=600,retrans=2,sec=sys"}, 1},
+		{"v4.1 over IPv6", "nfs4", "[fd00:100::1]:/nfsroot", nil, nil, false,
+			driver.MountCall{Source: "[fd00:100::1]:/nfsroot", Target: "/sysroot", FSType: "nfs4", Flags: 0, Data: "vers=4.1,proto=tcp6,addr=fd00:100::1,timeo=600,retrans=2,sec=sys"}, 1},
+		{"v3 over IPv6, udp", "nfs", "[fd00::5]:/srv/root", map[string]cty.Value{"transport": cty.StringVal("udp")}, nil, false,
+			driver.MountCall{Source: "[fd00::5]:/srv/root", Target: "/sysroot", FSType: "nfs", Flags: 0, Data: "vers=3,proto=udp6,addr=fd00::5,timeo=600,retrans=2,sec=sys,mountproto=udp6,nolock"}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
