@@ -67,6 +67,10 @@ type NIC struct {
 	// Tap is the name of an existing tap device (in Machine.NetNS, when
 	// set) that carries the card's traffic.
 	Tap string
+	// Stream is the path of a unix socket, listened on by the caller,
+	// that carries the card's traffic instead (qemu's stream netdev: each
+	// frame preceded by its 32-bit big-endian length).
+	Stream string
 }
 
 // Machine describes one guest boot.
@@ -105,6 +109,9 @@ type Machine struct {
 	FirmwareLog string
 	// Binary is the qemu executable; empty means "qemu-system-x86_64".
 	Binary string
+	// QMP is the path of a unix socket qemu serves its machine protocol
+	// on (Instance.QMP); empty means none.
+	QMP string
 	// CPU is the guest's CPU model (qemu's -cpu, e.g. CPUMax or
 	// "qemu64,+sse4.2"). Empty means qemu's default model, qemu64 under
 	// TCG: no SSE4.2, AES-NI or AVX, like many older or restricted
@@ -121,6 +128,13 @@ const (
 	DefaultTimeout  = 5 * time.Minute
 	DefaultBinary   = "qemu-system-x86_64"
 )
+
+// NetdevID returns the id of the backend of NIC i (0-based), the name
+// Instance.SetLink takes.
+func NetdevID(i int) string { return fmt.Sprintf("net%d", i) }
+
+// maxSocketPath is the longest unix socket path Linux takes.
+const maxSocketPath = 107
 
 // NodeMAC returns the MAC address the tests give node n (1…255):
 // 52:54:00:00:01:NN, in qemu's locally administered range.
@@ -159,12 +173,21 @@ func (m *Machine) validate() error {
 		if n.Tap != "" && strings.ContainsAny(n.Tap, ", ") {
 			errs = append(errs, fmt.Errorf("NIC %d: bad tap name %q", i, n.Tap))
 		}
+		if n.Tap != "" && n.Stream != "" {
+			errs = append(errs, fmt.Errorf("NIC %d: a tap and a stream socket; give one", i))
+		}
+		if strings.ContainsAny(n.Stream, ", ") || len(n.Stream) > maxSocketPath {
+			errs = append(errs, fmt.Errorf("NIC %d: stream socket path %q has a comma or space, or is longer than %d bytes", i, n.Stream, maxSocketPath))
+		}
 		if strings.ContainsAny(n.ROM, ", ") {
 			errs = append(errs, fmt.Errorf("NIC %d: ROM path %q contains a comma or space, which qemu cannot parse", i, n.ROM))
 		}
 	}
 	if strings.ContainsAny(m.FirmwareLog, ", ") {
 		errs = append(errs, fmt.Errorf("firmware log path %q contains a comma or space, which qemu cannot parse", m.FirmwareLog))
+	}
+	if strings.ContainsAny(m.QMP, ", ") || len(m.QMP) > maxSocketPath {
+		errs = append(errs, fmt.Errorf("QMP socket path %q has a comma or space, or is longer than %d bytes", m.QMP, maxSocketPath))
 	}
 	if strings.ContainsAny(m.CPU, " \t\n") {
 		errs = append(errs, fmt.Errorf("bad CPU model %q: qemu's -cpu takes one word, e.g. %q or \"qemu64,+sse4.2\"", m.CPU, CPUMax))
@@ -201,6 +224,9 @@ func (m *Machine) Command() ([]string, error) {
 		"-serial", "stdio", "-monitor", "none",
 		"-no-reboot",
 	)
+	if m.QMP != "" {
+		args = append(args, "-qmp", "unix:"+m.QMP+",server=on,wait=off")
+	}
 	if m.NetBoot {
 		args = append(args, "-boot", "n")
 	} else {
@@ -220,9 +246,13 @@ func (m *Machine) Command() ([]string, error) {
 		if n.ModernOnly {
 			dev += ",disable-legacy=on"
 		}
-		if n.Tap != "" {
-			id := fmt.Sprintf("net%d", i)
+		id := NetdevID(i)
+		switch {
+		case n.Tap != "":
 			args = append(args, "-netdev", fmt.Sprintf("tap,id=%s,ifname=%s,script=no,downscript=no", id, n.Tap))
+			dev += ",netdev=" + id
+		case n.Stream != "":
+			args = append(args, "-netdev", fmt.Sprintf("stream,id=%s,server=off,addr.type=unix,addr.path=%s", id, n.Stream))
 			dev += ",netdev=" + id
 		}
 		args = append(args, "-device", dev)

@@ -77,6 +77,19 @@ func TestCommand(t *testing.T) {
 				"-device virtio-net-pci,mac=52:54:00:00:01:02",
 			},
 		},
+		{
+			name: "nics on stream sockets, a QMP socket",
+			edit: func(m *Machine) {
+				m.NICs = []NIC{{MAC: NodeMAC(1), Stream: "/s/nic1.sock"}, {MAC: NodeMAC(2), Stream: "/s/nic2.sock"}}
+				m.QMP = "/s/qmp.sock"
+			},
+			want: []string{
+				"-monitor none -no-reboot -qmp unix:/s/qmp.sock,server=on,wait=off",
+				"-netdev stream,id=net0,server=off,addr.type=unix,addr.path=/s/nic1.sock -device virtio-net-pci,mac=52:54:00:00:01:01,netdev=net0",
+				"-netdev stream,id=net1,server=off,addr.type=unix,addr.path=/s/nic2.sock -device virtio-net-pci,mac=52:54:00:00:01:02,netdev=net1",
+			},
+			absent: []string{"ip netns", "tap,"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,17 +118,21 @@ func TestCommand(t *testing.T) {
 
 func TestCommandRejectsBadMachines(t *testing.T) {
 	tests := map[string]Machine{
-		"no name":        {Kernel: "k", LogPath: "l"},
-		"no kernel":      {Name: "n", LogPath: "l"},
-		"no log":         {Name: "n", Kernel: "k"},
-		"comma in disk":  {Name: "n", Kernel: "k", LogPath: "l", Disks: []Disk{{Path: "/a,b.img"}}},
-		"bad mac":        {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: "52:54:00"}}},
-		"bad tap":        {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: NodeMAC(1), Tap: "tap1,x=y"}}},
-		"bad cpu":        {Name: "n", Kernel: "k", LogPath: "l", CPU: "max -S"},
-		"netboot kernel": {Name: "n", Kernel: "k", LogPath: "l", NetBoot: true, NICs: []NIC{{MAC: NodeMAC(1)}}},
-		"netboot no nic": {Name: "n", LogPath: "l", NetBoot: true},
-		"comma in rom":   {Name: "n", LogPath: "l", NetBoot: true, NICs: []NIC{{MAC: NodeMAC(1), ROM: "/a,b.rom"}}},
-		"comma in fwlog": {Name: "n", Kernel: "k", LogPath: "l", FirmwareLog: "/a,b.log"},
+		"no name":          {Kernel: "k", LogPath: "l"},
+		"no kernel":        {Name: "n", LogPath: "l"},
+		"no log":           {Name: "n", Kernel: "k"},
+		"comma in disk":    {Name: "n", Kernel: "k", LogPath: "l", Disks: []Disk{{Path: "/a,b.img"}}},
+		"bad mac":          {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: "52:54:00"}}},
+		"bad tap":          {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: NodeMAC(1), Tap: "tap1,x=y"}}},
+		"bad cpu":          {Name: "n", Kernel: "k", LogPath: "l", CPU: "max -S"},
+		"netboot kernel":   {Name: "n", Kernel: "k", LogPath: "l", NetBoot: true, NICs: []NIC{{MAC: NodeMAC(1)}}},
+		"netboot no nic":   {Name: "n", LogPath: "l", NetBoot: true},
+		"comma in rom":     {Name: "n", LogPath: "l", NetBoot: true, NICs: []NIC{{MAC: NodeMAC(1), ROM: "/a,b.rom"}}},
+		"comma in fwlog":   {Name: "n", Kernel: "k", LogPath: "l", FirmwareLog: "/a,b.log"},
+		"tap and stream":   {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: NodeMAC(1), Tap: "tap1", Stream: "/s.sock"}}},
+		"comma in stream":  {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: NodeMAC(1), Stream: "/a,b.sock"}}},
+		"long stream path": {Name: "n", Kernel: "k", LogPath: "l", NICs: []NIC{{MAC: NodeMAC(1), Stream: "/" + strings.Repeat("s", 120)}}},
+		"comma in qmp":     {Name: "n", Kernel: "k", LogPath: "l", QMP: "/q,server=off"},
 	}
 	for name, m := range tests {
 		if _, err := m.Command(); err == nil {
