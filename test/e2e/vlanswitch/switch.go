@@ -179,6 +179,13 @@ func (p *Port) Err() error {
 	return p.err
 }
 
+// Linked reports whether a link is attached to the port.
+func (p *Port) Linked() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.link != nil
+}
+
 // carries reports whether the port is in VLAN vid.
 func (p *Port) carries(vid uint16) bool { return slices.Contains(p.cfg.VLANs, vid) }
 

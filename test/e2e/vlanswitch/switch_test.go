@@ -165,6 +165,8 @@ func TestStreamPorts(t *testing.T) {
 			c.Close()
 		}
 	}()
+	// The switch attaches an accepted connection in its own time.
+	waitFor(t, func() bool { return ps[0].Linked() && ps[1].Linked() && !ps[2].Linked() }, "nic1 and nic2 to be linked")
 	want := tagged(100, 0, bcast, macA, "hello")
 	if err := clients[0].WriteFrame(want); err != nil {
 		t.Fatal(err)
