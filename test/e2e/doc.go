@@ -12,6 +12,10 @@
 //	            the time to each marker and Measure for boot benchmarks
 //	netlab      a private network namespace with a bridge and tap devices
 //	ganesha     rpcbind + nfs-ganesha (NFSv3 and v4.x) inside that namespace
+//	vlanswitch  a learning 802.1Q switch in userspace: guests' NICs on qemu
+//	            stream sockets, the server side on a tap in the namespace,
+//	            so VLAN and bond tests need no 8021q, bonding or bridge in
+//	            the host's kernel
 //	sharedroot  a busybox shared root whose /sbin/init prints the node's
 //	            hostname and marker file; ext3, GFS2 and OCFS2 images;
 //	            populate boots; OCFS2 heartbeat parameters
