@@ -56,7 +56,7 @@ func writeSegments(ctx context.Context, w io.Writer, jobs []*segmentJob, c *Cach
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
-	bufs := make(buffers, 2*workers+1)
+	bufs := newChunkBuffers(workers)
 	slots := make(chan struct{}, workers)
 	results := make([]chan chunkResult, len(work))
 	for i := range results {
@@ -104,7 +104,7 @@ func writeSegments(ctx context.Context, w io.Writer, jobs []*segmentJob, c *Cach
 				n, err := out.Write(r.out.Bytes())
 				j.st.RawBytes += r.raw
 				j.st.CompressedBytes += int64(n)
-				bufs.put(r.out)
+				bufs.out.put(r.out)
 				if err != nil {
 					return fmt.Errorf("writing image: %w", err)
 				}
@@ -174,18 +174,23 @@ type chunkResult struct {
 }
 
 // buffers is a free list of chunk buffers. Chunks are large and short-lived;
-// reusing their memory avoids faulting fresh pages in for every chunk (a
-// sync.Pool is emptied by every garbage collection, which chunk-sized
-// allocations trigger often).
+// reusing their memory avoids faulting fresh pages in, and clearing them, for
+// every chunk (a sync.Pool is emptied by every garbage collection, which
+// chunk-sized allocations trigger often). The cpio bytes and the compressed
+// bytes have lists of their own, so a buffer is reused for what it was sized.
 type buffers chan *bytes.Buffer
 
-func (b buffers) get() *bytes.Buffer {
+// get returns an empty buffer with room for n bytes. One too small is
+// replaced, not grown: bytes.Buffer.Grow would double it and clear the lot.
+func (b buffers) get(n int) *bytes.Buffer {
 	select {
 	case buf := <-b:
-		return buf
+		if buf.Cap() >= n {
+			return buf
+		}
 	default:
-		return new(bytes.Buffer)
 	}
+	return bytes.NewBuffer(make([]byte, 0, n))
 }
 
 func (b buffers) put(buf *bytes.Buffer) {
@@ -196,38 +201,60 @@ func (b buffers) put(buf *bytes.Buffer) {
 	}
 }
 
+// chunkBuffers are the free lists for the cpio and the compressed bytes.
+type chunkBuffers struct{ raw, out buffers }
+
+func newChunkBuffers(workers int) chunkBuffers {
+	return chunkBuffers{raw: make(buffers, workers+1), out: make(buffers, 2*workers+1)}
+}
+
+// compressBound is room for any compressor's output of n bytes, incompressible
+// input included (zstd's bound is n + n/256 + a little; gzip's and xz's are
+// smaller), so the output never has to be moved to a bigger buffer.
+func compressBound(n int) int { return n + n/64 + 64<<10 }
+
 // buildChunk lays out chunk i as cpio bytes (the last chunk ends with the trailer)
 // and compresses them.
-func (p *plan) buildChunk(ctx context.Context, i int, cc chunkCompressor, bufs buffers) chunkResult {
+func (p *plan) buildChunk(ctx context.Context, i int, cc chunkCompressor, bufs chunkBuffers) chunkResult {
 	c := &p.chunks[i]
-	raw := bufs.get()
-	raw.Grow(int(c.rawLen) + bytes.MinRead) // ReadFrom wants MinRead spare bytes
-	for j := range c.records {
-		if err := ctx.Err(); err != nil {
-			bufs.put(raw)
+	if _, ok := cc.(noneCompressor); ok {
+		// The cpio bytes are the output.
+		raw := bufs.out.get(int(c.rawLen) + bytes.MinRead) // ReadFrom wants MinRead spare bytes
+		if err := p.layOut(ctx, i, raw); err != nil {
+			bufs.out.put(raw)
 			return chunkResult{err: err}
 		}
+		return chunkResult{out: raw, raw: c.rawLen}
+	}
+	raw := bufs.raw.get(int(c.rawLen) + bytes.MinRead)
+	defer bufs.raw.put(raw)
+	if err := p.layOut(ctx, i, raw); err != nil {
+		return chunkResult{err: err}
+	}
+	out := bufs.out.get(compressBound(raw.Len()))
+	if err := cc.compress(out, raw.Bytes()); err != nil {
+		bufs.out.put(out)
+		return chunkResult{err: err}
+	}
+	return chunkResult{out: out, raw: c.rawLen}
+}
+
+// layOut writes chunk i's cpio bytes to raw.
+func (p *plan) layOut(ctx context.Context, i int, raw *bytes.Buffer) error {
+	c := &p.chunks[i]
+	for j := range c.records {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if err := c.records[j].appendTo(raw); err != nil {
-			bufs.put(raw)
-			return chunkResult{err: err}
+			return err
 		}
 	}
 	if i == len(p.chunks)-1 {
 		raw.Write(appendHeader(raw.AvailableBuffer(), &header{nlink: 1, name: trailerName}))
 	}
 	if int64(raw.Len()) != c.rawLen {
-		bufs.put(raw)
-		return chunkResult{err: fmt.Errorf("internal error: chunk %d is %d bytes, planned %d", i, raw.Len(), c.rawLen)}
+		return fmt.Errorf("internal error: chunk %d is %d bytes, planned %d", i, raw.Len(), c.rawLen)
 	}
-	if _, ok := cc.(noneCompressor); ok {
-		return chunkResult{out: raw, raw: c.rawLen}
-	}
-	defer bufs.put(raw)
-	out := bufs.get()
-	out.Grow(raw.Len()/2 + 4096)
-	if err := cc.compress(out, raw.Bytes()); err != nil {
-		bufs.put(out)
-		return chunkResult{err: err}
-	}
-	return chunkResult{out: out, raw: c.rawLen}
+	return nil
 }

@@ -262,7 +262,7 @@ func TestSourceChangedWhileWriting(t *testing.T) {
 	p, err := a.makePlan(context.Background(), 0, 1)
 	must(t, err)
 	must(t, os.WriteFile(src, []byte("much longer now"), 0o644))
-	r := p.buildChunk(context.Background(), 0, noneCompressor{}, make(buffers, 1))
+	r := p.buildChunk(context.Background(), 0, noneCompressor{}, newChunkBuffers(1))
 	if r.err == nil || !bytes.Contains([]byte(r.err.Error()), []byte("changed while the image was being written")) {
 		t.Errorf("error %v; want a changed-source error", r.err)
 	}
