@@ -13,15 +13,17 @@
 #     osr for the test kernel, and the same cpio archive compressed as one
 #     stream by the tool (as dracut and initramfs-tools do); with osr's peak RSS; a 3,000,000-entry image listed and --cat'ed (peak RSS); a
 #     64-byte zstd frame declaring a 2 GiB window (refused; peak RSS);
-#   - an xz build against a zstd build of the same image;
+#   - an xz build against a zstd build of the same image (no cache: --force);
+#   - the whole build against dracut's on the same kernel: from scratch, from
+#     the segment cache, and with dracut's module set;
 #   - the Go code an image carries (osr and its driver).
-# Needs root (apt-get for libxml2-utils and pigz).
+# Needs root (apt-get for libxml2-utils, pigz and dracut-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
 
 missing=()
-for p in libxml2-utils pigz zstd xz-utils gzip time python3 bc; do
+for p in libxml2-utils pigz zstd xz-utils gzip time python3 bc dracut-core; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -38,7 +40,7 @@ best_ns() {
 	local b=0 t0 t1
 	for _ in $(seq "$runs"); do
 		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+		"$@" >/dev/null 2>&1 || { echo "failed: $(cut -c1-200 <<<"$*")" >&2; exit 1; }
 		t1=$(date +%s%N)
 		if [ "$b" = 0 ] || [ $((t1 - t0)) -lt "$b" ]; then b=$((t1 - t0)); fi
 	done
@@ -93,12 +95,14 @@ runs=$((runs * 2)) compare "osr cluster query nodeids (1000 nodes)" "xmllint --x
 go test -run '^$' -bench 'ParseXML1000|ReadClusterConf1000' -benchtime 20x ./framework/cluster |
 	awk '/^Benchmark/{printf "%-46s %9.2f ms in-process\n", $1, $3/1e6}'
 
-# Builds and inspect.
+# Builds and inspect. --force: every segment is compressed, none taken from the cache.
 build() {
 	bin/osr build --driver nfs --modules "$OSR_KERNEL_MODULES" --output "$work/$1.img" \
-		--listfile-dir listfiles --driver-dir bin --config /dev/null --compress "$1"
+		--listfile-dir listfiles --driver-dir bin --config /dev/null --compress "$1" \
+		--cache-dir "$work/cache" --force "${@:2}"
 }
 for c in zstd gzip xz; do build "$c" >/dev/null; done
+printf '%-46s %s\n' "xz writer" "$(command -v xz >/dev/null && xz --version | head -1 || echo "built-in (no xz program)")"
 runs=2 compare "osr build --compress xz" "--compress zstd" "<= 2x" build xz -- build zstd
 # The same archive as one stream, compressed the way dracut and initramfs-tools do.
 zstd -dcq "$work/zstd.img" >"$work/main.cpio"
@@ -116,6 +120,45 @@ runs=3 compare "osr inspect (xz, one stream by xz -T0)" "xz -dc" "<= 1.2x" bin/o
 for c in zstd gzip xz; do
 	printf '%-46s %9d KiB peak RSS\n' "osr inspect ($c image)" "$(peak_kb bin/osr inspect "$work/$c.img")"
 done
+
+# The whole build against dracut's (--no-hostonly, zstd) on the same kernel, alternating:
+# osr from scratch (--force), osr again with every segment in its cache, and osr
+# with dracut's module set (each module dracut took, by name, with --module).
+kver=$(basename "$OSR_KERNEL_MODULES")
+dracut_build() {
+	dracut --no-hostonly --no-early-microcode --zstd --force --kver "$kver" --kmoddir "$OSR_KERNEL_MODULES" "$work/dracut.img"
+}
+dracut_build >/dev/null 2>&1 || { echo "dracut failed"; exit 1; }
+mapfile -t dmods < <(bin/osr inspect "$work/dracut.img" | sed -nE 's#.*/([^/ ]+)\.ko(\.(xz|zst|gz))?( .*)?$#\1#p' | sort -u)
+modargs=()
+for m in "${dmods[@]}"; do modargs+=(--module "$m"); done
+dset_build() { bin/osr build --driver nfs --modules "$OSR_KERNEL_MODULES" --output "$work/dset.img" \
+	--listfile-dir listfiles --driver-dir bin --config /dev/null --cache-dir "$work/cache" --force "${modargs[@]}"; }
+osr_rebuild() { bin/osr build --driver nfs --modules "$OSR_KERNEL_MODULES" --output "$work/rebuild.img" \
+	--listfile-dir listfiles --driver-dir bin --config /dev/null --cache-dir "$work/cache"; }
+osr_rebuild >/dev/null
+declare -A bt=()
+for _ in $(seq "${DRACUT_RUNS:-2}"); do
+	for n in cold rebuild dracutset dracut; do
+		case $n in
+		cold) t=$(runs=1 best_ns build zstd) ;;
+		rebuild) t=$(runs=1 best_ns osr_rebuild) ;;
+		dracutset) t=$(runs=1 best_ns dset_build) ;;
+		dracut) t=$(runs=1 best_ns dracut_build) ;;
+		esac
+		if [ -z "${bt[$n]:-}" ] || [ "$t" -lt "${bt[$n]}" ]; then bt[$n]=$t; fi
+	done
+done
+nmods() { bin/osr inspect "$1" | grep -cE '\.ko(\.(xz|zst|gz))?( |$)' || true; }
+s() { bc -l <<<"${bt[$1]}/1000000000"; }
+printf '%-46s %9.3f s  %d modules, %.1f MB\n' "osr build, no cache (--force)" "$(s cold)" "$(nmods "$work/zstd.img")" "$(bc -l <<<"$(stat -c %s "$work/zstd.img")/1000000")"
+printf '%-46s %9.3f s\n' "osr rebuild, every segment cached" "$(s rebuild)"
+printf '%-46s %9.3f s  %d modules, %.1f MB\n' "osr build, dracut's module set, no cache" "$(s dracutset)" "$(nmods "$work/dset.img")" "$(bc -l <<<"$(stat -c %s "$work/dset.img")/1000000")"
+printf '%-46s %9.3f s  %d modules, %.1f MB\n' "dracut --no-hostonly --zstd" "$(s dracut)" "$(nmods "$work/dracut.img")" "$(bc -l <<<"$(stat -c %s "$work/dracut.img")/1000000")"
+printf '%-46s %9.1fx  (target >= 40x)\n' "dracut / osr build" "$(bc -l <<<"${bt[dracut]}/${bt[cold]}")"
+printf '%-46s %9.1fx  (target >= 40x)\n' "dracut / osr build, same module set" "$(bc -l <<<"${bt[dracut]}/${bt[dracutset]}")"
+printf '%-46s %9.1fx\n' "dracut / osr rebuild" "$(bc -l <<<"${bt[dracut]}/${bt[rebuild]}")"
+printf '%-46s %9.3f s  (booster, published: universal image 1.2-3.5 s on 2 vCPUs)\n' "osr build, no cache" "$(s cold)"
 
 # Memory bounds: three million tiny entries, and a frame declaring a 2 GiB window.
 python3 - "$work/many.cpio" <<'PY'
