@@ -17,7 +17,12 @@ import (
 // ReadWarnings (the originals ignored them, and existing files carry those of
 // tools osr does not replace); semantic checks are left to Validate.
 func ReadClusterConf(file string, data []byte) (*Cluster, error) {
-	root, err := parseXMLTree(file, data)
+	return readClusterConf(file, data, false)
+}
+
+// readClusterConf is ReadClusterConf; see parse for owned.
+func readClusterConf(file string, data []byte, owned bool) (*Cluster, error) {
+	root, err := parseXMLTree(file, data, owned)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +339,7 @@ func (r *ccReader) nic(c *NIC, n *xmlNode) {
 			if hasValue {
 				prop.Value, prop.ValueAttr = value, true
 			} else {
-				prop.Value = strings.TrimSpace(p.text.String())
+				prop.Value = strings.TrimSpace(p.textString())
 			}
 			c.Properties = append(c.Properties, prop)
 		}

@@ -19,7 +19,8 @@ func Load(path string) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read cluster configuration: %w", err)
 	}
-	c, err := Parse(path, data)
+	// data is never written again: the document's strings may share its bytes.
+	c, err := parse(path, data, true)
 	if err != nil {
 		return nil, err
 	}
@@ -51,10 +52,14 @@ func exposedSecrets(c *Cluster, path string) (Problem, bool) {
 }
 
 // Parse reads a cluster configuration from data; file names it in error messages.
-func Parse(file string, data []byte) (*Cluster, error) {
+func Parse(file string, data []byte) (*Cluster, error) { return parse(file, data, false) }
+
+// parse is Parse; owned says that data stays unchanged for as long as the
+// cluster is used, so that strings of a cluster.conf need not be copied out of it.
+func parse(file string, data []byte, owned bool) (*Cluster, error) {
 	switch DetectFormat(data) {
 	case FormatClusterConf:
-		return ReadClusterConf(file, data)
+		return readClusterConf(file, data, owned)
 	default:
 		return ReadHCL(file, data)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // parseXMLFast builds the tree parseXMLTree builds, about ten times faster, for
@@ -16,8 +17,16 @@ import (
 // the rest of XML and words the errors. So the fast path never accepts what
 // encoding/xml rejects and never changes a diagnostic; FuzzXMLFastPath checks
 // that both build the same tree.
-func parseXMLFast(data []byte) (root *xmlNode, ok bool) {
-	p := fastParser{s: string(data), line: 1}
+//
+// With owned set, data is never written again and the tree's strings point
+// into it; otherwise they point into one copy of it.
+func parseXMLFast(data []byte, owned bool) (root *xmlNode, ok bool) {
+	p := fastParser{line: 1}
+	if owned {
+		p.s = unsafe.String(unsafe.SliceData(data), len(data))
+	} else {
+		p.s = string(data)
+	}
 	return p.parse()
 }
 
@@ -102,8 +111,8 @@ func (p *fastParser) parse() (*xmlNode, bool) {
 			}
 			blank := strings.TrimSpace(t) == ""
 			switch {
-			case len(stack) > 0 && (!blank || stack[len(stack)-1].text.Len() > 0):
-				stack[len(stack)-1].text.WriteString(t)
+			case len(stack) > 0 && (!blank || stack[len(stack)-1].hasText()):
+				stack[len(stack)-1].addText(t)
 			case !blank:
 				return nil, false // text outside the root element
 			}

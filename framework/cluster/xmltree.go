@@ -16,18 +16,39 @@ import (
 type xmlNode struct {
 	name     string
 	attrs    []Attr
-	text     strings.Builder
+	text     *strings.Builder // nil until the element has text
 	children []*xmlNode
 	line     int
+}
+
+// addText appends character data to the element's text.
+func (n *xmlNode) addText(s string) {
+	if n.text == nil {
+		n.text = &strings.Builder{}
+	}
+	n.text.WriteString(s)
+}
+
+// hasText reports whether the element has text so far.
+func (n *xmlNode) hasText() bool { return n.text != nil && n.text.Len() > 0 }
+
+// textString is the element's text as written.
+func (n *xmlNode) textString() string {
+	if n.text == nil {
+		return ""
+	}
+	return n.text.String()
 }
 
 // maxXMLDepth bounds nesting so that a hostile file cannot exhaust the stack.
 const maxXMLDepth = 64
 
 // parseXMLTree reads a whole document into a tree of xmlNodes.
-func parseXMLTree(file string, data []byte) (*xmlNode, error) {
+// When data is owned (never written again), the fast path's strings share its
+// bytes.
+func parseXMLTree(file string, data []byte, owned bool) (*xmlNode, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if root, ok := parseXMLFast(data); ok {
+	if root, ok := parseXMLFast(data, owned); ok {
 		return root, nil
 	}
 	return parseXMLStd(file, data)
@@ -89,15 +110,15 @@ func parseXMLStd(file string, data []byte) (*xmlNode, error) {
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) == 0 {
 				// Indentation; text content is trimmed anyway.
-				if len(stack) > 0 && stack[len(stack)-1].text.Len() > 0 {
-					stack[len(stack)-1].text.Write(t)
+				if len(stack) > 0 && stack[len(stack)-1].hasText() {
+					stack[len(stack)-1].addText(string(t))
 				}
 				continue
 			}
 			if len(stack) == 0 {
 				return nil, fmt.Errorf("%s:%d: text outside the root element", file, line)
 			}
-			stack[len(stack)-1].text.Write(t)
+			stack[len(stack)-1].addText(string(t))
 		case xml.Directive:
 			// <!DOCTYPE …> is allowed before the root element only.
 			if len(stack) > 0 {
@@ -143,7 +164,7 @@ func charsetReader(charset string, input io.Reader) (io.Reader, error) {
 
 // toElement converts an unmodelled subtree into an Element kept as written.
 func (n *xmlNode) toElement(file string) Element {
-	e := Element{Name: n.name, Attrs: n.attrs, Text: strings.TrimSpace(n.text.String()), Pos: Pos{File: file, Line: n.line}}
+	e := Element{Name: n.name, Attrs: n.attrs, Text: strings.TrimSpace(n.textString()), Pos: Pos{File: file, Line: n.line}}
 	for _, c := range n.children {
 		e.Children = append(e.Children, c.toElement(file))
 	}
