@@ -94,18 +94,17 @@ func startTool(path string, comp Compression, ra io.ReaderAt, start int64, direc
 			return nil, err
 		}
 	}
-	// A blocking pipe: osr reads it in plain system calls, without waking the
-	// runtime's poller for every chunk the tool writes.
-	var fds [2]int
-	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
-		return nil, fmt.Errorf("pipe: %w", err)
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
 	}
-	r, w := os.NewFile(uintptr(fds[0]), "|"+path), os.NewFile(uintptr(fds[1]), path+"|")
 	// A larger pipe lets the tool write, and osr read, in fewer system calls.
-	_, _ = unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, 1<<20)
+	if rc, err := w.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { _, _ = unix.FcntlInt(fd, unix.F_SETPIPE_SZ, 1<<20) })
+	}
 	t.cmd.Stdout = w
 	t.out = r
-	err := t.cmd.Start()
+	err = t.cmd.Start()
 	w.Close()
 	if err != nil {
 		r.Close()
