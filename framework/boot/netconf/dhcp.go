@@ -75,6 +75,7 @@ func dhcpUp(ctx context.Context, f Interface, l netlink.Link, o Options) (Config
 // and NetworkManager's dhcp-client-id=mac do), so the running system that
 // renews the lease gets the same address.
 func dhcpOnce(ctx context.Context, ifname string, hw net.HardwareAddr, timeout time.Duration) (*nclient4.Lease, error) {
+	useXIDReader()
 	cl, err := nclient4.New(ifname, nclient4.WithTimeout(timeout/3), nclient4.WithRetry(3))
 	if err != nil {
 		return nil, fmt.Errorf("open DHCP client: %w", err)

@@ -119,7 +119,6 @@ func TestPXEBootThreeNodes(t *testing.T) {
 			LogPath:     filepath.Join(logDir, fmt.Sprintf("pxe-node%d.log", id)),
 			FirmwareLog: filepath.Join(logDir, fmt.Sprintf("pxe-node%d.firmware.log", id)),
 			Timeout:     osrlab.BootTimeout + osrlab.BootTimeout/2,
-			CPU:         pxeCPU,
 		}
 		want := append(osrlab.Identity(id), fmt.Sprintf("node %d (%s), from nodeid=", id, osrlab.NodeName(id)),
 			fmt.Sprintf("kernel command line: initrd=%s nodeid=%d ", initrdName, id), fmt.Sprintf("network: eth0 (%s)", qemu.NodeMAC(id)),
@@ -163,12 +162,6 @@ func TestPXEBootThreeNodes(t *testing.T) {
 		}
 	}
 }
-
-// pxeCPU is the nodes' CPU: qemu's default model with a hardware random
-// number generator, as the servers that boot from the network have. Without
-// one the kernel's random pool is not ready for minutes under software
-// emulation, and the DHCP client of the initrd waits for it.
-const pxeCPU = "qemu64,+rdrand"
 
 // tftpByMAC reads dnsmasq's log: which files (relative to the TFTP root) it
 // from root sent to each MAC, through the address it acknowledged for that
