@@ -42,7 +42,7 @@ func newChunkCompressor(c Compression, level, workers int, xzt *xzTool) (chunkCo
 		return gzipCompressor{level}, nil
 	case XZ:
 		if xzt != nil {
-			return xzt.withLevel(level), nil
+			return xzt, nil
 		}
 		return xzCompressor(level), nil
 	case LZ4:

@@ -128,7 +128,9 @@ func (a *Archive) Write(ctx context.Context, w io.Writer, opts Options) (Stats, 
 			return Stats{}, err
 		}
 		if xzt != nil {
-			encoder = xzt.withLevel(level).id()
+			xzt = xzt.withLevel(level)
+			encoder = xzt.id()
+			workers = min(workers, xzt.maxProcs())
 		}
 	}
 	var sums *contentSums

@@ -143,6 +143,21 @@ func memFile(name string) (*os.File, error) {
 
 func (*xzTool) close() {}
 
+// xzMemory is what one xz -N process needs to compress, by level, as xz(1)
+// lists it.
+var xzMemory = [...]uint64{3 << 20, 9 << 20, 17 << 20, 32 << 20, 48 << 20, 94 << 20, 94 << 20, 186 << 20, 370 << 20, 674 << 20}
+
+// maxProcs is how many xz processes run at once at most: as many as fit in a
+// quarter of the machine's memory (xz -T0's own default limit), at least one.
+func (x *xzTool) maxProcs() int {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		return 1
+	}
+	quarter := uint64(si.Totalram) * uint64(si.Unit) / 4
+	return int(max(1, quarter/xzMemory[x.level]))
+}
+
 // encoderName is Stats.Encoder.
 func encoderName(comp Compression, xzt *xzTool) string {
 	if comp == XZ && xzt != nil {

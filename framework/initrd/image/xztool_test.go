@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // useXZ points the xz writer at command for the test.
@@ -103,5 +105,22 @@ func TestXZToolErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestXZMaxProcs: as many xz processes run at once as fit in a quarter of the
+// memory, at least one, fewer at higher levels.
+func TestXZMaxProcs(t *testing.T) {
+	var si unix.Sysinfo_t
+	must(t, unix.Sysinfo(&si))
+	quarter := uint64(si.Totalram) * uint64(si.Unit) / 4
+	prev := 1 << 30
+	for level := range xzMemory {
+		n := (&xzTool{level: level}).maxProcs()
+		if n < 1 || n > prev || (n > 1 && uint64(n)*xzMemory[level] > quarter) {
+			t.Errorf("level %d: %d processes of %d MiB with %d MiB in a quarter of the memory (level %d: %d)",
+				level, n, xzMemory[level]>>20, quarter>>20, level-1, prev)
+		}
+		prev = n
 	}
 }
