@@ -17,9 +17,10 @@ VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo
 DRIVERS      := nfs gfs2 ocfs2 ext3
 # The installation directories are compiled into osr (internal/paths); see `osr version --paths`.
 PATHS        := github.com/open-sharedroot/osr/internal/paths
-LDFLAGS      := -s -w -X github.com/open-sharedroot/osr/internal/cli.linkVersion=$(VERSION) -X $(PATHS).sysconfDir=$(SYSCONFDIR) \
+LDFLAGS      := -s -w -X github.com/open-sharedroot/osr/internal/buildinfo.linkVersion=$(VERSION) -X $(PATHS).sysconfDir=$(SYSCONFDIR) \
                 -X $(PATHS).libexecDir=$(LIBEXECDIR) -X $(PATHS).dataDir=$(DATADIR)
 GOBUILD      := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
+INIT_TAGS    := grpcnotrace,nethttpomithttp2
 export CGO_ENABLED := 0
 
 .PHONY: all build deps test test-long test-short fuzz-short lint proto man install install-compat uninstall uninstall-compat package demo bench clean
@@ -30,10 +31,11 @@ build:
 	@mkdir -p bin
 	$(GOBUILD) -o bin/osr ./cmd/osr
 	$(GOBUILD) -o bin/osr-driverhost ./cmd/osr-driverhost
-	@for d in $(DRIVERS); do \
-		echo "$(GOBUILD) -o bin/osr-driver-$$d ./drivers/$$d"; \
-		$(GOBUILD) -o bin/osr-driver-$$d ./drivers/$$d || exit 1; \
-	done
+	@# osr-init goes into every image: without gRPC's x/net/trace and net/http's HTTP/2
+	@# (neither is used by go-plugin over a unix socket) it is smaller.
+	$(GOBUILD) -tags '$(INIT_TAGS)' -o bin/osr-init ./cmd/osr-init
+	@# The built-in drivers are osr-init under their names (docs/layout.md).
+	@for d in $(DRIVERS); do ln -sfn osr-init bin/osr-driver-$$d; done
 
 # The whole test suite. Kernel, qemu and NFS tests fetch and set up what they need;
 # run as root on Debian 12 (see .ci/run for the packages).
@@ -137,9 +139,10 @@ install: build
 		$(DESTDIR)$(DATADIR)/osr/listfiles $(DESTDIR)$(SYSCONFDIR)/osr/conf.d \
 		$(DESTDIR)$(SYSCONFDIR)/osr/listfiles.d
 	install -m 0755 bin/osr $(DESTDIR)$(BINDIR)/osr
-	@# osr execs osr-driverhost for the commands that talk to drivers (docs/layout.md).
-	install -m 0755 bin/osr-driverhost $(DESTDIR)$(LIBEXECDIR)/osr/osr-driverhost
-	@for d in $(DRIVERS); do install -m 0755 bin/osr-driver-$$d $(DESTDIR)$(LIBEXECDIR)/osr/drivers/; done
+	@# osr execs osr-driverhost for the commands that talk to drivers; osr-init is
+	@# the image's /init and serves the built-in drivers (docs/layout.md).
+	install -m 0755 bin/osr-driverhost bin/osr-init $(DESTDIR)$(LIBEXECDIR)/osr/
+	@for d in $(DRIVERS); do ln -sfn ../osr-init $(DESTDIR)$(LIBEXECDIR)/osr/drivers/osr-driver-$$d; done
 	cp -r listfiles/. $(DESTDIR)$(DATADIR)/osr/listfiles/
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl ] || install -m 0644 docs/osr.hcl.example $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # make install with PREFIX=/usr/local into a DESTDIR, then: the installed osr reports
-# the compiled-in paths, finds its four drivers when run chrooted into the DESTDIR
-# (the binaries are static), reads the listfiles from DATADIR inside a root, has its
+# the compiled-in paths and starts without gRPC or protobuf, osr-driverhost and
+# osr-init lie in LIBEXECDIR/osr and the four drivers are links to osr-init, osr
+# finds its four drivers when run chrooted into the DESTDIR (the binaries are
+# static; osr execs osr-driverhost) and says clearly when osr-driverhost is missing, reads the listfiles from DATADIR inside a root, has its
 # man pages and bash, zsh and fish completions under DATADIR, make install-compat
 # links the originals' names to it, and make uninstall and uninstall-compat remove
 # everything but osr.hcl. Needs root for chroot.
@@ -20,6 +22,14 @@ for want in 'config +/etc/osr/osr.hcl' 'drivers +/usr/local/libexec/osr/drivers'
 	grep -Eq "^$want\$" <<<"$paths" || fail "osr version --paths lacks '$want':"$'\n'"$paths"
 done
 
+libexec="$tmp/usr/local/libexec/osr"
+for p in osr-driverhost osr-init; do [ -x "$libexec/$p" ] || fail "make install did not install $libexec/$p"; done
+for d in nfs gfs2 ocfs2 ext3; do
+	[ "$(readlink "$libexec/drivers/osr-driver-$d")" = ../osr-init ] || fail "osr-driver-$d is not a link to ../osr-init"
+done
+rpc=$(GODEBUG=inittrace=1 "$osr" version 2>&1 >/dev/null | grep -cE '^init (google.golang.org/(grpc|protobuf)|github.com/hashicorp/go-plugin)' || true)
+[ "$rpc" = 0 ] || fail "osr version initialises $rpc gRPC/protobuf/go-plugin packages"
+
 mkdir -p "$tmp/tmp" # go-plugin's sockets
 drivers=$(chroot "$tmp" /usr/local/bin/osr drivers)
 for d in nfs gfs2 ocfs2 ext3; do
@@ -27,8 +37,15 @@ for d in nfs gfs2 ocfs2 ext3; do
 		fail "chrooted osr drivers does not list $d from /usr/local/libexec:"$'\n'"$drivers"
 done
 
+mv "$libexec/osr-driverhost" "$tmp/osr-driverhost.away"
+if out=$(chroot "$tmp" /usr/local/bin/osr drivers 2>&1); then fail "osr drivers ran without osr-driverhost"; fi
+grep -q "osr-driverhost is not installed: looked in .*/usr/local/libexec/osr" <<<"$out" ||
+	fail "osr drivers without osr-driverhost: $out"
+mv "$tmp/osr-driverhost.away" "$libexec/osr-driverhost"
+
 printf 'ID=debian\nVERSION_ID=12\n' >"$tmp/etc/os-release"
-json=$("$osr" listfiles --root "$tmp" --driver nfs --json || true)
+# Run from the DESTDIR, not chrooted: LIBEXECDIR is not where make install put it.
+json=$(OSR_LIBEXEC_DIR="$libexec" "$osr" listfiles --root "$tmp" --driver nfs --json || true)
 grep -q "$tmp/usr/local/share/osr/listfiles/base.hcl" <<<"$json" ||
 	fail "osr listfiles --root did not read DATADIR's listfiles:"$'\n'"${json:0:600}"
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Command osr-driverhost is osr with the commands that talk to drivers (build,
-// drivers, config validate, listfiles, kernel-hook) and the initrd's /init. osr
-// execs it for those, with the same command line; it is not meant to be run by
-// hand. It answers every other osr command too.
+// drivers, config validate, listfiles, kernel-hook). osr execs it for those, with
+// the same command line; it is not meant to be run by hand. It answers every
+// other osr command too.
 package main
 
 import (
 	"github.com/open-sharedroot/osr/internal/cli"
-	"github.com/open-sharedroot/osr/internal/drivercli"
+	_ "github.com/open-sharedroot/osr/internal/drivercli" // the commands that talk to drivers
 )
 
-func main() { cli.Main(cli.Roles{Init: drivercli.RunInit}) }
+func main() { cli.Main() }

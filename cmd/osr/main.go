@@ -4,11 +4,13 @@
 // shared-root initrd, answers questions about the cluster configuration, manages
 // context dependent symlinks (CDSLs), and runs as /init inside the initrd.
 //
-// This program links no driver protocol (gRPC, protobuf, go-plugin): the commands
-// that talk to drivers (build, drivers, config validate, listfiles, kernel-hook)
-// and the initrd's /init run in osr-driverhost, which osr execs in its place.
+// This program links no driver protocol (gRPC, protobuf, go-plugin): osr execs
+// osr-driverhost in its place for the commands that talk to drivers (build,
+// drivers, config validate, listfiles, kernel-hook), and osr-init when it is
+// started as the initrd's /init, systemd's /shutdown or fence_osr (see
+// docs/layout.md).
 package main
 
 import "github.com/open-sharedroot/osr/internal/cli"
 
-func main() { cli.Main(cli.Roles{}) }
+func main() { cli.Main() }

@@ -179,8 +179,8 @@ func (p *Plan) addSkeleton(req *Request, items []listfile.Item) error {
 		return err
 	}
 	o := p.Archive.Segment(SegmentOSR)
-	if err := o.Add(image.Entry{Path: "/init", Kind: image.File, Source: req.InitBinary, Mode: 0o755, Origin: "osr"}); err != nil {
-		return fmt.Errorf("add osr as /init: %w", err)
+	if err := o.Add(image.Entry{Path: "/init", Kind: image.File, Source: req.InitBinary, Mode: 0o755, Origin: "osr-init"}); err != nil {
+		return fmt.Errorf("add osr-init as /init: %w", err)
 	}
 	return o.AddSymlink("/usr/bin/osr", "/init")
 }
@@ -279,7 +279,14 @@ func (p *Plan) addDriverAndManifest(req *Request, dplan *driver.Plan) error {
 		return fmt.Errorf("driver %s: %w", info.Name, err)
 	}
 	imgPath := filepath.Join(DriverDir, "osr-driver-"+info.Name)
-	if err := p.Archive.Segment(SegmentOSR).Add(image.Entry{Path: imgPath, Kind: image.File, Source: req.DriverBinary, Mode: 0o755, Origin: "driver " + info.Name}); err != nil {
+	builtIn := req.DriverBuiltIn()
+	if builtIn {
+		// osr-init serves the driver as a multi-call of itself: the driver's path
+		// is a link to /init, whose name tells osr-init which driver to serve.
+		if err := p.Archive.Segment(SegmentOSR).AddSymlink(imgPath, "/init"); err != nil {
+			return err
+		}
+	} else if err := p.Archive.Segment(SegmentOSR).Add(image.Entry{Path: imgPath, Kind: image.File, Source: req.DriverBinary, Mode: 0o755, Origin: "driver " + info.Name}); err != nil {
 		return err
 	}
 	for _, g := range dplan.Generated {
@@ -301,7 +308,7 @@ func (p *Plan) addDriverAndManifest(req *Request, dplan *driver.Plan) error {
 	m.Created = req.ModTime
 	m.FSType = req.FSType
 	m.Cmdline = strings.TrimSpace(req.Cmdline)
-	m.Driver = manifest.Driver{Name: info.Name, Version: info.Version, Path: imgPath, SHA256: sum, Protocol: driver.ProtocolVersion}
+	m.Driver = manifest.Driver{Name: info.Name, Version: info.Version, Path: imgPath, SHA256: sum, Protocol: driver.ProtocolVersion, BuiltIn: builtIn}
 	if err := m.Driver.EncodeConfig(req.DriverConfig); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ package initrd
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
@@ -54,7 +55,8 @@ type Request struct {
 	// cluster_stack block), used when the driver asks for the stack's listfile.
 	ClusterStack clusterstack.Settings
 
-	// InitBinary is osr itself, installed as /init (and /usr/bin/osr).
+	// InitBinary is osr-init, installed as /init (and /usr/bin/osr); it serves
+	// the built-in drivers as a multi-call of itself (see DriverBuiltIn).
 	InitBinary string
 	// OSRVersion is recorded in the manifest.
 	OSRVersion string
@@ -113,4 +115,19 @@ func checkContext(ctx context.Context) error {
 		return fmt.Errorf("build stopped: %w", err)
 	}
 	return nil
+}
+
+// DriverBuiltIn reports whether DriverBinary is InitBinary itself (osr-init,
+// reached through a link osr-driver-<name>): the image then carries the
+// program once and the driver as a link to /init.
+func (r *Request) DriverBuiltIn() bool {
+	if r.DriverBinary == "" || r.InitBinary == "" {
+		return false
+	}
+	d, err := os.Stat(r.DriverBinary)
+	if err != nil {
+		return false
+	}
+	i, err := os.Stat(r.InitBinary)
+	return err == nil && os.SameFile(d, i)
 }

@@ -59,6 +59,9 @@ type Driver struct {
 	Path     string `json:"path"`
 	SHA256   string `json:"sha256"`
 	Protocol int    `json:"protocol"`
+	// BuiltIn says the driver is served by the image's /init (osr-init) as a
+	// multi-call of itself: Path is a link to /init and SHA256 its hash.
+	BuiltIn bool `json:"built_in,omitempty"`
 	// ConfigType and Config are the decoded driver block as cty JSON (type and
 	// value), so the init can hand it to the driver without the HCL.
 	ConfigType json.RawMessage `json:"config_type"`

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
@@ -17,12 +16,6 @@ import (
 
 	"github.com/open-sharedroot/osr/internal/clilog"
 )
-
-// version is osr's version: set at link time with -ldflags "-X github.com/open-sharedroot/osr/internal/cli.linkVersion=…"
-// (make passes git describe), else taken from the module's build information
-// (see buildVersion).
-// version is made on first use: reading the build information costs start-up time.
-var version = sync.OnceValue(buildVersion)
 
 // env is what every command runs with: its streams, the global flags and the logger.
 // Commands never touch os.Stdout or os.Args directly, so tests run them in-process.

@@ -3,15 +3,12 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -187,20 +184,4 @@ func writeFencePlan(w io.Writer, v fence.Victim, methods []fence.Method) {
 			fmt.Fprintln(w)
 		}
 	}
-}
-
-// runFenceAgent is osr started as fence_osr by dlm_controld: the request comes on
-// standard input, standard output and error are /dev/null, so the agent logs to the
-// kernel log and fence.LogPath.
-func runFenceAgent(args []string) int {
-	if len(args) > 0 {
-		fmt.Fprintf(os.Stderr, "%s: osr's fence agent takes no arguments; dlm_controld writes node=ID and fail_time=SECONDS to its standard input (see 'osr help cluster')\n", fence.AgentName)
-		return fence.ExitConfig
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	log := fence.SystemLog(fence.LogPath)
-	defer log.Close()
-	a := fence.Agent{Log: log}
-	return a.Run(ctx, os.Stdin)
 }

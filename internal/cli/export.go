@@ -14,6 +14,7 @@ import (
 
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/config"
+	"github.com/open-sharedroot/osr/internal/buildinfo"
 )
 
 // What the commands that talk to drivers (internal/drivercli) use of the CLI.
@@ -69,7 +70,7 @@ func (c *loadedConfig) Loader() *config.Loader { return c.loader }
 func Register(f func(e *Env) *cobra.Command) { register(f) }
 
 // Version is osr's version.
-func Version() string { return version() }
+func Version() string { return buildinfo.Version() }
 
 // ErrReported means the problem was already printed; the command only has to fail.
 var ErrReported = errReported
@@ -141,3 +142,14 @@ func NewEnv(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, log 
 
 // VersionLine is what osr version prints.
 func VersionLine() string { return versionLine() }
+
+// StandIns are the names and one-line help osr lists for the commands that
+// run in osr-driverhost.
+func StandIns() map[string]string {
+	out := map[string]string{}
+	for _, d := range driverCommands {
+		name, _, _ := strings.Cut(d.use, " ")
+		out[name] = d.short
+	}
+	return out
+}

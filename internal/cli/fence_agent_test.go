@@ -18,16 +18,19 @@ import (
 	"github.com/open-sharedroot/osr/test/e2e/fencehost"
 )
 
-// buildOSR builds the osr binary into a directory of the test.
+// buildOSR builds osr and osr-init into a directory of the test and returns
+// osr's path: osr started as fence_osr or /shutdown execs the osr-init beside it.
 func buildOSR(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "osr")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/osr")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	dir := t.TempDir()
+	for out, pkg := range map[string]string{"osr": "../../cmd/osr", InitName: "../../cmd/osr-init"} {
+		build := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", pkg, err, out)
+		}
 	}
-	return bin
+	return filepath.Join(dir, "osr")
 }
 
 // osr started under the name fence_osr is the fence agent, not the CLI.

@@ -14,34 +14,22 @@ import (
 	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
-// Roles are the parts of osr a program links beyond the command line.
-type Roles struct {
-	// Init is osr as the initrd's /init (PID 1); nil execs osr-driverhost,
-	// which links it.
-	Init func(args []string) int
-}
+// InitName is the program that boots the node: the initrd's /init, systemd's
+// /shutdown and dlm_controld's fence agent, with the built-in drivers
+// (cmd/osr-init). osr started in one of those roles execs it.
+const InitName = "osr-init"
 
-// Main is the whole osr program: the initrd's /init when the kernel starts it as
-// PID 1, systemd's /shutdown, dlm_controld's fence agent, the original tools'
-// names, else the command line. It never returns.
-func Main(r Roles) {
-	// As the initrd's /init the kernel starts osr as PID 1.
-	if os.Getpid() == 1 {
-		// systemd-shutdown execs osr as /shutdown in /run/initramfs at the end.
-		if filepath.Base(os.Args[0]) == shutdown.BinaryName {
-			runShutdown(os.Args[1:])
+// Main is the osr program: the command line, under osr's name or the original
+// tools' names. Started as PID 1 (an initrd's /init or systemd's /shutdown) or
+// as fence_osr it execs osr-init, which plays those roles. It never returns.
+func Main() {
+	if os.Getpid() == 1 || filepath.Base(os.Args[0]) == fence.AgentName || filepath.Base(os.Args[0]) == shutdown.BinaryName {
+		path, err := FindLibexec(InitName)
+		if err == nil {
+			err = syscall.Exec(path, os.Args, os.Environ())
 		}
-		if r.Init == nil {
-			e := &env{stderr: os.Stderr, argv: os.Args}
-			err := e.execDriverHost()
-			os.Stderr.WriteString("osr init: " + err.Error() + "\n")
-			os.Exit(1)
-		}
-		os.Exit(r.Init(os.Args[1:]))
-	}
-	// dlm_controld runs the fence agent as fence_osr, a link to osr.
-	if filepath.Base(os.Args[0]) == fence.AgentName {
-		os.Exit(runFenceAgent(os.Args[1:]))
+		os.Stderr.WriteString("osr: " + err.Error() + "\n")
+		os.Exit(1)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var code int

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 	cmds := map[string]func(){
 		// osr as the installed program: the commands that talk to drivers exec
 		// osr-driverhost, which TestScript builds ($OSR_LIBEXEC_DIR).
-		"osr": func() { Main(Roles{}) },
+		"osr": func() { Main() },
 	}
 	// The originals' command names, as make install-compat links them.
 	for _, name := range compat.Names() {
@@ -52,6 +52,7 @@ func builtDrivers(t *testing.T) string {
 		// osr's own programs, apart from the drivers: osr-driverhost searches
 		// the directory it runs from for drivers.
 		{repo, "./cmd/osr-driverhost", filepath.Join("libexec", DriverHostName)},
+		{repo, "./cmd/osr-init", filepath.Join("libexec", InitName)},
 		{filepath.Join(repo, "examples", "osr-driver-squashfs"), ".", filepath.Join("third-party", "osr-driver-squashfs")},
 	}
 	for _, b := range builds {

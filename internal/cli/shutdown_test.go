@@ -34,12 +34,7 @@ func TestShutdownFromExitrd(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for mount and PID namespaces")
 	}
-	dir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "osr"), "../../cmd/osr")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build osr: %v\n%s", err, out)
-	}
+	dir := filepath.Dir(buildOSR(t))
 	cmd := exec.Command(os.Args[0], "-test.run=^TestShutdownFromExitrd$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), exitrdChildEnv+"="+dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS | unix.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
@@ -75,7 +70,8 @@ func exitrdChild(t *testing.T, dir string) {
 	fake := filepath.Join(dir, "root")
 	must("mkdir", os.MkdirAll(fake, 0o755))
 	must("mount the old root", unix.Mount("tmpfs", fake, "tmpfs", 0, "mode=0755"))
-	must("copy osr", copyExecutable(filepath.Join(dir, "osr"), filepath.Join(fake, "osr")))
+	// The image's /init (osr-init) is what the exitrd carries as /shutdown.
+	must("copy osr-init", copyExecutable(filepath.Join(dir, InitName), filepath.Join(fake, "osr")))
 	must("mkdir", os.MkdirAll(filepath.Join(fake, "host"), 0o755))
 	must("pivot into the old root", unix.PivotRoot(fake, filepath.Join(fake, "host")))
 	must("chdir", unix.Chdir("/"))

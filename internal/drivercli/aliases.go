@@ -3,6 +3,12 @@
 package drivercli
 
 import (
+	"context"
+	"io"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+
 	"github.com/open-sharedroot/osr/framework/driver"
 	"github.com/open-sharedroot/osr/internal/cli"
 )
@@ -21,10 +27,19 @@ var (
 	writeJSON             = cli.WriteJSON
 	problemsJSON          = cli.ProblemsJSON
 	errReported           = cli.ErrReported
-	register              = cli.Register
 	driverProtocolVersion = func() int { return driver.ProtocolVersion }
 )
 
 type problemJSON = cli.ProblemJSON
+
+// registered are the names of the commands this package adds to osr's tree; osr
+// lists each with a stand-in (cli.StandIns).
+var registered = map[string]bool{}
+
+// register adds a command to osr's tree.
+func register(f func(e *env) *cobra.Command) {
+	registered[f(cli.NewEnv(context.Background(), nil, io.Discard, io.Discard, hclog.NewNullLogger())).Name()] = true
+	cli.Register(f)
+}
 
 const kernelFlagUsage = cli.KernelFlagUsage

@@ -192,11 +192,10 @@ func runBuild(e *env, f *buildFlags) error {
 	}
 	req.Listfiles = set
 
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find osr's own binary for /init: %w", err)
+	// The image's /init is osr-init, which serves the built-in drivers too.
+	if req.InitBinary, err = cli.FindLibexec(cli.InitName); err != nil {
+		return fmt.Errorf("the image's /init: %w", err)
 	}
-	req.InitBinary = exe
 	if req.ModTime, err = image.SourceDateEpoch(); err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func TestMain(m *testing.M) {
 		serveStuckDriver()
 	}
 	if os.Getenv(mainChildEnv) != "" {
-		cli.Main(cli.Roles{Init: RunInit}) // the real entry point, signal handling included; it exits
+		cli.Main() // the real entry point, signal handling included; it exits
 	}
 	os.Exit(m.Run())
 }

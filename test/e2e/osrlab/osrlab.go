@@ -30,7 +30,9 @@ const BootTimeout = 4 * time.Minute
 type Kit struct {
 	Kernel  testkernel.Kernel
 	Busybox string
-	// Bin holds osr, osr-driver-* and an empty osr.hcl.
+	// Bin holds osr, osr-driverhost, osr-init, the drivers osr-driver-* (links
+	// to osr-init, which serves them, as make install lays them out) and an
+	// empty osr.hcl.
 	Bin string
 	// Repo is the source tree (for listfiles/).
 	Repo string
@@ -39,8 +41,8 @@ type Kit struct {
 // Drivers are the driver binaries NewKit builds.
 var Drivers = []string{"nfs", "ext3", "gfs2", "ocfs2"}
 
-// NewKit builds osr and the drivers from repo into a new directory (removed by
-// Close), and finds busybox.
+// NewKit builds osr's programs from repo into a new directory (removed by
+// Close), links the drivers to osr-init, and finds busybox.
 func NewKit(ctx context.Context, repo string, k testkernel.Kernel) (*Kit, error) {
 	kit := &Kit{Kernel: k, Repo: repo}
 	var err error
@@ -53,17 +55,21 @@ func NewKit(ctx context.Context, repo string, k testkernel.Kernel) (*Kit, error)
 	if err := os.WriteFile(filepath.Join(kit.Bin, "osr.hcl"), nil, 0o644); err != nil {
 		return nil, err
 	}
-	pkgs := map[string]string{"osr": "./cmd/osr", "osr-driverhost": "./cmd/osr-driverhost"}
-	for _, d := range Drivers {
-		pkgs["osr-driver-"+d] = "./drivers/" + d
-	}
+	pkgs := map[string]string{"osr": "./cmd/osr", "osr-driverhost": "./cmd/osr-driverhost", "osr-init": "./cmd/osr-init"}
 	for out, pkg := range pkgs {
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(kit.Bin, out), pkg)
+		// osr-init as make build makes it (INIT_TAGS).
+		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "grpcnotrace,nethttpomithttp2", "-ldflags", "-s -w", "-o", filepath.Join(kit.Bin, out), pkg)
 		cmd.Dir = repo
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			kit.Close()
 			return nil, fmt.Errorf("build %s: %v\n%s", pkg, err, b)
+		}
+	}
+	for _, d := range Drivers {
+		if err := os.Symlink("osr-init", filepath.Join(kit.Bin, "osr-driver-"+d)); err != nil {
+			kit.Close()
+			return nil, err
 		}
 	}
 	return kit, nil

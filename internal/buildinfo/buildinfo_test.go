@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package cli
+package buildinfo
 
 import (
 	"runtime/debug"
 	"testing"
 )
 
-func TestVersionFromBuildInfo(t *testing.T) {
+func TestFromBuildInfo(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		info debug.BuildInfo
@@ -26,8 +26,8 @@ func TestVersionFromBuildInfo(t *testing.T) {
 		{"nothing recorded", debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "devel"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := versionFromBuildInfo(&tt.info); got != tt.want {
-				t.Errorf("versionFromBuildInfo = %q, want %q", got, tt.want)
+			if got := fromBuildInfo(&tt.info); got != tt.want {
+				t.Errorf("fromBuildInfo = %q, want %q", got, tt.want)
 			}
 		})
 	}
