@@ -4,6 +4,7 @@ package netconf
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -73,5 +74,33 @@ func addIdleBond(t *testing.T, name string) {
 	t.Helper()
 	if err := netlink.LinkAdd(netlink.NewLinkBond(netlink.LinkAttrs{Name: name})); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A NIC is found by its own MAC even when, as a slave of an active-backup
+// bond, it carries the bond's: the permanent address, else the one the bond
+// keeps for it.
+func TestFindLinkByOwnMAC(t *testing.T) {
+	mac := func(s string) net.HardwareAddr { m, _ := net.ParseMAC(s); return m }
+	bondMAC := mac("52:54:00:0a:01:71")
+	links := []netlink.Link{
+		&netlink.Bond{LinkAttrs: netlink.LinkAttrs{Name: "bond0", HardwareAddr: bondMAC}},
+		&netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "enp0s3", HardwareAddr: bondMAC, PermHWAddr: bondMAC}},
+		&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "enp0s4", HardwareAddr: bondMAC,
+			Slave: &netlink.BondSlave{PermHardwareAddr: mac("52:54:00:0a:01:72")}}},
+		&netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "enp0s5", HardwareAddr: bondMAC, PermHWAddr: mac("52:54:00:0a:01:73")}},
+		&netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "enp0s6", HardwareAddr: mac("52:54:00:0a:01:74")}},
+	}
+	for m, want := range map[string]string{
+		"52:54:00:0a:01:71": "enp0s3", "52:54:00:0a:01:72": "enp0s4", "52:54:00:0A:01:73": "enp0s5",
+		"52:54:00:0a:01:74": "enp0s6", "52:54:00:0a:01:75": "",
+	} {
+		got := ""
+		if l := findLink(links, Interface{Name: "eth9", MAC: m}); l != nil {
+			got = l.Attrs().Name
+		}
+		if got != want {
+			t.Errorf("MAC %s finds %q, want %q", m, got, want)
+		}
 	}
 }

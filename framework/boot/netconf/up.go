@@ -119,7 +119,8 @@ func kindOf(f Interface, all []Interface) string {
 
 // findLink finds f's link: by MAC when it has one (any case), else by name.
 // A NIC's MAC finds the physical link, never a bond, bridge or VLAN that
-// carries the same MAC.
+// carries the same MAC, and it is the NIC's own MAC (ownMAC): a bond's
+// slaves may all carry the bond's.
 func findLink(links []netlink.Link, f Interface) netlink.Link {
 	for _, l := range links {
 		a := l.Attrs()
@@ -128,7 +129,7 @@ func findLink(links []netlink.Link, f Interface) netlink.Link {
 			case "bond", "bridge", "vlan":
 				continue
 			}
-			if strings.EqualFold(a.HardwareAddr.String(), f.MAC) {
+			if strings.EqualFold(ownMAC(l).String(), f.MAC) {
 				return l
 			}
 			continue
@@ -138,6 +139,20 @@ func findLink(links []netlink.Link, f Interface) netlink.Link {
 		}
 	}
 	return nil
+}
+
+// ownMAC is the link's own MAC: the permanent one when the kernel knows
+// it, else the one the bond it is a slave of keeps for it, else the
+// current one.
+func ownMAC(l netlink.Link) net.HardwareAddr {
+	a := l.Attrs()
+	if len(a.PermHWAddr) > 0 {
+		return a.PermHWAddr
+	}
+	if s, ok := a.Slave.(*netlink.BondSlave); ok && len(s.PermHardwareAddr) > 0 {
+		return s.PermHardwareAddr
+	}
+	return a.HardwareAddr
 }
 
 // findNamed finds a link by its kernel name.
@@ -167,7 +182,7 @@ func seenLinks(links []netlink.Link) string {
 		if a.Name == "lo" {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s %s", a.Name, a.HardwareAddr))
+		out = append(out, fmt.Sprintf("%s %s", a.Name, ownMAC(l)))
 	}
 	if len(out) == 0 {
 		return "none"
