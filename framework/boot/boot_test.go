@@ -269,9 +269,8 @@ func TestRunHappyPath(t *testing.T) {
 func TestRunIdentifyFailureGivesAdvice(t *testing.T) {
 	h := newHarness(t, "quiet")
 	h.cfg.Sysfs = sysfsWith(t, map[string]string{"eth0": "52:54:00:00:09:99", "eth1": "52:54:00:00:09:98"})
-	h.cfg.Shell = noShell{}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
+	ctx, shell := failingBoot(t)
+	h.cfg.Shell = shell
 	err := Run(ctx, h.cfg)
 	if err == nil {
 		t.Fatal("Run succeeded without a matching MAC")
@@ -288,10 +287,27 @@ func TestRunIdentifyFailureGivesAdvice(t *testing.T) {
 	}
 }
 
-type noShell struct{}
+// noShell is an image without a shell. After a failed step the init then
+// waits for the end of the boot's context; Available, which it asks first,
+// ends it through end (when set), so a test sees the failure at once however
+// slowly the steps before ran.
+type noShell struct{ end context.CancelFunc }
 
-func (noShell) Available() bool                    { return false }
+func (n noShell) Available() bool {
+	if n.end != nil {
+		n.end()
+	}
+	return false
+}
 func (noShell) Open(context.Context, string) error { return errors.New("none") }
+
+// failingBoot returns a context for a Run that is expected to fail and the
+// shell that ends it when the failure comes; a minute bounds it otherwise.
+func failingBoot(t *testing.T) (context.Context, noShell) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx, noShell{end: cancel}
+}
 
 func TestRunNodeIDAndRetryAfterRescue(t *testing.T) {
 	h := newHarness(t, "nodeid=1 root=server:/export rootfs=nfs ip=dhcp")
@@ -340,9 +356,8 @@ func TestRunMountsForReal(t *testing.T) {
 
 	h2 := newHarness(t, "")
 	h2.cfg.Sysroot = filepath.Join(t.TempDir(), "sysroot")
-	h2.cfg.Shell = noShell{}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
+	ctx, shell := failingBoot(t)
+	h2.cfg.Shell = shell
 	if err := Run(ctx, h2.cfg); err == nil {
 		t.Fatal("a driver that mounted nothing went unnoticed")
 	}

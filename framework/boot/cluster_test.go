@@ -59,9 +59,8 @@ func TestRunClusterStackFailureStopsBeforeTheMount(t *testing.T) {
 	h := newHarness(t, "console=ttyS0")
 	stack := &fakeStack{root: h.root, err: errors.New("no quorum after 5m0s: members n2 (node id 2); missing n1 (node id 1)")}
 	h.cfg.Cluster = stack
-	h.cfg.Shell = noShell{}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
+	ctx, shell := failingBoot(t)
+	h.cfg.Shell = shell
 	err := Run(ctx, h.cfg)
 	if err == nil || !strings.Contains(err.Error(), "missing n1") {
 		t.Fatalf("Run() = %v; want the cluster step's failure", err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/open-sharedroot/osr/framework/kmod/loader"
 	"golang.org/x/sys/unix"
@@ -88,9 +87,8 @@ func TestRunModulesStep(t *testing.T) {
 			h := newHarness(t, "quiet")
 			h.cfg.Modules = tt.mods
 			h.cfg.OptionalDriverModules = tt.optional
-			h.cfg.Shell = noShell{}
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
+			ctx, shell := failingBoot(t)
+			h.cfg.Shell = shell
 			err := Run(ctx, h.cfg)
 			if tt.failed != (err != nil) {
 				t.Errorf("Run: err = %v, want failure %v", err, tt.failed)
