@@ -328,7 +328,8 @@ func xzStreamsTo(ra io.ReaderAt, start, end int64) (blocks []xzBlock, ok bool) {
 		}
 		indexSize := (int64(binary.LittleEndian.Uint32(foot[4:8])) + 1) * 4
 		indexStart := end - 12 - indexSize
-		if indexStart < start+12 || indexSize > 16<<20 {
+		// The smallest index is 8 bytes: indicator, count, padding, CRC32.
+		if indexSize < 8 || indexStart < start+12 || indexSize > 16<<20 {
 			return nil, false
 		}
 		index := make([]byte, indexSize-4) // without its CRC32
