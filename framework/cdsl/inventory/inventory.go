@@ -232,7 +232,12 @@ func Parse(name string, data []byte) (*Inventory, error) {
 			return nil, fmt.Errorf("%s: %w: %v (edit the file, or move it aside and rebuild it with 'osr cdsl check --scan --repair')", name, ErrName, le)
 		}
 		for _, r := range c.Nodes.Refs {
-			ref := strings.TrimPrefix(r.Ref, "id_")
+			// Version 1 wrote node refs as "id_N"; version 2 writes the ref
+			// itself, which may start with "id_" as any name may.
+			ref := r.Ref
+			if inv.Version == "1" {
+				ref = strings.TrimPrefix(ref, "id_")
+			}
 			if le := plainName("noderef of cdsl "+e.Src, ref, false); le != nil {
 				return nil, fmt.Errorf("%s: %w: %v (edit the file, or rebuild it with 'osr cdsl check --scan --repair')", name, ErrName, le)
 			}
