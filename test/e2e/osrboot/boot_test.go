@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/open-sharedroot/osr/test/e2e/ganesha"
-	"github.com/open-sharedroot/osr/test/e2e/netlab"
 	"github.com/open-sharedroot/osr/test/e2e/osrlab"
 	"github.com/open-sharedroot/osr/test/e2e/qemu"
 	"github.com/open-sharedroot/osr/test/e2e/sharedroot"
@@ -69,24 +68,7 @@ func TestNFSTwoNodes(t *testing.T) {
 	k := getKit(t)
 	tree := sharedRoot(t, k, 2)
 	ctx := context.Background()
-	lab, err := netlab.New(ctx, netlab.Options{Taps: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := lab.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	srv, err := ganesha.Start(ctx, ganesha.Config{NetNS: lab.NS, Addr: lab.Addr.Addr(), Export: tree.Dir, StateDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	lab, _ := nfsLab(t, ctx, 2, tree.Dir)
 	server := lab.Addr.Addr().String()
 	var nodes []osrlab.Node
 	for id := 1; id <= 2; id++ {

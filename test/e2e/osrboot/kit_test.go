@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/open-sharedroot/osr/test/e2e/ganesha"
+	"github.com/open-sharedroot/osr/test/e2e/netlab"
 	"github.com/open-sharedroot/osr/test/e2e/osrlab"
 	"github.com/open-sharedroot/osr/test/e2e/osrlab/labtest"
 	"github.com/open-sharedroot/osr/test/e2e/qemu"
@@ -99,4 +101,29 @@ func logTimes(t testing.TB, results []*qemu.Result) {
 			t.Logf("%s: %.1fs wall, console log %s", r.Name, r.Wall.Seconds(), r.LogPath)
 		}
 	}
+}
+
+// nfsLab starts the test's private network with taps taps and nfs-ganesha
+// in it exporting dir; both are stopped when the test ends.
+func nfsLab(t *testing.T, ctx context.Context, taps int, dir string) (*netlab.Lab, *ganesha.Server) {
+	t.Helper()
+	lab, err := netlab.New(ctx, netlab.Options{Taps: taps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := lab.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	srv, err := ganesha.Start(ctx, ganesha.Config{NetNS: lab.NS, Addr: lab.Addr.Addr(), Export: dir, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return lab, srv
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/open-sharedroot/osr/test/e2e/ganesha"
-	"github.com/open-sharedroot/osr/test/e2e/netlab"
 	"github.com/open-sharedroot/osr/test/e2e/osrlab"
 	"github.com/open-sharedroot/osr/test/e2e/qemu"
 	"github.com/open-sharedroot/osr/test/e2e/sharedroot"
@@ -51,24 +50,7 @@ func TestOverlayNFSRebuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	lab, err := netlab.New(ctx, netlab.Options{Taps: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := lab.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	srv, err := ganesha.Start(ctx, ganesha.Config{NetNS: lab.NS, Addr: lab.Addr.Addr(), Export: tree.Dir, StateDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	lab, _ := nfsLab(t, ctx, 1, tree.Dir)
 	server := lab.Addr.Addr().String()
 	root := server + ":" + ganesha.DefaultPseudo
 	node := func(addr string) []osrlab.Node {

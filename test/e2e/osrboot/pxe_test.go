@@ -14,7 +14,6 @@ import (
 
 	"github.com/open-sharedroot/osr/framework/pxe"
 	"github.com/open-sharedroot/osr/test/e2e/dnsmasq"
-	"github.com/open-sharedroot/osr/test/e2e/ganesha"
 	"github.com/open-sharedroot/osr/test/e2e/netlab"
 	"github.com/open-sharedroot/osr/test/e2e/osrlab"
 	"github.com/open-sharedroot/osr/test/e2e/qemu"
@@ -40,24 +39,7 @@ func TestPXEBootThreeNodes(t *testing.T) {
 	const n = 3
 	ctx := context.Background()
 	tree := sharedRoot(t, k, n)
-	lab, err := netlab.New(ctx, netlab.Options{Taps: n})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := lab.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	srv, err := ganesha.Start(ctx, ganesha.Config{NetNS: lab.NS, Addr: lab.Addr.Addr(), Export: tree.Dir, StateDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	lab, srv := nfsLab(t, ctx, n, tree.Dir)
 	var nodes []osrlab.Node
 	for id := 1; id <= n; id++ {
 		node := osrlab.Node{ID: id, MAC: qemu.NodeMAC(id), RootFS: "nfs4", Root: srv.V4Source()}

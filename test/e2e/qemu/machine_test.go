@@ -168,7 +168,7 @@ func TestROMPCIID(t *testing.T) {
 		return b
 	}
 	noPCIR := image(0x1af4, 0x1041)
-	copy(noPCIR[0x20:], "XXXX")
+	copy(noPCIR[0x20:], "NONE") // not "PCIR": the ROM names no PCI device
 	tests := []struct {
 		name           string
 		data           []byte
