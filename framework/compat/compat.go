@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"sync"
 )
 
@@ -98,22 +98,27 @@ var Paths = []string{
 	"/opt/atix/comoonics-bootimage/mkinitrd",
 }
 
+// names are the keys of commands, sorted: Is answers from them without
+// making the tools (a test keeps the two equal).
+var names = []string{
+	"com-cdslinvadm",
+	"com-cdslinvchk",
+	"com-mkcdsl",
+	"com-mkcdslinfrastructure",
+	QueryCommand,
+	"com-rmcdsl",
+	"create-gfs-initrd-generic.sh",
+	"mkinitrd",
+}
+
 // Is reports whether argv0 (a path or a name) is one of the originals'
 // commands.
 func Is(argv0 string) bool {
-	_, ok := commands()[filepath.Base(argv0)]
-	return ok
+	return slices.Contains(names, filepath.Base(argv0))
 }
 
 // Names lists the command names osr answers to.
-func Names() []string {
-	var out []string
-	for n := range commands() {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func Names() []string { return slices.Clone(names) }
 
 // Translate turns the original command line argv0 args into osr's.
 // Settings files (/etc/comoonics/cdsl.cfg for the CDSL tools) supply

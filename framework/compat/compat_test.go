@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -249,5 +250,26 @@ func TestPathsAreKnownCommands(t *testing.T) {
 		if !Is(p) {
 			t.Errorf("%s: no translation for %s", p, filepath.Base(p))
 		}
+	}
+}
+
+// TestNamesAreTheTools: Is and Names answer from a list, not from the tools
+// (which they must not make); the list is the tools' names, sorted.
+func TestNamesAreTheTools(t *testing.T) {
+	var tools []string
+	for n := range commands() {
+		tools = append(tools, n)
+	}
+	sort.Strings(tools)
+	if !reflect.DeepEqual(names, tools) {
+		t.Fatalf("names = %q, the tools are %q", names, tools)
+	}
+	for _, n := range tools {
+		if !Is("/usr/bin/" + n) {
+			t.Errorf("Is(/usr/bin/%s) = false", n)
+		}
+	}
+	if Is("osr") {
+		t.Error(`Is("osr") = true`)
 	}
 }

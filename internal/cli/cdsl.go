@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(newCDSLCmd)
+	registerNamed(newCDSLCmd, "cdsl")
 }
 
 const cdslLong = `Manages context dependent symlinks (CDSLs) on a shared root, in the layout and

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
@@ -47,10 +48,23 @@ type globalFlags struct {
 // every run, so flags bind to fresh variables.
 type commandFunc func(e *env) *cobra.Command
 
-var commands []commandFunc
+// topCommand is a registered top-level command. names, when set, are the
+// command's name and aliases: a run that names another command does not make it.
+type topCommand struct {
+	names []string
+	make  commandFunc
+}
+
+var commands []topCommand
 
 // register adds a top-level command; each command file calls it from init.
-func register(f commandFunc) { commands = append(commands, f) }
+func register(f commandFunc) { commands = append(commands, topCommand{make: f}) }
+
+// registerNamed is register for a command whose name and aliases are known
+// without making it (tests check they match the command made).
+func registerNamed(f commandFunc, names ...string) {
+	commands = append(commands, topCommand{names: names, make: f})
+}
 
 // exitError carries a specific exit code (for example the number of failed queries)
 // without printing anything more.
@@ -76,7 +90,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // code of an error (the originals' codes for their command names).
 func (e *env) run(args []string, exitFor func(error) int) int {
 	e.log = clilog.New(e.stderr, e.initialLevel())
-	root := newRoot(e)
+	root := newRoot(e, args)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
 	return e.exitCode(cmd, err, exitFor)
@@ -140,8 +154,12 @@ func (e *env) setupLog() {
 	e.log = clilog.New(e.stderr, level)
 }
 
-// newRoot makes the command tree.
-func newRoot(e *env) *cobra.Command {
+// newRoot makes the command tree for the command line args. When args name a
+// registered top-level command after known global flags, the tree holds that
+// command only (with the stand-ins): osr version, osr cluster query and the
+// others do not make every other command's flags at each start. Otherwise
+// (help, completion, no or an unknown command, nil args) it is the whole tree.
+func newRoot(e *env, args []string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "osr",
 		Short: "open sharedroot: boot many nodes from one shared root filesystem",
@@ -176,8 +194,12 @@ configuration (osr cluster) and manages context dependent symlinks (osr cdsl).`,
 	root.SetHelpTemplate(helpTemplate)
 	root.SetUsageTemplate(helpTemplate)
 	root.SetHelpCommand(newHelpCmd(e, root))
-	for _, f := range commands {
-		root.AddCommand(f(e))
+	only := namedCommand(root.PersistentFlags(), args)
+	for _, c := range commands {
+		if only != "" && c.names != nil && !slices.Contains(c.names, only) {
+			continue
+		}
+		root.AddCommand(c.make(e))
 	}
 	e.driverStandIns(root)
 	root.InitDefaultCompletionCmd()
@@ -187,6 +209,38 @@ configuration (osr cluster) and manages context dependent symlinks (osr cdsl).`,
 		}
 	}
 	return root
+}
+
+// namedCommand is the top-level command args name, when it is one registered
+// with its names and only global flags of fs come before it; "" otherwise.
+func namedCommand(fs *pflag.FlagSet, args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		var f *pflag.Flag
+		switch {
+		case !strings.HasPrefix(a, "-"):
+			for _, c := range commands {
+				if c.names != nil && slices.Contains(c.names, a) {
+					return a
+				}
+			}
+			return ""
+		case strings.HasPrefix(a, "--") && len(a) > 2:
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			if f = fs.Lookup(name); f == nil || hasValue {
+				break
+			}
+		case len(a) == 2:
+			f = fs.ShorthandLookup(a[1:])
+		}
+		if f == nil || f.Name == "help" {
+			return ""
+		}
+		if f.NoOptDefVal == "" && !strings.Contains(a, "=") {
+			i++ // the flag's value
+		}
+	}
+	return ""
 }
 
 // afterParse runs before every command, once its flags are parsed: it sets

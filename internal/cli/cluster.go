@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(newClusterCmd)
+	registerNamed(newClusterCmd, "cluster")
 }
 
 // clusterCommands are osr cluster's subcommands; each file adds its own.

@@ -129,7 +129,7 @@ func NewLoadedConfig(cfg *config.Config, l *config.Loader) *LoadedConfig {
 // Tree is the command tree as osr makes it, writing to out (for the man pages,
 // completions and help tests).
 func Tree(out io.Writer) *cobra.Command {
-	return newRoot(&env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: out, stderr: out, queryEntry: osrQueryEntry})
+	return newRoot(&env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: out, stderr: out, queryEntry: osrQueryEntry}, nil)
 }
 
 // Synopsis is a command's usage line as osr's help prints it.

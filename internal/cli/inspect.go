@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register(func(e *env) *cobra.Command {
+	registerNamed(func(e *env) *cobra.Command {
 		var o inspectFlags
 		c := &cobra.Command{
 			Use: `inspect IMAGE [--long] [--json]
@@ -46,7 +46,7 @@ extracted safely are reported and make the exit status 1.`,
 		fs.StringVar(&o.cat, "cat", "", "print the content of the file at `PATH` in the image")
 		fs.StringVar(&o.extract, "extract", "", "unpack the image into `DIR`")
 		return c
-	})
+	}, "inspect")
 }
 
 type inspectFlags struct {

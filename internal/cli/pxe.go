@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(func(e *env) *cobra.Command {
+	registerNamed(func(e *env) *cobra.Command {
 		var o pxeFlags
 		c := &cobra.Command{
 			Use:   "pxe [--cluster FILE] [--kernel VERSION|PATH] --initrd PATH --output DIR [--append PARAM]… [--dry-run [--json]]",
@@ -42,7 +42,7 @@ See docs/pxe.md.`,
 		fs.BoolVarP(&o.dryRun, "dry-run", "n", false, "show what would be written; write nothing")
 		fs.BoolVar(&o.json, "json", false, "with --dry-run: print the plan as JSON")
 		return c
-	})
+	}, "pxe")
 }
 
 type pxeFlags struct {

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(func(e *env) *cobra.Command {
+	registerNamed(func(e *env) *cobra.Command {
 		var showPaths bool
 		c := &cobra.Command{
 			Use:   "version [--paths]",
@@ -35,7 +35,7 @@ directory and the listfile directories, one "name path" per line.`,
 		}
 		c.Flags().BoolVar(&showPaths, "paths", false, "also print the compiled-in paths")
 		return c
-	})
+	}, "version")
 }
 
 // versionLine is what osr version and osr --version print.
