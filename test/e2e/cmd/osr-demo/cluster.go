@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/open-sharedroot/osr/framework/cluster"
-	"github.com/open-sharedroot/osr/internal/testkernel"
 	"github.com/open-sharedroot/osr/test/e2e/fencehost"
 	"github.com/open-sharedroot/osr/test/e2e/ganesha"
 	"github.com/open-sharedroot/osr/test/e2e/netlab"
@@ -154,70 +153,30 @@ func lastFree(p netip.Prefix, ns []osrlab.Node) netip.Addr {
 // kills one and shows the survivors' fencing, recovery and next write. Any step
 // that did not happen is an error.
 func (d clusterDemo) run(ctx context.Context) error {
-	if os.Geteuid() != 0 {
-		return fmt.Errorf("the demo needs root (a network namespace, tap devices, servers); run it as root")
+	check := func(nodes []osrlab.Node) error {
+		switch {
+		case d.kill == "":
+			return nil
+		case !hasNode(nodes, d.kill):
+			return fmt.Errorf("KILL=%s: no such node (the nodes are %s)", d.kill, nodeNames(nodes))
+		case len(nodes) < 2:
+			return fmt.Errorf("KILL=%s: a survivor is needed; the cluster has one node", d.kill)
+		case d.fs == "ext3":
+			return fmt.Errorf("KILL=%s with FS=ext3: ext3 nodes each boot a private copy of the image, so no node can recover another; use FS=gfs2, ocfs2 or nfs", d.kill)
+		}
+		return nil
 	}
-	repo, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	work, err := os.MkdirTemp("", "osr-demo-")
-	if err != nil {
-		return err
-	}
-	if d.keep {
-		defer fmt.Printf("work directory kept: %s\n", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
-	name, nodes, prefix, err := d.demoNodes()
-	if err != nil {
-		return err
-	}
-	if d.kill != "" && !hasNode(nodes, d.kill) {
-		return fmt.Errorf("KILL=%s: no such node (the nodes are %s)", d.kill, nodeNames(nodes))
-	}
-	if d.kill != "" && len(nodes) < 2 {
-		return fmt.Errorf("KILL=%s: a survivor is needed; the cluster has one node", d.kill)
-	}
-	if d.kill != "" && d.fs == "ext3" {
-		return fmt.Errorf("KILL=%s with FS=ext3: ext3 nodes each boot a private copy of the image, so no node can recover another; use FS=gfs2, ocfs2 or nfs", d.kill)
-	}
-
-	step("fetching Debian's kernel (apt-get download, unpacked into %s)", testkernel.CacheDir())
-	k, err := testkernel.Fetch(ctx, testkernel.Options{})
-	if err != nil {
-		return err
-	}
-	step("building osr and its drivers")
-	kit, err := osrlab.NewKit(ctx, repo, k)
-	if err != nil {
-		return err
-	}
-	defer kit.Close()
-
-	step("making the shared root for %s (hostname and marker hostdependent by osr cdsl)", nodeNames(nodes))
-	tree, err := kit.SharedRootFor(ctx, filepath.Join(work, "root"), nodes)
-	if err != nil {
-		return err
-	}
-	if err := tree.UseClusterInit(); err != nil {
-		return err
-	}
-
-	step("network %s in a private namespace, one tap per node", prefix)
-	lab, err := netlab.New(ctx, netlab.Options{Taps: len(nodes), Prefix: "osrdemo", Addr: prefix})
-	if err != nil {
-		return err
-	}
-	defer lab.Close()
-
-	b := &demoBoot{d: d, kit: kit, work: work, lab: lab, nodes: nodes, name: name, tree: tree}
-	if err := b.prepare(ctx); err != nil {
-		return err
-	}
-	defer b.close()
-	return b.boot(ctx)
+	return d.withLab(ctx, "(hostname and marker hostdependent by osr cdsl)", check, func(l *demoLab) error {
+		if err := l.tree.UseClusterInit(); err != nil {
+			return err
+		}
+		b := &demoBoot{d: d, kit: l.kit, work: l.work, lab: l.net, nodes: l.nodes, name: l.name, tree: l.tree}
+		if err := b.prepare(ctx); err != nil {
+			return err
+		}
+		defer b.close()
+		return b.boot(ctx)
+	})
 }
 
 // demoBoot is one run of the cluster demo.

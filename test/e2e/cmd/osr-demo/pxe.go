@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/open-sharedroot/osr/framework/pxe"
-	"github.com/open-sharedroot/osr/internal/testkernel"
 	"github.com/open-sharedroot/osr/test/e2e/dnsmasq"
 	"github.com/open-sharedroot/osr/test/e2e/ganesha"
 	"github.com/open-sharedroot/osr/test/e2e/netlab"
@@ -27,54 +26,19 @@ import (
 // TFTP) in a private namespace, with qemu's iPXE boot ROM, and mount one
 // NFSv4.1 shared root from nfs-ganesha.
 func (d clusterDemo) runPXE(ctx context.Context) error {
-	if os.Geteuid() != 0 {
-		return fmt.Errorf("the demo needs root (a network namespace, tap devices, servers); run it as root")
-	}
 	if d.fs != "nfs" || d.kill != "" {
 		return fmt.Errorf("BOOT=pxe boots the nodes from an NFS root: drop FS= and KILL=")
 	}
 	if _, err := qemu.FindNetBootROM(); err != nil {
 		return fmt.Errorf("BOOT=pxe: %w", err)
 	}
-	repo, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	work, err := os.MkdirTemp("", "osr-demo-")
-	if err != nil {
-		return err
-	}
-	if d.keep {
-		defer fmt.Printf("work directory kept: %s\n", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
-	name, nodes, prefix, err := d.demoNodes()
-	if err != nil {
-		return err
-	}
-	step("fetching Debian's kernel (apt-get download, unpacked into %s)", testkernel.CacheDir())
-	k, err := testkernel.Fetch(ctx, testkernel.Options{})
-	if err != nil {
-		return err
-	}
-	step("building osr and its drivers")
-	kit, err := osrlab.NewKit(ctx, repo, k)
-	if err != nil {
-		return err
-	}
-	defer kit.Close()
-	step("making the shared root for %s", nodeNames(nodes))
-	tree, err := kit.SharedRootFor(ctx, filepath.Join(work, "root"), nodes)
-	if err != nil {
-		return err
-	}
-	step("network %s in a private namespace, one tap per node", prefix)
-	lab, err := netlab.New(ctx, netlab.Options{Taps: len(nodes), Prefix: "osrdemo", Addr: prefix})
-	if err != nil {
-		return err
-	}
-	defer lab.Close()
+	return d.withLab(ctx, "", nil, func(l *demoLab) error { return d.bootPXE(ctx, l) })
+}
+
+// bootPXE serves the shared root, the image and the boot entries in l and
+// network-boots the nodes.
+func (d clusterDemo) bootPXE(ctx context.Context, l *demoLab) error {
+	work, name, nodes, k, kit, tree, lab := l.work, l.name, l.nodes, l.kernel, l.kit, l.tree, l.net
 	step("serving the shared root with nfs-ganesha (NFSv4.1)")
 	srv, err := ganesha.Start(ctx, ganesha.Config{NetNS: lab.NS, Addr: lab.Addr.Addr(), Export: tree.Dir, StateDir: filepath.Join(work, "ganesha")})
 	if err != nil {
