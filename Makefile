@@ -78,7 +78,7 @@ FUZZ_TARGETS := \
 	./framework/config:FuzzLoad:80000 \
 	./framework/cluster:FuzzReadHCL:80000 \
 	./framework/cluster:FuzzReadClusterConf:60000 \
-	./framework/driver:FuzzParseHandshake:60000
+	./framework/driver/plugin:FuzzParseHandshake:60000
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; rest=$${t#*:}; name=$${rest%%:*}; n=$$(( $${rest#*:} * $(FUZZSCALE) )); \

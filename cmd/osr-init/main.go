@@ -22,6 +22,7 @@ import (
 	"github.com/open-sharedroot/osr/drivers/ocfs2/ocfs2driver"
 	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 	"github.com/open-sharedroot/osr/framework/shutdown"
 	"github.com/open-sharedroot/osr/internal/bootroles"
 	"github.com/open-sharedroot/osr/internal/buildinfo"
@@ -43,7 +44,7 @@ func main() {
 			os.Stderr.WriteString("osr-init: no built-in driver " + d + " (built in: ext3, gfs2, nfs, ocfs2)\n")
 			os.Exit(2)
 		}
-		driver.Serve(f)
+		plugin.Serve(f)
 		os.Exit(0)
 	}
 	switch {

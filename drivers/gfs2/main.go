@@ -9,8 +9,9 @@ import (
 
 	"github.com/open-sharedroot/osr/drivers/gfs2/gfs2driver"
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 )
 
 func main() {
-	driver.Serve(func(log hclog.Logger) driver.Driver { return gfs2driver.New(log) })
+	plugin.Serve(func(log hclog.Logger) driver.Driver { return gfs2driver.New(log) })
 }

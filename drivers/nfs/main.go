@@ -9,8 +9,9 @@ import (
 
 	"github.com/open-sharedroot/osr/drivers/nfs/nfsdriver"
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 )
 
 func main() {
-	driver.Serve(func(log hclog.Logger) driver.Driver { return nfsdriver.New(log) })
+	plugin.Serve(func(log hclog.Logger) driver.Driver { return nfsdriver.New(log) })
 }

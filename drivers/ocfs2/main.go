@@ -9,8 +9,9 @@ import (
 
 	"github.com/open-sharedroot/osr/drivers/ocfs2/ocfs2driver"
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 )
 
 func main() {
-	driver.Serve(func(log hclog.Logger) driver.Driver { return ocfs2driver.New(log) })
+	plugin.Serve(func(log hclog.Logger) driver.Driver { return ocfs2driver.New(log) })
 }

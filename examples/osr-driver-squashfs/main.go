@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Command osr-driver-squashfs is an example of a third-party osr driver, kept in its
-// own Go module and importing nothing of osr but framework/driver. It serves roots
+// own Go module and importing nothing of osr but framework/driver and its plugin transport. It serves roots
 // made of a read-only squashfs image with a writable overlay on top, the way
 // stateless nodes often boot.
 //
@@ -13,8 +13,9 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 )
 
 func main() {
-	driver.Serve(func(log hclog.Logger) driver.Driver { return newDriver(log) })
+	plugin.Serve(func(log hclog.Logger) driver.Driver { return newDriver(log) })
 }

@@ -4,15 +4,7 @@ package driver
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"time"
-
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/durationpb"
-
-	pb "github.com/open-sharedroot/osr/framework/driver/internal/driverpb"
 )
 
 // CapabilityMount is announced by drivers that implement Mounter. Serve adds it.
@@ -68,73 +60,4 @@ type MountRequest struct {
 type MountResult struct {
 	// Diagnostics are warnings worth showing (errors are returned as the error).
 	Diagnostics Diagnostics
-}
-
-func nodeToProto(n ClusterNode) *pb.ClusterNode {
-	return &pb.ClusterNode{Id: int32(n.ID), Name: n.Name, Addresses: n.Addresses}
-}
-
-func nodeFromProto(p *pb.ClusterNode) ClusterNode {
-	return ClusterNode{ID: int(p.GetId()), Name: p.GetName(), Addresses: p.GetAddresses()}
-}
-
-func (s *grpcServer) Mount(ctx context.Context, req *pb.MountRequest) (*pb.MountResponse, error) {
-	m, ok := s.impl.(Mounter)
-	if !ok {
-		return nil, status.Errorf(codes.Unimplemented, "this driver cannot mount")
-	}
-	t, err := s.configType(ctx)
-	if err != nil {
-		return nil, status.Errorf(codes.Internal, "describe: %v", err)
-	}
-	cfg, err := configFromProto(req.GetConfig(), t)
-	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	mr := MountRequest{
-		Config: cfg, FSType: req.GetFstype(), Source: req.GetSource(), Target: req.GetTarget(),
-		Options: req.GetOptions(), ReadOnly: req.GetReadOnly(), Node: nodeFromProto(req.GetNode()),
-		ClusterName: req.GetClusterName(), Parameters: req.GetParameters(),
-		Attempts: int(req.GetAttempts()), Wait: req.GetWait().AsDuration(),
-	}
-	for _, n := range req.GetNodes() {
-		mr.Nodes = append(mr.Nodes, nodeFromProto(n))
-	}
-	res, err := m.Mount(ctx, mr)
-	if err != nil {
-		return nil, status.Errorf(codes.Aborted, "%v", err)
-	}
-	if res == nil {
-		res = &MountResult{}
-	}
-	return &pb.MountResponse{Diagnostics: diagsToProto(res.Diagnostics)}, nil
-}
-
-// Mount asks the driver process to mount the root.
-func (c *grpcClient) Mount(ctx context.Context, req MountRequest) (*MountResult, error) {
-	cfg, err := configToProto(req.Config)
-	if err != nil {
-		return nil, err
-	}
-	preq := &pb.MountRequest{
-		Config: cfg, Fstype: req.FSType, Source: req.Source, Target: req.Target, Options: req.Options,
-		ReadOnly: req.ReadOnly, Node: nodeToProto(req.Node), ClusterName: req.ClusterName, Parameters: req.Parameters,
-		Attempts: int32(min(max(req.Attempts, 0), math.MaxInt32)),
-	}
-	if req.Wait > 0 {
-		preq.Wait = durationpb.New(req.Wait)
-	}
-	for _, n := range req.Nodes {
-		preq.Nodes = append(preq.Nodes, nodeToProto(n))
-	}
-	ctx, cancel, limit := c.timeouts.withDeadline(ctx, "Mount", &req)
-	defer cancel()
-	resp, err := c.client.Mount(ctx, preq)
-	if err != nil {
-		if st, ok := status.FromError(err); ok && st.Code() == codes.Aborted {
-			return nil, fmt.Errorf("%s", st.Message())
-		}
-		return nil, c.wrap(ctx, "Mount", limit, err)
-	}
-	return &MountResult{Diagnostics: diagsFromProto(resp.GetDiagnostics())}, nil
 }

@@ -73,8 +73,9 @@ func (t Timeouts) limit(call string, req *MountRequest) time.Duration {
 	return DefaultCallTimeout
 }
 
-// withDeadline bounds ctx for one call.
-func (t Timeouts) withDeadline(ctx context.Context, call string, req *MountRequest) (context.Context, context.CancelFunc, time.Duration) {
+// WithDeadline bounds ctx for one call (Mount's deadline comes from req) and returns
+// the limit it set, for error messages.
+func (t Timeouts) WithDeadline(ctx context.Context, call string, req *MountRequest) (context.Context, context.CancelFunc, time.Duration) {
 	d := t.limit(call, req)
 	ctx, cancel := context.WithTimeout(ctx, d)
 	return ctx, cancel, d

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 	"github.com/open-sharedroot/osr/internal/paths"
 )
 
@@ -109,7 +110,7 @@ type Options struct {
 	Paths map[string]string
 	// Logger receives the drivers' logs, each under its driver's name.
 	Logger hclog.Logger
-	// StartTimeout bounds each driver's start; default driver.DefaultStartTimeout.
+	// StartTimeout bounds each driver's start; default plugin.DefaultStartTimeout.
 	StartTimeout time.Duration
 	// Timeouts bound every call to a driver; zero fields take driver's defaults.
 	Timeouts driver.Timeouts
@@ -126,7 +127,7 @@ type Host struct {
 
 // Driver is a running driver with what it said about itself.
 type Driver struct {
-	*driver.Process
+	*plugin.Process
 	Info *driver.Info
 }
 
@@ -204,7 +205,7 @@ func (h *Host) StartPath(ctx context.Context, path string) (*Driver, error) {
 }
 
 func (h *Host) startPath(ctx context.Context, label, path string) (*Driver, error) {
-	p, err := driver.Launch(ctx, path, driver.LaunchOptions{
+	p, err := plugin.Launch(ctx, path, plugin.LaunchOptions{
 		Logger:       h.opts.Logger.Named(strings.TrimPrefix(label, BinaryPrefix)),
 		StartTimeout: h.opts.StartTimeout,
 		Timeouts:     h.opts.Timeouts,

@@ -15,6 +15,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 )
 
 // testDriver is served by the test binary itself when OSR_HOST_TEST_DRIVER is set.
@@ -38,7 +39,7 @@ func (testDriver) Plan(context.Context, driver.PlanRequest) (*driver.Plan, drive
 
 func TestMain(m *testing.M) {
 	if name := os.Getenv("OSR_HOST_TEST_DRIVER"); name != "" {
-		driver.Serve(func(hclog.Logger) driver.Driver { return testDriver{name: name} })
+		plugin.Serve(func(hclog.Logger) driver.Driver { return testDriver{name: name} })
 		os.Exit(0)
 	}
 	os.Exit(m.Run())

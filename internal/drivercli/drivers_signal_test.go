@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 )
 
 // mainChildEnv makes the test binary run osr's main, as the installed binary does.
@@ -41,7 +42,7 @@ func (stuckDriver) Plan(context.Context, driver.PlanRequest) (*driver.Plan, driv
 }
 
 func serveStuckDriver() {
-	driver.Serve(func(hclog.Logger) driver.Driver { return stuckDriver{} })
+	plugin.Serve(func(hclog.Logger) driver.Driver { return stuckDriver{} })
 	os.Exit(0)
 }
 

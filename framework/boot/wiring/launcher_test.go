@@ -16,6 +16,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/bootlog"
 	"github.com/open-sharedroot/osr/framework/boot/reaper"
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 	"github.com/open-sharedroot/osr/framework/manifest"
 	"github.com/open-sharedroot/osr/internal/testproc"
 )
@@ -45,7 +46,7 @@ func TestLauncherRealDriverLeavesNothing(t *testing.T) {
 		t.Fatalf("start: %v", err)
 	}
 	daemon := testproc.ReadPID(t, pidFile)
-	p := m.(*driver.Process)
+	p := m.(*plugin.Process)
 	pid := p.PID()
 	info, err := p.Describe(context.Background())
 	if err != nil {
@@ -77,7 +78,7 @@ const wiringDriverEnv = "OSR_WIRING_TEST_DRIVER"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(wiringDriverEnv) != "" {
-		driver.Serve(func(hclog.Logger) driver.Driver { return &recordingDriver{} })
+		plugin.Serve(func(hclog.Logger) driver.Driver { return &recordingDriver{} })
 		os.Exit(0)
 	}
 	os.Exit(m.Run())

@@ -17,6 +17,7 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/reaper"
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 	"github.com/open-sharedroot/osr/framework/manifest"
 )
 
@@ -56,7 +57,7 @@ func launcher(d manifest.Driver, r *reaper.Reaper, log *bootlog.Log, sockets str
 		}
 		logger := hclog.New(&hclog.LoggerOptions{Name: "driver", Output: logWriter{log}, Level: hclog.Info})
 		release := r.Hold()
-		p, err := driver.Launch(ctx, d.Path, driver.LaunchOptions{
+		p, err := plugin.Launch(ctx, d.Path, plugin.LaunchOptions{
 			Logger: logger, SHA256: sum, SocketDir: sockets, StartTimeout: 30 * time.Second,
 		})
 		if err == nil {

@@ -12,22 +12,24 @@ package drivertest
 
 import (
 	"context"
+	"slices"
 	"testing"
 
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 )
 
 // New serves impl over an in-process gRPC connection and returns the client side.
 // The connection is closed when the test ends.
 func New(t testing.TB, impl driver.Driver) driver.Driver {
 	t.Helper()
-	client, _ := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{
-		driver.PluginName: &driver.Plugin{Impl: impl},
+	client, _ := goplugin.TestPluginGRPCConn(t, false, map[string]goplugin.Plugin{
+		plugin.PluginName: &plugin.Plugin{Impl: impl},
 	})
 	t.Cleanup(func() { client.Close() })
-	raw, err := client.Dispense(driver.PluginName)
+	raw, err := client.Dispense(plugin.PluginName)
 	if err != nil {
 		t.Fatalf("dispense driver: %v", err)
 	}
@@ -42,7 +44,9 @@ func New(t testing.TB, impl driver.Driver) driver.Driver {
 // Describe names the driver, its version and at least one filesystem type and has a
 // valid schema; an empty driver block (defaults only) validates without errors for
 // every filesystem type, unless the schema has required attributes; and Plan with
-// that configuration succeeds. It returns what Describe said for further checks.
+// that configuration succeeds. Called in process (driver.Direct, as the image's
+// init calls the drivers built into it), Describe must say the same. It returns
+// what Describe said for further checks.
 func Check(t *testing.T, impl driver.Driver) *driver.Info {
 	t.Helper()
 	ctx := context.Background()
@@ -56,6 +60,14 @@ func Check(t *testing.T, impl driver.Driver) *driver.Info {
 	}
 	if err := info.Schema.Check(); err != nil {
 		t.Fatalf("Describe() schema: %v", err)
+	}
+	local, err := driver.NewDirect(impl, info.Name, driver.Timeouts{}).Describe(ctx)
+	if err != nil {
+		t.Fatalf("Describe() in process: %v", err)
+	}
+	if local.Name != info.Name || local.Version != info.Version || !slices.Equal(local.FSTypes, info.FSTypes) ||
+		!slices.Equal(local.Capabilities, info.Capabilities) || !local.Schema.ImpliedType().Equals(info.Schema.ImpliedType()) {
+		t.Errorf("Describe() in process = %+v; over gRPC = %+v; want the same", local, info)
 	}
 	for _, a := range info.Schema.Attributes {
 		if a.Required {

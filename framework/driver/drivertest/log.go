@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-// Log is a logger for a driver under test, in place of the one driver.Serve hands
+// Log is a logger for a driver under test, in place of the one plugin.Serve hands
 // to the driver's factory. It writes every line to the test's log and keeps the
 // lines for the test to check.
 type Log struct {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package driver_test
+package plugin_test
 
 import (
 	"bytes"
@@ -17,10 +17,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 )
 
 // TestMain lets the test binary act as a driver process: with OSR_TEST_DRIVER set it
@@ -30,18 +31,18 @@ func TestMain(m *testing.M) {
 	case "":
 		os.Exit(m.Run())
 	case "serve":
-		driver.Serve(func(log hclog.Logger) driver.Driver { return mountDriver{log: log} })
+		plugin.Serve(func(log hclog.Logger) driver.Driver { return mountDriver{log: log} })
 	case "protocol2":
-		hs := driver.Handshake
+		hs := plugin.Handshake
 		hs.ProtocolVersion = driver.ProtocolVersion + 1
-		plugin.Serve(&plugin.ServeConfig{
+		goplugin.Serve(&goplugin.ServeConfig{
 			HandshakeConfig: hs,
-			Plugins:         plugin.PluginSet{driver.PluginName: &driver.Plugin{Impl: fakeDriver{}}},
-			GRPCServer:      plugin.DefaultGRPCServer,
+			Plugins:         goplugin.PluginSet{plugin.PluginName: &plugin.Plugin{Impl: fakeDriver{}}},
+			GRPCServer:      goplugin.DefaultGRPCServer,
 		})
 	case "block":
 		// Describe and Mount never answer, whatever the context says.
-		driver.Serve(func(log hclog.Logger) driver.Driver { return blockingDriver{} })
+		plugin.Serve(func(log hclog.Logger) driver.Driver { return blockingDriver{} })
 	case "exit":
 		os.Stderr.WriteString("fake driver: refusing to start\n")
 		os.Exit(1)
@@ -52,7 +53,7 @@ func TestMain(m *testing.M) {
 	os.Exit(0)
 }
 
-func launchSelf(t *testing.T, mode string, opts driver.LaunchOptions) (*driver.Process, error) {
+func launchSelf(t *testing.T, mode string, opts plugin.LaunchOptions) (*plugin.Process, error) {
 	t.Helper()
 	opts.Env = append(opts.Env, "OSR_TEST_DRIVER="+mode)
 	if opts.StartTimeout == 0 {
@@ -66,7 +67,7 @@ func launchSelf(t *testing.T, mode string, opts driver.LaunchOptions) (*driver.P
 	if err != nil {
 		t.Fatal(err)
 	}
-	return driver.Launch(context.Background(), exe, opts)
+	return plugin.Launch(context.Background(), exe, opts)
 }
 
 // gone reports whether pid no longer exists, not even as a zombie: Kill must reap
@@ -85,7 +86,7 @@ func gone(pid int) bool {
 // that exists in the initrd).
 func TestLaunchSocketDir(t *testing.T) {
 	dir := t.TempDir()
-	p, err := launchSelf(t, "serve", driver.LaunchOptions{SocketDir: dir})
+	p, err := launchSelf(t, "serve", plugin.LaunchOptions{SocketDir: dir})
 	if err != nil {
 		t.Fatalf("Launch() error = %v", err)
 	}
@@ -97,7 +98,7 @@ func TestLaunchSocketDir(t *testing.T) {
 }
 
 func TestLaunchRealProcess(t *testing.T) {
-	p, err := launchSelf(t, "serve", driver.LaunchOptions{})
+	p, err := launchSelf(t, "serve", plugin.LaunchOptions{})
 	if err != nil {
 		t.Fatalf("Launch() error = %v", err)
 	}
@@ -144,7 +145,7 @@ func (b *syncBuffer) String() string {
 func TestDriverLogReachesHostOnce(t *testing.T) {
 	var out syncBuffer
 	host := hclog.New(&hclog.LoggerOptions{Name: "driver", Output: &out, Level: hclog.Info, DisableTime: true})
-	p, err := launchSelf(t, "serve", driver.LaunchOptions{Logger: host})
+	p, err := launchSelf(t, "serve", plugin.LaunchOptions{Logger: host})
 	if err != nil {
 		t.Fatalf("Launch() error = %v", err)
 	}
@@ -176,19 +177,19 @@ func TestLaunchChecksum(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(data)
-	p, err := launchSelf(t, "serve", driver.LaunchOptions{SHA256: sum[:]})
+	p, err := launchSelf(t, "serve", plugin.LaunchOptions{SHA256: sum[:]})
 	if err != nil {
 		t.Fatalf("Launch(right sha256) error = %v", err)
 	}
 	p.Kill()
 	sum[0] ^= 0xff
-	if _, err := launchSelf(t, "serve", driver.LaunchOptions{SHA256: sum[:]}); err == nil || !strings.Contains(err.Error(), "sha256") {
+	if _, err := launchSelf(t, "serve", plugin.LaunchOptions{SHA256: sum[:]}); err == nil || !strings.Contains(err.Error(), "sha256") {
 		t.Errorf("Launch(wrong sha256) error = %v; want a sha256 error", err)
 	}
 }
 
 func TestDriverCrashIsReported(t *testing.T) {
-	p, err := launchSelf(t, "serve", driver.LaunchOptions{})
+	p, err := launchSelf(t, "serve", plugin.LaunchOptions{})
 	if err != nil {
 		t.Fatalf("Launch() error = %v", err)
 	}
@@ -197,7 +198,7 @@ func TestDriverCrashIsReported(t *testing.T) {
 	info, _ := p.Describe(context.Background())
 	cfg, _ := driver.ConfigFrom(info.Schema, map[string]cty.Value{"mode": cty.StringVal("crash")})
 	_, _, err = p.Plan(context.Background(), driver.PlanRequest{Config: cfg, FSType: "fakefs"})
-	if err == nil || !errors.Is(err, driver.ErrDriverExited) {
+	if err == nil || !errors.Is(err, plugin.ErrDriverExited) {
 		t.Fatalf("Plan() on a crashing driver error = %v; want ErrDriverExited", err)
 	}
 	if !strings.Contains(err.Error(), "Plan") {
@@ -210,8 +211,8 @@ func TestDriverCrashIsReported(t *testing.T) {
 }
 
 func TestProtocolMismatch(t *testing.T) {
-	_, err := launchSelf(t, "protocol2", driver.LaunchOptions{})
-	if err == nil || !errors.Is(err, driver.ErrProtocolMismatch) {
+	_, err := launchSelf(t, "protocol2", plugin.LaunchOptions{})
+	if err == nil || !errors.Is(err, plugin.ErrProtocolMismatch) {
 		t.Fatalf("Launch(protocol 2 driver) error = %v; want ErrProtocolMismatch", err)
 	}
 	if !strings.Contains(err.Error(), "protocol") {
@@ -232,7 +233,7 @@ func TestStartFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
 			start := time.Now()
-			_, err := launchSelf(t, tt.mode, driver.LaunchOptions{Logger: logger, StartTimeout: 3 * time.Second})
+			_, err := launchSelf(t, tt.mode, plugin.LaunchOptions{Logger: logger, StartTimeout: 3 * time.Second})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Launch(%s) error = %v; want it to contain %q", tt.mode, err, tt.want)
 			}
@@ -250,7 +251,7 @@ func TestLaunchHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	exe, _ := os.Executable()
-	_, err := driver.Launch(ctx, exe, driver.LaunchOptions{Env: []string{"OSR_TEST_DRIVER=chatty"}, Logger: hclog.New(&hclog.LoggerOptions{Output: io.Discard})})
+	_, err := plugin.Launch(ctx, exe, plugin.LaunchOptions{Env: []string{"OSR_TEST_DRIVER=chatty"}, Logger: hclog.New(&hclog.LoggerOptions{Output: io.Discard})})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Launch(cancelled ctx) error = %v; want context.Canceled", err)
 	}

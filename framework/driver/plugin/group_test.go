@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package driver_test
+package plugin_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/open-sharedroot/osr/framework/driver"
+	"github.com/open-sharedroot/osr/framework/driver/plugin"
 	"github.com/open-sharedroot/osr/internal/testproc"
 )
 
@@ -61,9 +62,9 @@ func TestWrappedDriverLeavesNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path, pidFile := testproc.WrapperDriver(t, "osr-driver-wrapped", "sleep", tt.body)
 			sockets := t.TempDir()
-			var p *driver.Process
+			var p *plugin.Process
 			bounded(t, "Launch", 15*time.Second, func() {
-				p, err = driver.Launch(context.Background(), path, driver.LaunchOptions{SocketDir: sockets, StartTimeout: 5 * time.Second})
+				p, err = plugin.Launch(context.Background(), path, plugin.LaunchOptions{SocketDir: sockets, StartTimeout: 5 * time.Second})
 			})
 			if err != nil {
 				t.Fatalf("Launch() error = %v", err)
@@ -79,7 +80,7 @@ func TestWrappedDriverLeavesNothing(t *testing.T) {
 				bounded(t, "Plan on a crashing driver", 10*time.Second, func() {
 					_, _, err = p.Plan(context.Background(), driver.PlanRequest{Config: cfg, FSType: "fakefs"})
 				})
-				if !errors.Is(err, driver.ErrDriverExited) {
+				if !errors.Is(err, plugin.ErrDriverExited) {
 					t.Errorf("Plan() on a crashing driver error = %v; want ErrDriverExited", err)
 				}
 			}
@@ -102,7 +103,7 @@ func TestWrappedDriverLeavesNothing(t *testing.T) {
 func TestEscapedDaemonDoesNotHang(t *testing.T) {
 	exe, _ := os.Executable()
 	path, pidFile := testproc.WrapperDriver(t, "osr-driver-wrapped", "setsid sleep", "OSR_TEST_DRIVER=serve exec "+exe)
-	p, err := driver.Launch(context.Background(), path, driver.LaunchOptions{SocketDir: t.TempDir(), StartTimeout: 5 * time.Second})
+	p, err := plugin.Launch(context.Background(), path, plugin.LaunchOptions{SocketDir: t.TempDir(), StartTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("Launch() error = %v", err)
 	}
@@ -116,7 +117,7 @@ func TestEscapedDaemonDoesNotHang(t *testing.T) {
 // A driver stuck in a call is given up on at the call's deadline; the error
 // names the driver, the call and the deadline, and Kill still ends it.
 func TestBlockingCallsHaveDeadlines(t *testing.T) {
-	p, err := launchSelf(t, "block", driver.LaunchOptions{Timeouts: driver.Timeouts{Call: 700 * time.Millisecond, Mount: 900 * time.Millisecond}})
+	p, err := launchSelf(t, "block", plugin.LaunchOptions{Timeouts: driver.Timeouts{Call: 700 * time.Millisecond, Mount: 900 * time.Millisecond}})
 	if err != nil {
 		t.Fatalf("Launch() error = %v", err)
 	}
@@ -145,7 +146,7 @@ func TestBlockingCallsHaveDeadlines(t *testing.T) {
 
 // Cancelling the context ends a call at once, not at its deadline.
 func TestCallHonoursCancel(t *testing.T) {
-	p, err := launchSelf(t, "block", driver.LaunchOptions{})
+	p, err := launchSelf(t, "block", plugin.LaunchOptions{})
 	if err != nil {
 		t.Fatalf("Launch() error = %v", err)
 	}
@@ -197,19 +198,19 @@ func TestHandshakeFailuresSayWhat(t *testing.T) {
 		is         error
 		want       string
 	}{
-		{"unix address nobody answers", "1|" + v + "|unix|/nonexistent/osr.sock|grpc", driver.ErrUnreachable, "nothing answers"},
-		{"tcp address nobody answers", "1|" + v + "|tcp|127.0.0.1:1|grpc", driver.ErrUnreachable, "127.0.0.1:1"},
+		{"unix address nobody answers", "1|" + v + "|unix|/nonexistent/osr.sock|grpc", plugin.ErrUnreachable, "nothing answers"},
+		{"tcp address nobody answers", "1|" + v + "|tcp|127.0.0.1:1|grpc", plugin.ErrUnreachable, "127.0.0.1:1"},
 		{"garbage", "hello|world", nil, "instead of the plugin handshake"},
 		{"bad network", "1|" + v + "|carrier-pigeon|x|grpc", nil, "neither unix nor tcp"},
-		{"other driver protocol", "1|99|unix|/x|grpc", driver.ErrProtocolMismatch, "protocol 99"},
-		{"net/rpc", "1|" + v + "|unix|/x|netrpc", driver.ErrProtocolMismatch, "netrpc"},
+		{"other driver protocol", "1|99|unix|/x|grpc", plugin.ErrProtocolMismatch, "protocol 99"},
+		{"net/rpc", "1|" + v + "|unix|/x|netrpc", plugin.ErrProtocolMismatch, "netrpc"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := script(t, tt.line)
 			var err error
 			bounded(t, "Launch", 15*time.Second, func() {
-				_, err = driver.Launch(context.Background(), path, driver.LaunchOptions{
+				_, err = plugin.Launch(context.Background(), path, plugin.LaunchOptions{
 					StartTimeout: 3 * time.Second, SocketDir: t.TempDir(), Logger: hclog.NewNullLogger(),
 				})
 			})
@@ -219,7 +220,7 @@ func TestHandshakeFailuresSayWhat(t *testing.T) {
 			if tt.is != nil && !errors.Is(err, tt.is) {
 				t.Errorf("Launch() error = %v; want %v", err, tt.is)
 			}
-			if tt.is != driver.ErrProtocolMismatch && errors.Is(err, driver.ErrProtocolMismatch) {
+			if tt.is != plugin.ErrProtocolMismatch && errors.Is(err, plugin.ErrProtocolMismatch) {
 				t.Errorf("Launch() error = %v; reported as a protocol mismatch", err)
 			}
 			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {

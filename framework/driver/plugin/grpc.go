@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package driver
+package plugin
 
 import (
+	"github.com/open-sharedroot/osr/framework/driver"
+
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +23,7 @@ import (
 // grpcServer adapts a Driver to the generated gRPC service.
 type grpcServer struct {
 	pb.UnimplementedDriverServer
-	impl Driver
+	impl driver.Driver
 
 	once     sync.Once
 	confType cty.Type
@@ -47,8 +49,8 @@ func (s *grpcServer) Describe(ctx context.Context, _ *pb.DescribeRequest) (*pb.D
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "describe: %v", err)
 	}
-	if _, ok := s.impl.(Mounter); ok && !slices.Contains(info.Capabilities, CapabilityMount) {
-		info.Capabilities = append(info.Capabilities, CapabilityMount)
+	if _, ok := s.impl.(driver.Mounter); ok && !slices.Contains(info.Capabilities, driver.CapabilityMount) {
+		info.Capabilities = append(info.Capabilities, driver.CapabilityMount)
 	}
 	if err := info.Schema.Check(); err != nil {
 		return nil, status.Errorf(codes.Internal, "driver %q has an invalid schema: %v", info.Name, err)
@@ -69,7 +71,7 @@ func (s *grpcServer) ValidateConfig(ctx context.Context, req *pb.ValidateConfigR
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	diags, err := s.impl.ValidateConfig(ctx, ValidateRequest{Config: cfg, FSType: req.GetFstype()})
+	diags, err := s.impl.ValidateConfig(ctx, driver.ValidateRequest{Config: cfg, FSType: req.GetFstype()})
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "validate config: %v", err)
 	}
@@ -85,7 +87,7 @@ func (s *grpcServer) Plan(ctx context.Context, req *pb.PlanRequest) (*pb.PlanRes
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	plan, diags, err := s.impl.Plan(ctx, PlanRequest{Config: cfg, FSType: req.GetFstype(), Target: targetFromProto(req.GetTarget())})
+	plan, diags, err := s.impl.Plan(ctx, driver.PlanRequest{Config: cfg, FSType: req.GetFstype(), Target: targetFromProto(req.GetTarget())})
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "plan: %v", err)
 	}
@@ -101,15 +103,15 @@ type grpcClient struct {
 	exited func() bool
 	name   string
 	// timeouts bound every call.
-	timeouts Timeouts
+	timeouts driver.Timeouts
 }
 
 func newGRPCClient(conn *grpc.ClientConn) *grpcClient {
 	return &grpcClient{client: pb.NewDriverClient(conn)}
 }
 
-func (c *grpcClient) Describe(ctx context.Context) (*Info, error) {
-	ctx, cancel, limit := c.timeouts.withDeadline(ctx, "Describe", nil)
+func (c *grpcClient) Describe(ctx context.Context) (*driver.Info, error) {
+	ctx, cancel, limit := c.timeouts.WithDeadline(ctx, "Describe", nil)
 	defer cancel()
 	resp, err := c.client.Describe(ctx, &pb.DescribeRequest{})
 	if err != nil {
@@ -118,12 +120,12 @@ func (c *grpcClient) Describe(ctx context.Context) (*Info, error) {
 	return infoFromProto(resp)
 }
 
-func (c *grpcClient) ValidateConfig(ctx context.Context, req ValidateRequest) (Diagnostics, error) {
+func (c *grpcClient) ValidateConfig(ctx context.Context, req driver.ValidateRequest) (driver.Diagnostics, error) {
 	cfg, err := configToProto(req.Config)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel, limit := c.timeouts.withDeadline(ctx, "ValidateConfig", nil)
+	ctx, cancel, limit := c.timeouts.WithDeadline(ctx, "ValidateConfig", nil)
 	defer cancel()
 	resp, err := c.client.ValidateConfig(ctx, &pb.ValidateConfigRequest{Config: cfg, Fstype: req.FSType})
 	if err != nil {
@@ -132,12 +134,12 @@ func (c *grpcClient) ValidateConfig(ctx context.Context, req ValidateRequest) (D
 	return diagsFromProto(resp.GetDiagnostics()), nil
 }
 
-func (c *grpcClient) Plan(ctx context.Context, req PlanRequest) (*Plan, Diagnostics, error) {
+func (c *grpcClient) Plan(ctx context.Context, req driver.PlanRequest) (*driver.Plan, driver.Diagnostics, error) {
 	cfg, err := configToProto(req.Config)
 	if err != nil {
 		return nil, nil, err
 	}
-	ctx, cancel, limit := c.timeouts.withDeadline(ctx, "Plan", nil)
+	ctx, cancel, limit := c.timeouts.WithDeadline(ctx, "Plan", nil)
 	defer cancel()
 	resp, err := c.client.Plan(ctx, &pb.PlanRequest{Config: cfg, Fstype: req.FSType, Target: targetToProto(req.Target)})
 	if err != nil {
@@ -159,7 +161,7 @@ func (c *grpcClient) wrap(ctx context.Context, call string, limit time.Duration,
 	dl, hasDeadline := ctx.Deadline()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || (hasDeadline && time.Until(dl) < 100*time.Millisecond) {
 		return fmt.Errorf("%s did not answer %s within %v (it is stuck; its log above may say where): %w: %w",
-			who, call, limit, ErrTimeout, context.DeadlineExceeded)
+			who, call, limit, driver.ErrTimeout, context.DeadlineExceeded)
 	}
 	if c.exited != nil && c.exited() {
 		return fmt.Errorf("%s exited during %s (it crashed or was killed; its log above may say why): %w", who, call, ErrDriverExited)
@@ -171,9 +173,9 @@ func (c *grpcClient) wrap(ctx context.Context, call string, limit time.Duration,
 		case codes.Unimplemented:
 			if call == "Describe" {
 				// Every osr driver of every protocol version answers Describe.
-				return fmt.Errorf("%s does not serve the osr driver service (%s is unknown at the address its handshake named; is it an osr driver?): %w", who, call, ErrUnimplemented)
+				return fmt.Errorf("%s does not serve the osr driver service (%s is unknown at the address its handshake named; is it an osr driver?): %w", who, call, driver.ErrUnimplemented)
 			}
-			return fmt.Errorf("%s does not implement %s (it was built for an older osr driver protocol; update the driver): %w", who, call, ErrUnimplemented)
+			return fmt.Errorf("%s does not implement %s (it was built for an older osr driver protocol; update the driver): %w", who, call, driver.ErrUnimplemented)
 		case codes.Canceled, codes.DeadlineExceeded:
 			return fmt.Errorf("%s %s: %s: %w", who, call, st.Message(), context.Canceled)
 		}

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package driver
+package plugin
 
 import (
+	"github.com/open-sharedroot/osr/framework/driver"
+
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -16,15 +18,12 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
 )
 
 // ErrDriverExited is wrapped by errors from calls to a driver process that died.
 var ErrDriverExited = errors.New("driver process exited")
-
-// ErrUnimplemented is wrapped by errors from calls the driver does not implement.
-var ErrUnimplemented = errors.New("driver does not implement the call")
 
 // ErrProtocolMismatch is wrapped when a driver speaks another major protocol version.
 var ErrProtocolMismatch = errors.New("driver protocol version mismatch")
@@ -32,9 +31,6 @@ var ErrProtocolMismatch = errors.New("driver protocol version mismatch")
 // ErrUnreachable is wrapped when nothing answers at the address a driver's
 // handshake announced.
 var ErrUnreachable = errors.New("driver address unreachable")
-
-// ErrTimeout is wrapped when a driver did not answer a call within its deadline.
-var ErrTimeout = errors.New("driver call timed out")
 
 // DefaultStartTimeout is how long osr waits for a driver's handshake.
 const DefaultStartTimeout = 10 * time.Second
@@ -50,7 +46,7 @@ type LaunchOptions struct {
 	// StartTimeout bounds the handshake. Default DefaultStartTimeout.
 	StartTimeout time.Duration
 	// Timeouts bound each call to the driver (see Timeouts).
-	Timeouts Timeouts
+	Timeouts driver.Timeouts
 	// SHA256, when set, is the digest the binary must have; it is checked before exec.
 	SHA256 []byte
 	// SocketDir is where the directory for the driver's gRPC unix socket is
@@ -64,10 +60,10 @@ type LaunchOptions struct {
 // Process is a running driver. It implements Driver; Kill ends it and every
 // process it started in its process group.
 type Process struct {
-	Driver
+	driver.Driver
 	// Path is the binary that was started.
 	Path      string
-	client    *plugin.Client
+	client    *goplugin.Client
 	run       *groupRunner
 	socketDir string
 	killOnce  sync.Once
@@ -104,15 +100,15 @@ func Launch(ctx context.Context, path string, opts LaunchOptions) (*Process, err
 		}
 	}
 	var st launchState
-	cfg := &plugin.ClientConfig{
+	cfg := &goplugin.ClientConfig{
 		HandshakeConfig:  Handshake,
 		Plugins:          pluginSet(nil),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		Logger:           logger,
 		StartTimeout:     timeout,
 		// The socket goes into a fresh directory under SocketDir, which
 		// go-plugin passes to the driver and removes on Kill.
-		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: opts.SocketDir},
+		UnixSocketConfig: &goplugin.UnixSocketConfig{TempDir: opts.SocketDir},
 		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, dir string) (runner.Runner, error) {
 			r := newGroupRunner(path, spec, opts.Env)
 			st.mu.Lock()
@@ -123,7 +119,7 @@ func Launch(ctx context.Context, path string, opts LaunchOptions) (*Process, err
 		SyncStdout: io.Discard,
 		SyncStderr: io.Discard,
 	}
-	client := plugin.NewClient(cfg)
+	client := goplugin.NewClient(cfg)
 	proc := func() *Process {
 		run, dir := st.get()
 		return &Process{Path: path, client: client, run: run, socketDir: dir}
@@ -138,7 +134,7 @@ func Launch(ctx context.Context, path string, opts LaunchOptions) (*Process, err
 	}
 	// Start the process and wait for the handshake, honouring ctx.
 	type result struct {
-		rpc plugin.ClientProtocol
+		rpc goplugin.ClientProtocol
 		err error
 	}
 	done := make(chan result, 1)
@@ -146,7 +142,7 @@ func Launch(ctx context.Context, path string, opts LaunchOptions) (*Process, err
 		rpc, err := client.Client()
 		done <- result{rpc, err}
 	}()
-	var rpc plugin.ClientProtocol
+	var rpc goplugin.ClientProtocol
 	select {
 	case <-ctx.Done():
 		// Kill the group until the start gives up (the runner may not exist
@@ -291,7 +287,7 @@ func explainStartError(path string, err error, run *groupRunner, timeout time.Du
 		strings.Contains(msg, "failed to read any lines"):
 		return fmt.Errorf("driver %s exited during start-up (is it an osr driver? its log above may say why): %w", path, ErrDriverExited)
 	case strings.Contains(msg, "timeout"):
-		return fmt.Errorf("driver %s did not answer the handshake within %v (is it an osr driver?): %w: %w", path, timeout, err, ErrTimeout)
+		return fmt.Errorf("driver %s did not answer the handshake within %v (is it an osr driver?): %w: %w", path, timeout, err, driver.ErrTimeout)
 	}
 	return fmt.Errorf("start driver %s: %w", path, err)
 }
@@ -306,8 +302,8 @@ func clip(s string) string {
 }
 
 // Mount asks the driver process to mount the root (see Mounter).
-func (p *Process) Mount(ctx context.Context, req MountRequest) (*MountResult, error) {
-	m, ok := p.Driver.(Mounter)
+func (p *Process) Mount(ctx context.Context, req driver.MountRequest) (*driver.MountResult, error) {
+	m, ok := p.Driver.(driver.Mounter)
 	if !ok {
 		return nil, fmt.Errorf("driver %s: no mount support in this client", p.Path)
 	}

@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package driver
+package plugin
 
 import (
+	"github.com/open-sharedroot/osr/framework/driver"
+
 	"context"
 	"fmt"
 	"os"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 )
-
-// Factory makes the driver Serve runs. It receives the logger the driver must log
-// through: its lines go to stderr as JSON, and osr shows them in its own log (at
-// boot, in the boot log) under the driver's name while the call runs. A driver
-// keeps the logger in its struct.
-type Factory func(log hclog.Logger) Driver
 
 // ServeOption changes how Serve runs a driver.
 type ServeOption func(*serveConfig)
@@ -34,14 +30,14 @@ func WithLogger(l hclog.Logger) ServeOption {
 // the whole main of a driver binary:
 //
 //	func main() {
-//		driver.Serve(func(log hclog.Logger) driver.Driver { return &myDriver{log: log} })
+//		plugin.Serve(func(log hclog.Logger) driver.Driver { return &myDriver{log: log} })
 //	}
 //
 // A driver must never write to stdout: stdout carries the handshake with osr. It
 // logs through the logger it is handed.
 //
 // Run by hand with --version, the binary prints its name and version and exits.
-func Serve(newDriver Factory, opts ...ServeOption) {
+func Serve(newDriver driver.Factory, opts ...ServeOption) {
 	sc := &serveConfig{}
 	for _, o := range opts {
 		o(sc)
@@ -60,13 +56,13 @@ func Serve(newDriver Factory, opts ...ServeOption) {
 			fmt.Fprintf(os.Stderr, "describe: %v\n", err)
 			os.Exit(1)
 		}
-		fmt.Printf("%s %s (osr driver protocol %d; serves %v)\n", info.Name, info.Version, ProtocolVersion, info.FSTypes)
+		fmt.Printf("%s %s (osr driver protocol %d; serves %v)\n", info.Name, info.Version, driver.ProtocolVersion, info.FSTypes)
 		os.Exit(0)
 	}
-	plugin.Serve(&plugin.ServeConfig{
+	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         pluginSet(impl),
-		GRPCServer:      plugin.DefaultGRPCServer,
+		GRPCServer:      goplugin.DefaultGRPCServer,
 		Logger:          sc.logger,
 	})
 }

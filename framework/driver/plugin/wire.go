@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package driver
+package plugin
 
 import (
+	"github.com/open-sharedroot/osr/framework/driver"
+
 	"fmt"
 
 	"github.com/zclconf/go-cty/cty"
@@ -14,7 +16,7 @@ import (
 
 // This file converts between the public types and the generated protobuf types.
 
-func schemaToProto(s Schema) (*pb.Schema, error) {
+func schemaToProto(s driver.Schema) (*pb.Schema, error) {
 	out := &pb.Schema{}
 	for _, a := range s.Attributes {
 		t, err := ctyjson.MarshalType(a.Type)
@@ -45,8 +47,8 @@ func schemaToProto(s Schema) (*pb.Schema, error) {
 	return out, nil
 }
 
-func schemaFromProto(p *pb.Schema) (Schema, error) {
-	var s Schema
+func schemaFromProto(p *pb.Schema) (driver.Schema, error) {
+	var s driver.Schema
 	if p == nil {
 		return s, nil
 	}
@@ -62,7 +64,7 @@ func schemaFromProto(p *pb.Schema) (Schema, error) {
 				return s, fmt.Errorf("attribute %q: default: %w", a.GetName(), err)
 			}
 		}
-		s.Attributes = append(s.Attributes, Attribute{
+		s.Attributes = append(s.Attributes, driver.Attribute{
 			Name: a.GetName(), Type: t, Required: a.GetRequired(), Default: def,
 			Description: a.GetDescription(), Sensitive: a.GetSensitive(), Allowed: a.GetAllowed(),
 		})
@@ -72,14 +74,14 @@ func schemaFromProto(p *pb.Schema) (Schema, error) {
 		if err != nil {
 			return s, fmt.Errorf("block %q: %w", b.GetTypeName(), err)
 		}
-		s.Blocks = append(s.Blocks, NestedBlock{
-			TypeName: b.GetTypeName(), Nesting: Nesting(b.GetNesting()), Schema: inner, Description: b.GetDescription(),
+		s.Blocks = append(s.Blocks, driver.NestedBlock{
+			TypeName: b.GetTypeName(), Nesting: driver.Nesting(b.GetNesting()), Schema: inner, Description: b.GetDescription(),
 		})
 	}
 	return s, nil
 }
 
-func infoToProto(i *Info) (*pb.DescribeResponse, error) {
+func infoToProto(i *driver.Info) (*pb.DescribeResponse, error) {
 	s, err := schemaToProto(i.Schema)
 	if err != nil {
 		return nil, err
@@ -90,18 +92,18 @@ func infoToProto(i *Info) (*pb.DescribeResponse, error) {
 	}, nil
 }
 
-func infoFromProto(p *pb.DescribeResponse) (*Info, error) {
+func infoFromProto(p *pb.DescribeResponse) (*driver.Info, error) {
 	s, err := schemaFromProto(p.GetSchema())
 	if err != nil {
 		return nil, fmt.Errorf("driver %q sent a bad schema: %w", p.GetName(), err)
 	}
-	return &Info{
+	return &driver.Info{
 		Name: p.GetName(), Version: p.GetVersion(), FSTypes: p.GetFstypes(), Capabilities: p.GetCapabilities(),
 		Description: p.GetDescription(), Schema: s,
 	}, nil
 }
 
-func configToProto(c Config) (*pb.DynamicValue, error) {
+func configToProto(c driver.Config) (*pb.DynamicValue, error) {
 	if c.Value == cty.NilVal {
 		return nil, nil
 	}
@@ -112,18 +114,18 @@ func configToProto(c Config) (*pb.DynamicValue, error) {
 	return &pb.DynamicValue{Msgpack: b}, nil
 }
 
-func configFromProto(p *pb.DynamicValue, t cty.Type) (Config, error) {
+func configFromProto(p *pb.DynamicValue, t cty.Type) (driver.Config, error) {
 	if p == nil || len(p.GetMsgpack()) == 0 {
-		return Config{Value: cty.NullVal(t)}, nil
+		return driver.Config{Value: cty.NullVal(t)}, nil
 	}
 	v, err := msgpack.Unmarshal(p.GetMsgpack(), t)
 	if err != nil {
-		return Config{}, fmt.Errorf("decode config: %w", err)
+		return driver.Config{}, fmt.Errorf("decode config: %w", err)
 	}
-	return Config{Value: v}, nil
+	return driver.Config{Value: v}, nil
 }
 
-func diagsToProto(ds Diagnostics) []*pb.Diagnostic {
+func diagsToProto(ds driver.Diagnostics) []*pb.Diagnostic {
 	out := make([]*pb.Diagnostic, 0, len(ds))
 	for _, d := range ds {
 		out = append(out, &pb.Diagnostic{
@@ -133,27 +135,27 @@ func diagsToProto(ds Diagnostics) []*pb.Diagnostic {
 	return out
 }
 
-func diagsFromProto(ps []*pb.Diagnostic) Diagnostics {
-	var out Diagnostics
+func diagsFromProto(ps []*pb.Diagnostic) driver.Diagnostics {
+	var out driver.Diagnostics
 	for _, p := range ps {
-		sev := Severity(p.GetSeverity())
-		if sev != Warning {
-			sev = Error // unknown severities are treated as errors, the safe side
+		sev := driver.Severity(p.GetSeverity())
+		if sev != driver.Warning {
+			sev = driver.Error // unknown severities are treated as errors, the safe side
 		}
-		out = append(out, Diagnostic{Severity: sev, Summary: p.GetSummary(), Detail: p.GetDetail(), Path: p.GetAttributePath()})
+		out = append(out, driver.Diagnostic{Severity: sev, Summary: p.GetSummary(), Detail: p.GetDetail(), Path: p.GetAttributePath()})
 	}
 	return out
 }
 
-func targetToProto(t Target) *pb.Target {
+func targetToProto(t driver.Target) *pb.Target {
 	return &pb.Target{KernelVersion: t.KernelVersion, Arch: t.Arch, DistroId: t.DistroID, DistroLike: t.DistroLike}
 }
 
-func targetFromProto(p *pb.Target) Target {
-	return Target{KernelVersion: p.GetKernelVersion(), Arch: p.GetArch(), DistroID: p.GetDistroId(), DistroLike: p.GetDistroLike()}
+func targetFromProto(p *pb.Target) driver.Target {
+	return driver.Target{KernelVersion: p.GetKernelVersion(), Arch: p.GetArch(), DistroID: p.GetDistroId(), DistroLike: p.GetDistroLike()}
 }
 
-func planToProto(p *Plan) *pb.Plan {
+func planToProto(p *driver.Plan) *pb.Plan {
 	if p == nil {
 		return nil
 	}
@@ -173,19 +175,19 @@ func planToProto(p *Plan) *pb.Plan {
 	return out
 }
 
-func planFromProto(p *pb.Plan) *Plan {
-	out := &Plan{Listfiles: p.GetListfiles(), Directories: p.GetDirectories()}
+func planFromProto(p *pb.Plan) *driver.Plan {
+	out := &driver.Plan{Listfiles: p.GetListfiles(), Directories: p.GetDirectories()}
 	for _, m := range p.GetModules() {
-		out.Modules = append(out.Modules, Module{Name: m.GetName(), Optional: m.GetOptional(), Reason: m.GetReason()})
+		out.Modules = append(out.Modules, driver.Module{Name: m.GetName(), Optional: m.GetOptional(), Reason: m.GetReason()})
 	}
 	for _, b := range p.GetBinaries() {
-		out.Binaries = append(out.Binaries, Binary{Name: b.GetName(), Optional: b.GetOptional(), Reason: b.GetReason()})
+		out.Binaries = append(out.Binaries, driver.Binary{Name: b.GetName(), Optional: b.GetOptional(), Reason: b.GetReason()})
 	}
 	for _, f := range p.GetFiles() {
-		out.Files = append(out.Files, File{Path: f.GetPath(), Optional: f.GetOptional(), Reason: f.GetReason()})
+		out.Files = append(out.Files, driver.File{Path: f.GetPath(), Optional: f.GetOptional(), Reason: f.GetReason()})
 	}
 	for _, g := range p.GetGenerated() {
-		out.Generated = append(out.Generated, GeneratedFile{Path: g.GetPath(), Mode: g.GetMode(), Content: g.GetContent(), Secret: g.GetSecret()})
+		out.Generated = append(out.Generated, driver.GeneratedFile{Path: g.GetPath(), Mode: g.GetMode(), Content: g.GetContent(), Secret: g.GetSecret()})
 	}
 	return out
 }

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package driver
+package plugin
 
 import (
+	"github.com/open-sharedroot/osr/framework/driver"
+
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 )
 
 // handshakeLine is the first line a go-plugin plugin prints on stdout:
@@ -55,7 +57,7 @@ func parseHandshake(line string) (handshakeLine, error) {
 	default:
 		return h, fmt.Errorf("network %q is neither unix nor tcp", h.Network)
 	}
-	h.Protocol = string(plugin.ProtocolNetRPC)
+	h.Protocol = string(goplugin.ProtocolNetRPC)
 	if len(parts) >= 5 {
 		h.Protocol = parts[4]
 	}
@@ -65,13 +67,13 @@ func parseHandshake(line string) (handshakeLine, error) {
 // check says what in a well-formed handshake osr cannot use: another core or
 // driver protocol, net/rpc, or an address nobody answers at.
 func (h handshakeLine) check(dialTimeout time.Duration) error {
-	if h.Core != plugin.CoreProtocolVersion {
-		return fmt.Errorf("it speaks go-plugin core protocol %d, osr speaks %d: %w", h.Core, plugin.CoreProtocolVersion, ErrProtocolMismatch)
+	if h.Core != goplugin.CoreProtocolVersion {
+		return fmt.Errorf("it speaks go-plugin core protocol %d, osr speaks %d: %w", h.Core, goplugin.CoreProtocolVersion, ErrProtocolMismatch)
 	}
-	if h.App != ProtocolVersion {
-		return fmt.Errorf("it speaks osr driver protocol %d, this osr speaks %d; install a driver built for this osr: %w", h.App, ProtocolVersion, ErrProtocolMismatch)
+	if h.App != driver.ProtocolVersion {
+		return fmt.Errorf("it speaks osr driver protocol %d, this osr speaks %d; install a driver built for this osr: %w", h.App, driver.ProtocolVersion, ErrProtocolMismatch)
 	}
-	if h.Protocol != string(plugin.ProtocolGRPC) {
+	if h.Protocol != string(goplugin.ProtocolGRPC) {
 		return fmt.Errorf("it offers %q, osr drivers speak grpc: %w", h.Protocol, ErrProtocolMismatch)
 	}
 	conn, err := net.DialTimeout(h.Network, h.Address, dialTimeout)
