@@ -31,11 +31,14 @@ build:
 	@mkdir -p bin
 	$(GOBUILD) -o bin/osr ./cmd/osr
 	$(GOBUILD) -o bin/osr-driverhost ./cmd/osr-driverhost
-	@# osr-init goes into every image: without gRPC's x/net/trace and net/http's HTTP/2
-	@# (neither is used by go-plugin over a unix socket) it is smaller.
-	$(GOBUILD) -tags '$(INIT_TAGS)' -o bin/osr-init ./cmd/osr-init
-	@# The built-in drivers are osr-init under their names (docs/layout.md).
-	@for d in $(DRIVERS); do ln -sfn osr-init bin/osr-driver-$$d; done
+	@# osr-init is the /init of images with a built-in driver (no gRPC in it);
+	@# osr-init-plugin the /init of images whose driver is a program of its own.
+	@# Without gRPC's x/net/trace and net/http's HTTP/2 (neither is used by
+	@# go-plugin over a unix socket) osr-init-plugin is smaller.
+	$(GOBUILD) -o bin/osr-init ./cmd/osr-init
+	$(GOBUILD) -tags '$(INIT_TAGS)' -o bin/osr-init-plugin ./cmd/osr-init-plugin
+	@# The built-in drivers are osr-init-plugin under their names (docs/layout.md).
+	@for d in $(DRIVERS); do ln -sfn osr-init-plugin bin/osr-driver-$$d; done
 
 # The whole test suite. Kernel, qemu and NFS tests fetch and set up what they need;
 # run as root on Debian 12 (see .ci/run for the packages).
@@ -147,10 +150,11 @@ install: build
 		$(DESTDIR)$(DATADIR)/osr/listfiles $(DESTDIR)$(SYSCONFDIR)/osr/conf.d \
 		$(DESTDIR)$(SYSCONFDIR)/osr/listfiles.d
 	install -m 0755 bin/osr $(DESTDIR)$(BINDIR)/osr
-	@# osr execs osr-driverhost for the commands that talk to drivers; osr-init is
-	@# the image's /init and serves the built-in drivers (docs/layout.md).
-	install -m 0755 bin/osr-driverhost bin/osr-init $(DESTDIR)$(LIBEXECDIR)/osr/
-	@for d in $(DRIVERS); do ln -sfn ../osr-init $(DESTDIR)$(LIBEXECDIR)/osr/drivers/osr-driver-$$d; done
+	@# osr execs osr-driverhost for the commands that talk to drivers; osr-init and
+	@# osr-init-plugin are the images' /init, and the built-in drivers are links to
+	@# osr-init-plugin, which serves them (docs/layout.md).
+	install -m 0755 bin/osr-driverhost bin/osr-init bin/osr-init-plugin $(DESTDIR)$(LIBEXECDIR)/osr/
+	@for d in $(DRIVERS); do ln -sfn ../osr-init-plugin $(DESTDIR)$(LIBEXECDIR)/osr/drivers/osr-driver-$$d; done
 	cp -r listfiles/. $(DESTDIR)$(DATADIR)/osr/listfiles/
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl ] || install -m 0644 docs/osr.hcl.example $(DESTDIR)$(SYSCONFDIR)/osr/osr.hcl
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8

@@ -17,10 +17,10 @@ import (
 	"github.com/open-sharedroot/osr/internal/testkernel"
 )
 
-// buildOSR builds osr, osr-driverhost, osr-init and the nfs driver into dir.
+// buildOSR builds osr, osr-driverhost, osr-init, osr-init-plugin and the nfs driver into dir.
 func buildOSR(t *testing.T, dir string) {
 	t.Helper()
-	for out, pkg := range map[string]string{"osr": "../cmd/osr", "osr-driverhost": "../cmd/osr-driverhost", "osr-init": "../cmd/osr-init", "osr-driver-nfs": "../drivers/nfs"} {
+	for out, pkg := range map[string]string{"osr": "../cmd/osr", "osr-driverhost": "../cmd/osr-driverhost", "osr-init": "../cmd/osr-init", "osr-init-plugin": "../cmd/osr-init-plugin", "osr-driver-nfs": "../drivers/nfs"} {
 		cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, out), pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {

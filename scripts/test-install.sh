@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # make install with PREFIX=/usr/local into a DESTDIR, then: the installed osr reports
 # the compiled-in paths and starts without gRPC or protobuf, osr-driverhost and
-# osr-init lie in LIBEXECDIR/osr and the four drivers are links to osr-init, osr
+# osr-init and osr-init-plugin lie in LIBEXECDIR/osr, the four drivers are links to
+# osr-init-plugin and osr-init links no gRPC, osr
 # finds its four drivers when run chrooted into the DESTDIR (the binaries are
 # static; osr execs osr-driverhost) and says clearly when osr-driverhost is missing, reads the listfiles from DATADIR inside a root, has its
 # man pages and bash, zsh and fish completions under DATADIR, make install-compat
@@ -23,10 +24,13 @@ for want in 'config +/etc/osr/osr.hcl' 'drivers +/usr/local/libexec/osr/drivers'
 done
 
 libexec="$tmp/usr/local/libexec/osr"
-for p in osr-driverhost osr-init; do [ -x "$libexec/$p" ] || fail "make install did not install $libexec/$p"; done
+for p in osr-driverhost osr-init osr-init-plugin; do [ -x "$libexec/$p" ] || fail "make install did not install $libexec/$p"; done
 for d in nfs gfs2 ocfs2 ext3; do
-	[ "$(readlink "$libexec/drivers/osr-driver-$d")" = ../osr-init ] || fail "osr-driver-$d is not a link to ../osr-init"
+	[ "$(readlink "$libexec/drivers/osr-driver-$d")" = ../osr-init-plugin ] || fail "osr-driver-$d is not a link to ../osr-init-plugin"
 done
+# osr-init, the /init of images with a built-in driver, calls it in process.
+rpc=$(GODEBUG=inittrace=1 "$libexec/osr-init" version 2>&1 >/dev/null | grep -cE '^init (google.golang.org/(grpc|protobuf)|github.com/hashicorp/go-plugin)' || true)
+[ "$rpc" = 0 ] || fail "osr-init initialises $rpc gRPC/protobuf/go-plugin packages"
 rpc=$(GODEBUG=inittrace=1 "$osr" version 2>&1 >/dev/null | grep -cE '^init (google.golang.org/(grpc|protobuf)|github.com/hashicorp/go-plugin)' || true)
 [ "$rpc" = 0 ] || fail "osr version initialises $rpc gRPC/protobuf/go-plugin packages"
 

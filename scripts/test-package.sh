@@ -19,7 +19,7 @@ deb=$(ls dist/osr_*.deb) rpmf=$(ls dist/osr-[0-9]*.rpm)
 cdeb=$(ls dist/osr-compat_*.deb) crpm=$(ls dist/osr-compat-[0-9]*.rpm)
 [ "$(dpkg-deb -f "$deb" Version)" = "$v" ] || fail "$deb has version $(dpkg-deb -f "$deb" Version), want $v"
 
-want=(/usr/bin/osr /usr/libexec/osr/{osr-driverhost,osr-init} /usr/libexec/osr/drivers/osr-driver-{nfs,gfs2,ocfs2,ext3}
+want=(/usr/bin/osr /usr/libexec/osr/{osr-driverhost,osr-init,osr-init-plugin} /usr/libexec/osr/drivers/osr-driver-{nfs,gfs2,ocfs2,ext3}
 	/usr/share/osr/listfiles/base.hcl /usr/lib/kernel/install.d/50-osr.install
 	/etc/kernel/postinst.d/osr /etc/kernel/postrm.d/osr /etc/osr/osr.hcl /usr/share/doc/osr/LICENSE
 	/usr/share/man/man5/osr.hcl.5 /usr/share/man/man7/osr-cmdline.7

@@ -179,8 +179,9 @@ func (p *Plan) addSkeleton(req *Request, items []listfile.Item) error {
 		return err
 	}
 	o := p.Archive.Segment(SegmentOSR)
-	if err := o.Add(image.Entry{Path: "/init", Kind: image.File, Source: req.InitBinary, Mode: 0o755, Origin: "osr-init"}); err != nil {
-		return fmt.Errorf("add osr-init as /init: %w", err)
+	init, name := req.Init()
+	if err := o.Add(image.Entry{Path: "/init", Kind: image.File, Source: init, Mode: 0o755, Origin: name}); err != nil {
+		return fmt.Errorf("add %s as /init: %w", name, err)
 	}
 	return o.AddSymlink("/usr/bin/osr", "/init")
 }
@@ -281,11 +282,9 @@ func (p *Plan) addDriverAndManifest(req *Request, dplan *driver.Plan) error {
 	imgPath := filepath.Join(DriverDir, "osr-driver-"+info.Name)
 	builtIn := req.DriverBuiltIn()
 	if builtIn {
-		// osr-init serves the driver as a multi-call of itself: the driver's path
-		// is a link to /init, whose name tells osr-init which driver to serve.
-		if err := p.Archive.Segment(SegmentOSR).AddSymlink(imgPath, "/init"); err != nil {
-			return err
-		}
+		// /init (osr-init) has the driver built in and calls it in its own
+		// process: the image carries no driver program.
+		imgPath, sum = "", ""
 	} else if err := p.Archive.Segment(SegmentOSR).Add(image.Entry{Path: imgPath, Kind: image.File, Source: req.DriverBinary, Mode: 0o755, Origin: "driver " + info.Name}); err != nil {
 		return err
 	}

@@ -71,9 +71,19 @@ func newRequest(t *testing.T, k testkernel.Kernel, plan driver.Plan) *initrd.Req
 	}
 	return &initrd.Request{
 		Driver: d, DriverInfo: info, DriverBinary: fakeDriverBinary(t), DriverConfig: cfg, FSType: "nfs4",
-		Kernel: ix, InitBinary: exe, OSRVersion: "test", ModTime: 1700000000,
+		Kernel: ix, InitBinary: slimInit(t), PluginInitBinary: exe, OSRVersion: "test", ModTime: 1700000000,
 		Target: driver.Target{Arch: runtime.GOARCH, KernelVersion: ix.Version()},
 	}
+}
+
+// slimInit is a file standing in for osr-init, which has the built-in drivers.
+func slimInit(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "osr-init")
+	if err := os.WriteFile(p, []byte("osr-init with the built-in drivers\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // fakeDriverBinary is a file standing in for the driver program.
@@ -273,10 +283,51 @@ func TestBuildOnRealKernel(t *testing.T) {
 		t.Errorf("/dev/console missing or not a device")
 	}
 	if e := img["/init"]; e.hdr == nil || !bytes.Equal(e.data, exeData) {
-		t.Errorf("/init is not osr")
+		t.Errorf("/init is not osr-init-plugin, which starts a driver program")
+	}
+	if m.Driver.BuiltIn {
+		t.Errorf("a driver program of its own is marked built in")
 	}
 	if _, ok := img["/var/lib/testfs"]; !ok {
 		t.Errorf("the driver's directory is missing")
+	}
+}
+
+// A built-in driver (the driver program is a link to osr-init-plugin, as make
+// install lays them out) makes an image whose /init is osr-init, with no driver
+// program: the manifest marks the driver built in, without path or digest.
+func TestBuildBuiltInDriver(t *testing.T) {
+	k := testkernel.Get(t)
+	req := newRequest(t, k, nfsPlan)
+	link := filepath.Join(t.TempDir(), "osr-driver-testfs")
+	if err := os.Symlink(req.PluginInitBinary, link); err != nil {
+		t.Fatal(err)
+	}
+	req.DriverBinary = link
+	plan, err := initrd.Build(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Build() error = %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "initrd.img")
+	if _, err := plan.Write(context.Background(), out, image.Options{Compression: image.None}); err != nil {
+		t.Fatalf("Write() error = %v", err)
+	}
+	img := readImage(t, out)
+	slim, _ := os.ReadFile(req.InitBinary)
+	if e := img["/init"]; e.hdr == nil || !bytes.Equal(e.data, slim) {
+		t.Errorf("/init is not osr-init")
+	}
+	for p := range img {
+		if strings.HasPrefix(p, initrd.DriverDir+"/") {
+			t.Errorf("the image carries %s; a built-in driver needs no program", p)
+		}
+	}
+	m, err := manifest.Parse(img[manifest.Path].data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Driver.BuiltIn || m.Driver.Path != "" || m.Driver.SHA256 != "" || m.Driver.Name != "testfs" || m.Driver.Version != "1.0" {
+		t.Errorf("manifest driver = %+v; want testfs 1.0 built in, without path or digest", m.Driver)
 	}
 }
 
@@ -409,6 +460,7 @@ func TestRefusals(t *testing.T) {
 		{"missing file", driver.Plan{Files: []driver.File{{Path: "/etc/no/such/file", Reason: "config"}}}, nil, "file /etc/no/such/file"},
 		{"wrong fstype", driver.Plan{}, func(r *initrd.Request) { r.FSType = "gfs2" }, `does not mount fstype "gfs2"`},
 		{"no kernel", driver.Plan{}, func(r *initrd.Request) { r.Kernel = nil }, "no kernel modules"},
+		{"no osr-init-plugin", driver.Plan{}, func(r *initrd.Request) { r.PluginInitBinary = "" }, "osr-init and osr-init-plugin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

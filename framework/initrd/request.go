@@ -55,9 +55,14 @@ type Request struct {
 	// cluster_stack block), used when the driver asks for the stack's listfile.
 	ClusterStack clusterstack.Settings
 
-	// InitBinary is osr-init, installed as /init (and /usr/bin/osr); it serves
-	// the built-in drivers as a multi-call of itself (see DriverBuiltIn).
+	// InitBinary is osr-init, the image's /init (and /usr/bin/osr) when the
+	// driver is built in (see DriverBuiltIn): it calls the driver in its own
+	// process and links no gRPC.
 	InitBinary string
+	// PluginInitBinary is osr-init-plugin, the image's /init when the driver is
+	// a program of its own, which it starts at boot. The built-in drivers the
+	// build host starts are links to it.
+	PluginInitBinary string
 	// OSRVersion is recorded in the manifest.
 	OSRVersion string
 	// ModTime is the build time recorded in the manifest (SOURCE_DATE_EPOCH).
@@ -100,8 +105,8 @@ func (r *Request) check() error {
 		return fmt.Errorf("driver %s: the path of its binary is unknown", r.DriverInfo.Name)
 	case r.Kernel == nil:
 		return fmt.Errorf("no kernel modules: give --kernel VERSION or --modules DIR")
-	case r.InitBinary == "":
-		return fmt.Errorf("the osr binary to install as /init is unknown")
+	case r.InitBinary == "" || r.PluginInitBinary == "":
+		return fmt.Errorf("the osr programs to install as /init are unknown (osr-init and osr-init-plugin)")
 	case r.FSType != "" && !r.DriverInfo.ServesFSType(r.FSType):
 		return fmt.Errorf("driver %s does not mount fstype %q (it mounts %v); pick the driver for the cluster's root filesystem",
 			r.DriverInfo.Name, r.FSType, r.DriverInfo.FSTypes)
@@ -117,17 +122,28 @@ func checkContext(ctx context.Context) error {
 	return nil
 }
 
-// DriverBuiltIn reports whether DriverBinary is InitBinary itself (osr-init,
-// reached through a link osr-driver-<name>): the image then carries the
-// program once and the driver as a link to /init.
+// DriverBuiltIn reports whether DriverBinary is PluginInitBinary itself
+// (osr-init-plugin reached through a link osr-driver-<name>, as make install
+// lays the built-in drivers out): the driver is then one of those osr-init
+// has built in, and the image carries osr-init alone, which calls the driver
+// in its own process.
 func (r *Request) DriverBuiltIn() bool {
-	if r.DriverBinary == "" || r.InitBinary == "" {
+	if r.DriverBinary == "" || r.PluginInitBinary == "" {
 		return false
 	}
 	d, err := os.Stat(r.DriverBinary)
 	if err != nil {
 		return false
 	}
-	i, err := os.Stat(r.InitBinary)
+	i, err := os.Stat(r.PluginInitBinary)
 	return err == nil && os.SameFile(d, i)
+}
+
+// Init is the program that goes into the image as /init: osr-init when the
+// driver is built in, else osr-init-plugin.
+func (r *Request) Init() (path, name string) {
+	if r.DriverBuiltIn() {
+		return r.InitBinary, "osr-init"
+	}
+	return r.PluginInitBinary, "osr-init-plugin"
 }

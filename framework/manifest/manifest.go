@@ -56,11 +56,12 @@ type Manifest struct {
 type Driver struct {
 	Name     string `json:"name"`
 	Version  string `json:"version"`
-	Path     string `json:"path"`
-	SHA256   string `json:"sha256"`
+	Path     string `json:"path,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
 	Protocol int    `json:"protocol"`
-	// BuiltIn says the driver is served by the image's /init (osr-init) as a
-	// multi-call of itself: Path is a link to /init and SHA256 its hash.
+	// BuiltIn says the driver is built into the image's /init (osr-init), which
+	// calls it in its own process; Path and SHA256 are then empty. Otherwise
+	// Path is the driver program in the image and SHA256 its digest.
 	BuiltIn bool `json:"built_in,omitempty"`
 	// ConfigType and Config are the decoded driver block as cty JSON (type and
 	// value), so the init can hand it to the driver without the HCL.

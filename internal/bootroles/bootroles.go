@@ -3,8 +3,9 @@
 // Package bootroles are the parts osr plays inside the initrd, apart from the
 // command line: the initrd's /init (PID 1), systemd's /shutdown at the end, the
 // fence agent dlm_controld runs, and the few commands the image's own programs
-// run (the cluster stack's systemd unit). osr-init links them with the built-in
-// drivers; osr execs osr-init when it is started in one of these roles.
+// run (the cluster stack's systemd unit). osr-init and osr-init-plugin link them
+// with the built-in drivers; osr execs osr-init when it is started in one of
+// these roles.
 package bootroles
 
 import (
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -21,12 +23,32 @@ import (
 	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
 	"github.com/open-sharedroot/osr/framework/shutdown"
+	"github.com/open-sharedroot/osr/internal/buildinfo"
 )
+
+// Main plays the role the program's name and PID give it: systemd's /shutdown
+// when PID 1 under that name, the initrd's /init when PID 1 otherwise, the fence
+// agent under its name, else the few commands of the image's osr. drivers are how
+// this init reaches the image's driver; program names it in messages. It returns
+// the exit code (shutdown and a successful boot never return).
+func Main(args []string, drivers wiring.Drivers, program string) int {
+	name := filepath.Base(args[0])
+	switch {
+	case os.Getpid() == 1 && name == shutdown.BinaryName:
+		// systemd-shutdown execs osr as /shutdown in /run/initramfs at the end.
+		Shutdown(args[1:])
+	case os.Getpid() == 1:
+		return Init(args[1:], drivers)
+	case name == fence.AgentName:
+		return FenceAgent(args[1:])
+	}
+	return Commands(args[1:], "osr "+buildinfo.Version()+" ("+program+")", os.Stdout, os.Stderr)
+}
 
 // Init is osr as the initrd's /init (PID 1). It returns only when the boot
 // failed for good; a successful boot ends in exec of the real init.
-func Init(args []string) int {
-	cfg := wiring.Image(wiring.Options{Args: args, Log: bootlog.New(os.Stderr)})
+func Init(args []string, drivers wiring.Drivers) int {
+	cfg := wiring.Image(wiring.Options{Args: args, Log: bootlog.New(os.Stderr), Drivers: drivers})
 	err := boot.Run(context.Background(), cfg)
 	fmt.Fprintf(os.Stderr, "osr init: %v\n", err)
 	return 1

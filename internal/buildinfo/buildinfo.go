@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package buildinfo is osr's version, the same in every osr program (osr,
-// osr-driverhost, osr-init).
+// osr-driverhost, osr-init, osr-init-plugin).
 package buildinfo
 
 import (

@@ -19,6 +19,11 @@ import (
 // (cmd/osr-init). osr started in one of those roles execs it.
 const InitName = "osr-init"
 
+// PluginInitName is osr-init that also speaks the driver protocol: the /init of
+// images whose driver is a program of its own, and the program the installed
+// built-in drivers are links to.
+const PluginInitName = "osr-init-plugin"
+
 // Main is the osr program: the command line, under osr's name or the original
 // tools' names. Started as PID 1 (an initrd's /init or systemd's /shutdown) or
 // as fence_osr it execs osr-init, which plays those roles. It never returns.

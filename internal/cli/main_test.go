@@ -53,6 +53,7 @@ func builtDrivers(t *testing.T) string {
 		// the directory it runs from for drivers.
 		{repo, "./cmd/osr-driverhost", filepath.Join("libexec", DriverHostName)},
 		{repo, "./cmd/osr-init", filepath.Join("libexec", InitName)},
+		{repo, "./cmd/osr-init-plugin", filepath.Join("libexec", PluginInitName)},
 		{filepath.Join(repo, "examples", "osr-driver-squashfs"), ".", filepath.Join("third-party", "osr-driver-squashfs")},
 	}
 	for _, b := range builds {

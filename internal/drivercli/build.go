@@ -192,8 +192,12 @@ func runBuild(e *env, f *buildFlags) error {
 	}
 	req.Listfiles = set
 
-	// The image's /init is osr-init, which serves the built-in drivers too.
+	// The image's /init is osr-init, which has the built-in drivers in it, or
+	// osr-init-plugin, which starts a driver program.
 	if req.InitBinary, err = cli.FindLibexec(cli.InitName); err != nil {
+		return fmt.Errorf("the image's /init: %w", err)
+	}
+	if req.PluginInitBinary, err = cli.FindLibexec(cli.PluginInitName); err != nil {
 		return fmt.Errorf("the image's /init: %w", err)
 	}
 	if req.ModTime, err = image.SourceDateEpoch(); err != nil {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package ext3driver is osr's driver for roots on a local ext2, ext3 or ext4
-// filesystem. It is served as the program osr-driver-ext3, and by osr-init as a
-// multi-call of itself (see docs/layout.md).
+// filesystem. It is served as the program
+// osr-driver-ext3 (osr-init-plugin under that name), and called in process by the
+// image's osr-init (see docs/layout.md).
 package ext3driver
 
 import (

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package gfs2driver is osr's driver for shared roots on GFS2. It is served as the program
-// osr-driver-gfs2, and by osr-init as a multi-call of itself (see docs/layout.md).
+// osr-driver-gfs2 (osr-init-plugin under that name), and called in process by the
+// image's osr-init (see docs/layout.md).
 package gfs2driver
 
 import (

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package nfsdriver is osr's driver for shared roots on NFS (versions 3 and 4). It is served as the program
-// osr-driver-nfs, and by osr-init as a multi-call of itself (see docs/layout.md).
+// osr-driver-nfs (osr-init-plugin under that name), and called in process by the
+// image's osr-init (see docs/layout.md).
 package nfsdriver
 
 import (

@@ -4,11 +4,9 @@ package wiring
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"os"
+	"sort"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -17,17 +15,37 @@ import (
 	"github.com/open-sharedroot/osr/framework/boot/reaper"
 	"github.com/open-sharedroot/osr/framework/cluster"
 	"github.com/open-sharedroot/osr/framework/driver"
-	"github.com/open-sharedroot/osr/framework/driver/plugin"
 	"github.com/open-sharedroot/osr/framework/manifest"
 )
-
-// socketDir is where the driver's gRPC socket goes: short, and present in
-// every initrd once /run is mounted.
-const socketDir = "/run/osr"
 
 // startFunc starts the image's driver and returns it with the function that
 // stops it.
 type startFunc func(ctx context.Context) (driver.Mounter, func(), error)
+
+// Drivers are how this init reaches the driver an image's manifest names.
+type Drivers struct {
+	// BuiltIn are the drivers linked into this init, by name. A manifest whose
+	// driver is built in (built_in) is called in the init's own process
+	// (driver.Direct): nothing is started and no protocol is spoken.
+	BuiltIn map[string]driver.Factory
+	// Program starts the driver program a manifest names (package
+	// driverprogram); it returns the driver with the function that stops it.
+	// Nil when this init cannot start driver programs.
+	Program func(ctx context.Context, d manifest.Driver, r *reaper.Reaper, log *bootlog.Log) (driver.Mounter, func(), error)
+}
+
+// names lists the built-in drivers for messages.
+func (ds Drivers) names() string {
+	var n []string
+	for name := range ds.BuiltIn {
+		n = append(n, name)
+	}
+	if len(n) == 0 {
+		return "none"
+	}
+	sort.Strings(n)
+	return strings.Join(n, ", ")
+}
 
 // rootMounter has the manifest's driver mount the root. err, when set, is why
 // the manifest could not be read: the mount step then fails with it.
@@ -39,41 +57,52 @@ type rootMounter struct {
 	err      error
 }
 
-func newRootMounter(m *manifest.Manifest, c *cluster.Cluster, r *reaper.Reaper, log *bootlog.Log) *rootMounter {
-	return &rootMounter{manifest: m, cluster: c, log: log, start: launcher(m.Driver, r, log, socketDir)}
+func newRootMounter(m *manifest.Manifest, c *cluster.Cluster, ds Drivers, r *reaper.Reaper, log *bootlog.Log) *rootMounter {
+	return &rootMounter{manifest: m, cluster: c, log: log, start: starter(m.Driver, ds, r, log)}
 }
 
-// launcher starts the driver binary named in the manifest, its sha256 checked
-// before exec, with its socket in sockets, and keeps its exit status from the
-// reaper.
-func launcher(d manifest.Driver, r *reaper.Reaper, log *bootlog.Log, sockets string) startFunc {
+// starter is how the manifest's driver d is started: in this process when it is
+// built in, else as its program.
+func starter(d manifest.Driver, ds Drivers, r *reaper.Reaper, log *bootlog.Log) startFunc {
+	if d.BuiltIn {
+		f, ok := ds.BuiltIn[d.Name]
+		if !ok {
+			return failed(fmt.Errorf("manifest: driver %s is built into the image's init, but this init has no driver %s (built in: %s); rebuild the image with osr build",
+				d.Name, d.Name, ds.names()))
+		}
+		return inProcess(d, f, r, log)
+	}
+	if ds.Program == nil {
+		return failed(fmt.Errorf("manifest: driver %s is a program of its own (%s), and this init starts no driver programs (it calls only its built-in drivers: %s); rebuild the image with osr build, which puts an init that starts driver programs into images like this one",
+			d.Name, d.Path, ds.names()))
+	}
 	return func(ctx context.Context) (driver.Mounter, func(), error) {
-		sum, err := hex.DecodeString(d.SHA256)
-		if err != nil || len(sum) == 0 {
-			return nil, nil, fmt.Errorf("manifest: driver %s: sha256 %q is not a hex digest (rebuild the image with osr build)", d.Name, d.SHA256)
-		}
-		if err := os.MkdirAll(sockets, 0o700); err != nil {
-			return nil, nil, fmt.Errorf("create the driver socket dir: %w", err)
-		}
-		logger := hclog.New(&hclog.LoggerOptions{Name: "driver", Output: logWriter{log}, Level: hclog.Info})
-		release := r.Hold()
-		p, err := plugin.Launch(ctx, d.Path, plugin.LaunchOptions{
-			Logger: logger, SHA256: sum, SocketDir: sockets, StartTimeout: 30 * time.Second,
-		})
-		if err == nil {
-			r.Own(p.PID())
-		}
-		release()
+		return ds.Program(ctx, d, r, log)
+	}
+}
+
+func failed(err error) startFunc {
+	return func(context.Context) (driver.Mounter, func(), error) { return nil, nil, err }
+}
+
+// inProcess calls the built-in driver f in this process. The driver logs into
+// the boot log under its name. While it runs, the reaper leaves unregistered
+// zombies alone: the driver waits for the programs it starts (fsck, mount
+// helpers) itself, and a reaper running beside it would take their exit status.
+func inProcess(d manifest.Driver, f driver.Factory, r *reaper.Reaper, log *bootlog.Log) startFunc {
+	return func(ctx context.Context) (driver.Mounter, func(), error) {
+		logger := hclog.New(&hclog.LoggerOptions{Name: "driver." + d.Name, Output: logWriter{log}, Level: hclog.Info})
+		impl := driver.NewDirect(f(logger), d.Name, driver.Timeouts{})
+		info, err := impl.Describe(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("start driver %s %s: %w", d.Name, d.Version, err)
+			return nil, nil, fmt.Errorf("built-in driver %s: %w", d.Name, err)
 		}
-		p.SetName(d.Name)
-		stop := func() {
-			pid := p.PID()
-			p.Kill()
-			r.Forget(pid)
+		if info.Name != d.Name || info.Version != d.Version {
+			return nil, nil, fmt.Errorf("manifest: driver %s %s, but this init's built-in driver is %s %s; rebuild the image with osr build",
+				d.Name, d.Version, info.Name, info.Version)
 		}
-		return p, stop, nil
+		release := r.Hold()
+		return impl, release, nil
 	}
 }
 

@@ -45,6 +45,9 @@ type Options struct {
 	Manifest string
 	// ModulesRoot is where the image keeps /lib/modules; "" means /lib/modules.
 	ModulesRoot string
+	// Drivers are the drivers this init has built in and how it starts driver
+	// programs.
+	Drivers Drivers
 }
 
 // Image reads the image's manifest and cluster configuration and returns the
@@ -86,7 +89,7 @@ func Image(o Options) boot.Config {
 			}
 		}
 	}
-	cfg.Root = newRootMounter(m, c, o.Reaper, o.Log)
+	cfg.Root = newRootMounter(m, c, o.Drivers, o.Reaper, o.Log)
 	return cfg
 }
 

@@ -30,9 +30,9 @@ const BootTimeout = 4 * time.Minute
 type Kit struct {
 	Kernel  testkernel.Kernel
 	Busybox string
-	// Bin holds osr, osr-driverhost, osr-init, the drivers osr-driver-* (links
-	// to osr-init, which serves them, as make install lays them out) and an
-	// empty osr.hcl.
+	// Bin holds osr, osr-driverhost, osr-init, osr-init-plugin, the drivers
+	// osr-driver-* (links to osr-init-plugin, which serves them, as make install
+	// lays them out) and an empty osr.hcl.
 	Bin string
 	// Repo is the source tree (for listfiles/).
 	Repo string
@@ -42,7 +42,7 @@ type Kit struct {
 var Drivers = []string{"nfs", "ext3", "gfs2", "ocfs2"}
 
 // NewKit builds osr's programs from repo into a new directory (removed by
-// Close), links the drivers to osr-init, and finds busybox.
+// Close), links the drivers to osr-init-plugin, and finds busybox.
 func NewKit(ctx context.Context, repo string, k testkernel.Kernel) (*Kit, error) {
 	kit := &Kit{Kernel: k, Repo: repo}
 	var err error
@@ -55,9 +55,9 @@ func NewKit(ctx context.Context, repo string, k testkernel.Kernel) (*Kit, error)
 	if err := os.WriteFile(filepath.Join(kit.Bin, "osr.hcl"), nil, 0o644); err != nil {
 		return nil, err
 	}
-	pkgs := map[string]string{"osr": "./cmd/osr", "osr-driverhost": "./cmd/osr-driverhost", "osr-init": "./cmd/osr-init"}
+	pkgs := map[string]string{"osr": "./cmd/osr", "osr-driverhost": "./cmd/osr-driverhost", "osr-init": "./cmd/osr-init", "osr-init-plugin": "./cmd/osr-init-plugin"}
 	for out, pkg := range pkgs {
-		// osr-init as make build makes it (INIT_TAGS).
+		// osr-init-plugin as make build makes it (INIT_TAGS); the tags change nothing in the others.
 		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "grpcnotrace,nethttpomithttp2", "-ldflags", "-s -w", "-o", filepath.Join(kit.Bin, out), pkg)
 		cmd.Dir = repo
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -67,7 +67,7 @@ func NewKit(ctx context.Context, repo string, k testkernel.Kernel) (*Kit, error)
 		}
 	}
 	for _, d := range Drivers {
-		if err := os.Symlink("osr-init", filepath.Join(kit.Bin, "osr-driver-"+d)); err != nil {
+		if err := os.Symlink("osr-init-plugin", filepath.Join(kit.Bin, "osr-driver-"+d)); err != nil {
 			kit.Close()
 			return nil, err
 		}
