@@ -82,6 +82,21 @@ func setupBootBench(k *osrlab.Kit, dir string) (*bootBench, error) {
 		return nil, err
 	}
 	env.logs = append(env.logs, "osr: "+summary)
+	// The same image with the nfs driver as a program of its own: /init is
+	// osr-init-plugin, which starts it over go-plugin, as images did before
+	// osr-init called its built-in drivers in process.
+	progDir, err := k.DriverProgram(ctx, "nfs")
+	if err != nil {
+		return env, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "program"), 0o755); err != nil {
+		return env, err
+	}
+	progImg, summary, err := k.BuildWith(ctx, filepath.Join(dir, "program"), "nfs", conf, "", progDir)
+	if err != nil {
+		return env, err
+	}
+	env.logs = append(env.logs, "osr, driver program: "+summary)
 
 	dracutImg := filepath.Join(dir, "dracut.img")
 	if err := k.DracutNFS(ctx, dracutImg); err != nil {
@@ -92,13 +107,16 @@ func setupBootBench(k *osrlab.Kit, dir string) (*bootBench, error) {
 
 	env.boots = []benchBoot{
 		{"osr", osrImg, nil},
+		{"osr-program", progImg, nil},
 		{"dracut", dracutImg, osrlab.DracutNFSParams(server, ganesha.DefaultPseudo, ip)},
 	}
 	return env, nil
 }
 
 // BenchmarkBootNFS boots one node from the same NFSv4 root in the same qemu with
-// osr's initrd and with a generic dracut initrd (network and nfs modules), and
+// osr's initrd (the nfs driver built in, called in /init's process), with osr's
+// initrd whose nfs driver is a program of its own (started over go-plugin), and
+// with a generic dracut initrd (network and nfs modules), and
 // reports the time from starting qemu until the root's own init runs (its first
 // line), i.e. through switch_root. Run with -benchtime Nx for N boots each.
 func BenchmarkBootNFS(b *testing.B) {
@@ -141,6 +159,10 @@ func BenchmarkBootNFS(b *testing.B) {
 		b.Logf("%s: to the root's init %s", bt.name, ts)
 	}
 	b.ReportMetric(results["osr"].Median().Seconds(), "osr-s")
+	if p, ok := results["osr-program"]; ok {
+		b.ReportMetric(p.Median().Seconds(), "program-s")
+		b.ReportMetric(results["osr"].Median().Seconds()/p.Median().Seconds(), "osr/program")
+	}
 	if d, ok := results["dracut"]; ok {
 		b.ReportMetric(d.Median().Seconds(), "dracut-s")
 		b.ReportMetric(results["osr"].Median().Seconds()/d.Median().Seconds(), "osr/dracut")

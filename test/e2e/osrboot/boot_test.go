@@ -63,7 +63,10 @@ func TestExt3TwoNodes(t *testing.T) {
 // Two nodes boot at once from one NFS export of nfs-ganesha in a private network
 // namespace: over NFSv4.1 as the cluster configuration says (on qemu's default CPU
 // model), then over NFSv3 with rootfs= and root= on the kernel command line (on
-// -cpu max). Each writes to the shared root and reads what the other wrote.
+// -cpu max). Each writes to the shared root and reads what the other wrote. The
+// NFSv4.1 image has the nfs driver built in (osr-init calls it in process); the
+// NFSv3 image has it as a program of its own, as a third party's driver is
+// (osr-init-plugin starts it over go-plugin).
 func TestNFSTwoNodes(t *testing.T) {
 	k := getKit(t)
 	tree := sharedRoot(t, k, 2)
@@ -75,22 +78,24 @@ func TestNFSTwoNodes(t *testing.T) {
 		nodes = append(nodes, osrlab.Node{ID: id, MAC: qemu.NodeMAC(id), IP: lab.NodeAddr(id).Addr().String(), Mask: "255.255.255.0",
 			RootFS: "nfs4", Root: server + ":" + ganesha.DefaultPseudo})
 	}
-	initrd := build(t, k, "nfs", clusterConf(t, "osrnfs", nodes), "")
+	conf := clusterConf(t, "osrnfs", nodes)
+	builtIn, program := build(t, k, "nfs", conf, ""), buildProgram(t, k, "nfs", conf, "")
 	for _, v := range []struct {
 		name   string
 		params []string
 		want   string
 		cpu    cpuModel
+		initrd string
 	}{
-		{"v4", nil, server + ":" + ganesha.DefaultPseudo + " / nfs4 rw", cpuDefault},
-		{"v3", []string{"rootfs=nfs", "root=" + server + ":" + tree.Dir}, server + ":" + tree.Dir + " / nfs rw", cpuMax},
+		{"v4", nil, server + ":" + ganesha.DefaultPseudo + " / nfs4 rw", cpuDefault, builtIn},
+		{"v3", []string{"rootfs=nfs", "root=" + server + ":" + tree.Dir}, server + ":" + tree.Dir + " / nfs rw", cpuMax, program},
 	} {
 		t.Run(v.name+"/"+v.cpu.name, func(t *testing.T) {
 			var boots []qemu.Boot
 			for id := 1; id <= 2; id++ {
 				params := append([]string{}, v.params...)
 				params = append(params, sharedroot.PeersParams(2, v.name)...)
-				m := machine(t, k, fmt.Sprintf("nfs%s-node%d", v.name, id), initrd, params...)
+				m := machine(t, k, fmt.Sprintf("nfs%s-node%d", v.name, id), v.initrd, params...)
 				m.CPU = v.cpu.model
 				m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id), Tap: lab.Tap(id)}}
 				m.NetNS = lab.NS

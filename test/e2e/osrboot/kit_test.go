@@ -10,6 +10,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/open-sharedroot/osr/test/e2e/ganesha"
@@ -62,6 +63,32 @@ func build(t testing.TB, k *osrlab.Kit, driverName, clusterFile, osrHCL string) 
 		t.Fatal(err)
 	}
 	t.Logf("%s", summary)
+	return img
+}
+
+// buildProgram builds an image whose driver is driverName built as a program of
+// its own: its /init is osr-init-plugin, which starts the program at boot. It
+// checks that the image carries the program, and that an image of the built-in
+// driver does not.
+func buildProgram(t testing.TB, k *osrlab.Kit, driverName, clusterFile, osrHCL string) string {
+	t.Helper()
+	ctx := context.Background()
+	dir, err := k.DriverProgram(ctx, driverName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, summary, err := k.BuildWith(ctx, t.TempDir(), driverName, clusterFile, osrHCL, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s", summary)
+	m, err := k.OSR(ctx, "inspect", img, "--cat", "etc/osr/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(m, `"built_in"`) || !strings.Contains(m, `"path": "/usr/libexec/osr/drivers/osr-driver-`+driverName+`"`) {
+		t.Fatalf("the manifest of an image with the driver program:\n%s", m)
+	}
 	return img
 }
 

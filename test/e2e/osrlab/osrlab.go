@@ -75,6 +75,28 @@ func NewKit(ctx context.Context, repo string, k testkernel.Kernel) (*Kit, error)
 	return kit, nil
 }
 
+// DriverProgram builds the built-in driver name on its own (go build
+// ./drivers/<name>), as a driver of a third party is a program of its own,
+// into a directory of the kit, and returns that directory. An image built with
+// it has osr-init-plugin as /init, which starts the program at boot.
+func (k *Kit) DriverProgram(ctx context.Context, name string) (string, error) {
+	dir := filepath.Join(k.Bin, "program-"+name)
+	out := filepath.Join(dir, "osr-driver-"+name)
+	if _, err := os.Stat(out); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./drivers/"+name)
+	cmd.Dir = k.Repo
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build ./drivers/%s: %v\n%s", name, err, b)
+	}
+	return dir, nil
+}
+
 // Close removes the built binaries.
 func (k *Kit) Close() error { return os.RemoveAll(k.Bin) }
 
@@ -202,9 +224,18 @@ func WriteClusterConf(path, name string, nodes []Node) error {
 // into dir; osrHCL, when set, is the osr.hcl to build with. It returns the image's
 // path and osr's summary.
 func (k *Kit) Build(ctx context.Context, dir, driverName, clusterFile, osrHCL string) (string, string, error) {
+	return k.BuildWith(ctx, dir, driverName, clusterFile, osrHCL)
+}
+
+// BuildWith is Build with driverDirs searched for the driver before the kit's
+// own (built-in) drivers.
+func (k *Kit) BuildWith(ctx context.Context, dir, driverName, clusterFile, osrHCL string, driverDirs ...string) (string, string, error) {
 	out := filepath.Join(dir, "initrd_sr.img")
 	args := []string{"build", "--driver", driverName, "--modules", k.Kernel.ModulesDir, "--cluster", clusterFile,
-		"--output", out, "--listfile-dir", filepath.Join(k.Repo, "listfiles"), "--driver-dir", k.Bin}
+		"--output", out, "--listfile-dir", filepath.Join(k.Repo, "listfiles")}
+	for _, d := range append(driverDirs, k.Bin) {
+		args = append(args, "--driver-dir", d)
+	}
 	if osrHCL != "" {
 		cfg := filepath.Join(dir, "osr.hcl")
 		if err := os.WriteFile(cfg, []byte(osrHCL), 0o644); err != nil {
