@@ -81,6 +81,7 @@ FUZZ_TARGETS := \
 	./framework/config:FuzzLoad:80000 \
 	./framework/cluster:FuzzReadHCL:80000 \
 	./framework/cluster:FuzzReadClusterConf:60000 \
+	./framework/cluster/render:FuzzHCLFile:20000 \
 	./framework/driver/plugin:FuzzParseHandshake:60000
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
