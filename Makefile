@@ -79,6 +79,7 @@ FUZZ_TARGETS := \
 	./framework/cdsl/inventory:FuzzNames:200000 \
 	./framework/internal/hcldepth:FuzzParseConfig:150000 \
 	./framework/config:FuzzLoad:80000 \
+	./framework/config:FuzzDecodeFile:80000 \
 	./framework/cluster:FuzzReadHCL:80000 \
 	./framework/cluster:FuzzReadClusterConf:60000 \
 	./framework/cluster/render:FuzzHCLFile:20000 \

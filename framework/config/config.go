@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty"
 
@@ -111,7 +110,8 @@ type DriverBlock struct {
 	DefRange hcl.Range
 }
 
-// file is what one HCL file may hold.
+// file is what one HCL file may hold, decoded by decodeFile; the hcl tags are
+// gohcl's spelling of the same schema, which the tests hold decodeFile to.
 type file struct {
 	DriverDirs    *[]string          `hcl:"driver_dirs,optional"`
 	DriverTimeout *hcl.Attribute     `hcl:"driver_call_timeout,optional"`
@@ -236,7 +236,7 @@ func (l *Loader) loadSource(cfg *Config, path string, src []byte) hcl.Diagnostic
 	}
 	cfg.Files = append(cfg.Files, path)
 	var raw file
-	diags = append(diags, gohcl.DecodeBody(f.Body, nil, &raw)...)
+	diags = append(diags, decodeFile(f.Body, &raw)...)
 	if diags.HasErrors() {
 		return diags
 	}
