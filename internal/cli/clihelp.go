@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/agext/levenshtein"
@@ -137,16 +138,18 @@ func suggest(given string, known []string) string {
 	return fmt.Sprintf("; did you mean %q?", best)
 }
 
+// pflag's messages for an unknown flag, compiled on first use: most runs
+// never need them.
 var (
-	unknownLong  = regexp.MustCompile(`^unknown flag: --(\S+)`)
-	unknownShort = regexp.MustCompile(`^unknown shorthand flag: '(.)' in (-\S+)`)
+	unknownLong  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^unknown flag: --(\S+)`) })
+	unknownShort = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^unknown shorthand flag: '(.)' in (-\S+)`) })
 )
 
 // flagError turns pflag's parse errors into usage errors (exit 2), with a
 // suggestion for a misspelled flag.
 func flagError(cmd *cobra.Command, err error) error {
 	msg := err.Error()
-	if m := unknownLong.FindStringSubmatch(msg); m != nil {
+	if m := unknownLong().FindStringSubmatch(msg); m != nil {
 		name, _, _ := strings.Cut(m[1], "=")
 		var known []string
 		cmd.Flags().VisitAll(func(f *pflag.Flag) {
@@ -165,7 +168,7 @@ func flagError(cmd *cobra.Command, err error) error {
 		}
 		return usagef("unknown flag --%s%s", name, s)
 	}
-	if m := unknownShort.FindStringSubmatch(msg); m != nil {
+	if m := unknownShort().FindStringSubmatch(msg); m != nil {
 		// "-root" for "--root": Go's flag package took one dash.
 		word := strings.TrimPrefix(m[2], "-")
 		if f := cmd.Flags().Lookup(word); f != nil && len(word) > 1 {

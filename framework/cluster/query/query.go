@@ -195,7 +195,7 @@ func (e *Engine) runMapped(in Invocation, ent MapEntry) Result {
 // source "/cluster/cdsl/%(param0)s/var" becomes the node's own path).
 func (e *Engine) runXPath(expr string, args []string) ([]string, error) {
 	p := params(args)
-	if !e.NoParams && paramRef.MatchString(expr) {
+	if !e.NoParams && paramRef().MatchString(expr) {
 		var err error
 		if expr, err = substitute(expr, p, "the XPath "+expr); err != nil {
 			return nil, err
@@ -206,7 +206,7 @@ func (e *Engine) runXPath(expr string, args []string) ([]string, error) {
 		return nil, err
 	}
 	for i, v := range ans.Values {
-		if e.NoParams || !ans.Strings[i] || !paramRef.MatchString(v) {
+		if e.NoParams || !ans.Strings[i] || !paramRef().MatchString(v) {
 			continue
 		}
 		if ans.Values[i], err = substitute(v, p, fmt.Sprintf("the answer %q", v)); err != nil {

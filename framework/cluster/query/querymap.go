@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // MapSection is the section of a query map file the queries are read from, the one
@@ -242,8 +243,9 @@ func ReadMap(file string, data []byte) (*Map, error) {
 	return m, nil
 }
 
-// argName matches the names that stand for a query's arguments.
-var argName = regexp.MustCompile(`^param[0-9]+$`)
+// argName matches the names that stand for a query's arguments (compiled on
+// first use, not at every start of osr).
+var argName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^param[0-9]+$`) })
 
 // maxInterpolation bounds how deep entries may name each other, as INI readers do.
 const maxInterpolation = 10
@@ -252,10 +254,10 @@ const maxInterpolation = 10
 // names that are no entry are left for the query's arguments.
 func interpolate(value string, entries map[string]mapLine, depth int) (string, error) {
 	var err error
-	out := paramRef.ReplaceAllStringFunc(value, func(ref string) string {
-		name := strings.ToLower(paramRef.FindStringSubmatch(ref)[1])
+	out := paramRef().ReplaceAllStringFunc(value, func(ref string) string {
+		name := strings.ToLower(paramRef().FindStringSubmatch(ref)[1])
 		r, ok := entries[name]
-		if !ok || err != nil || argName.MatchString(name) {
+		if !ok || err != nil || argName().MatchString(name) {
 			return ref
 		}
 		if depth >= maxInterpolation {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/antchfx/xmlquery"
 	"github.com/antchfx/xpath"
@@ -21,8 +22,9 @@ import (
 // model, so the same XPaths answer for both.
 type XMLSource func() ([]byte, error)
 
-// paramRef matches a %(NAME)s reference, the originals' Python format syntax.
-var paramRef = regexp.MustCompile(`%\(([A-Za-z0-9_]+)\)s`)
+// paramRef matches a %(NAME)s reference, the originals' Python format syntax
+// (compiled on first use).
+var paramRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`%\(([A-Za-z0-9_]+)\)s`) })
 
 // params names the arguments of a query param0, param1, … as the originals did.
 func params(args []string) map[string]string {
@@ -38,8 +40,8 @@ func params(args []string) map[string]string {
 // was for the originals.
 func substitute(s string, p map[string]string, what string) (string, error) {
 	var missing []string
-	out := paramRef.ReplaceAllStringFunc(s, func(ref string) string {
-		name := paramRef.FindStringSubmatch(ref)[1]
+	out := paramRef().ReplaceAllStringFunc(s, func(ref string) string {
+		name := paramRef().FindStringSubmatch(ref)[1]
 		v, ok := p[name]
 		if !ok {
 			missing = append(missing, ref)
