@@ -19,9 +19,16 @@
 #   - the Go code an image carries: osr-init with a built-in driver, and
 #     osr-init-plugin with the driver program of its own.
 # Needs root (apt-get for libxml2-utils, pigz and dracut-core).
+# bench-speed.sh startup: the start-up section alone (osr version against the
+# hello-world), without the test kernel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
+only=${1:-}
+case $only in
+"" | startup) ;;
+*) echo "usage: $0 [startup]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in libxml2-utils pigz zstd xz-utils gzip time python3 bc dracut-core; do
@@ -31,7 +38,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-eval "$(go run ./internal/testkernel/cmd/osr-testkernel)"
 make -s build
 work=$(mktemp -d /var/tmp/osr-speed.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -80,6 +86,10 @@ inits=$(GODEBUG=inittrace=1 bin/osr version 2>&1 >/dev/null | grep -c '^init ' |
 rpc=$(GODEBUG=inittrace=1 bin/osr version 2>&1 >/dev/null | grep -cE '^init (google.golang.org/(grpc|protobuf)|github.com/hashicorp/go-plugin)' || true)
 initms=$(GODEBUG=inittrace=1 bin/osr version 2>&1 >/dev/null | awk '/^init /{s+=$5} END{printf "%.1f", s}')
 printf '%-46s %d packages initialised, %s ms of init, %d of them gRPC/protobuf (target 0)\n' "osr version start-up" "$inits" "$initms" "$rpc"
+printf '%-46s %.1f MB\n' "osr binary" "$(bc -l <<<"$(stat -c %s bin/osr)/1000000")"
+[ "$only" = startup ] && exit 0
+
+eval "$(go run ./internal/testkernel/cmd/osr-testkernel)"
 
 # A cluster query on 1000 nodes.
 OSR_WRITE_BIG_CLUSTER="$work/cluster.conf" go test -count=1 -run TestGenerated1000 ./framework/cluster/query >/dev/null

@@ -33,6 +33,9 @@ rpc=$(GODEBUG=inittrace=1 "$libexec/osr-init" version 2>&1 >/dev/null | grep -cE
 [ "$rpc" = 0 ] || fail "osr-init initialises $rpc gRPC/protobuf/go-plugin packages"
 rpc=$(GODEBUG=inittrace=1 "$osr" version 2>&1 >/dev/null | grep -cE '^init (google.golang.org/(grpc|protobuf)|github.com/hashicorp/go-plugin)' || true)
 [ "$rpc" = 0 ] || fail "osr version initialises $rpc gRPC/protobuf/go-plugin packages"
+# Nor go-cmp, whose init compiles regular expressions (hclwrite and gohcl link it).
+cmp=$(GODEBUG=inittrace=1 "$osr" version 2>&1 >/dev/null | grep -cE '^init (github.com/google/go-cmp|github.com/hashicorp/hcl/v2/(hclwrite|gohcl))' || true)
+[ "$cmp" = 0 ] || fail "osr version initialises $cmp go-cmp/hclwrite/gohcl packages"
 
 mkdir -p "$tmp/tmp" # go-plugin's sockets
 drivers=$(chroot "$tmp" /usr/local/bin/osr drivers)
