@@ -6,7 +6,8 @@
 //
 // This program links no driver protocol (gRPC, protobuf, go-plugin): osr execs
 // osr-driverhost in its place for the commands that talk to drivers (build,
-// drivers, config validate, listfiles, kernel-hook), and osr-init when it is
+// drivers, config validate, listfiles, kernel-hook) and for osr cluster fence,
+// fence-ack, status and watch (which link the fence methods), and osr-init when it is
 // started as the initrd's /init, systemd's /shutdown or fence_osr (see
 // docs/layout.md).
 package main

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -31,29 +32,41 @@ const EnvLibexecDir = "OSR_LIBEXEC_DIR"
 // annotDriverHost marks the stand-in of a command that runs in osr-driverhost.
 const annotDriverHost = "osr:driverhost"
 
-// driverCommands are the commands that talk to drivers, as osr lists them; their
-// flags, help and work live in osr-driverhost (internal/drivercli), which
-// registers the real commands over these stand-ins.
-var driverCommands = []struct{ use, short string }{
-	{"build", "build the shared-root initrd"},
-	{"config COMMAND", "check osr's configuration (osr.hcl and conf.d)"},
-	{"drivers [list | show NAME] [--json]", "list the installed filesystem drivers, or show one"},
-	{"kernel-hook add|remove VERSION", "build or remove a kernel's image; called by the kernel hooks"},
-	{"listfiles", "show what a build takes from the listfiles, and which listfile asked"},
+// driverCommands are the commands that run in osr-driverhost, as osr lists
+// them (under parent, "" for the top level): the commands that talk to
+// drivers, whose flags, help and work live in internal/drivercli, and osr
+// cluster's commands that act on the cluster stack and link the fence
+// methods (internal/stackcli). Those packages register the real commands over
+// these stand-ins.
+var driverCommands = []struct{ parent, use, short string }{
+	{"", "build", "build the shared-root initrd"},
+	{"", "config COMMAND", "check osr's configuration (osr.hcl and conf.d)"},
+	{"", "drivers [list | show NAME] [--json]", "list the installed filesystem drivers, or show one"},
+	{"", "kernel-hook add|remove VERSION", "build or remove a kernel's image; called by the kernel hooks"},
+	{"", "listfiles", "show what a build takes from the listfiles, and which listfile asked"},
+	{"cluster", "fence NODE [--dry-run] [--cluster FILE]", "fence NODE now with its fence methods (or show them)"},
+	{"cluster", "fence-ack NODE [--chroot DIR] [--wait DURATION] [--cluster FILE]", "acknowledge that NODE is dead (manual fencing)"},
+	{"cluster", "status [--root DIR]", "this node's corosync, dlm_controld, quorum and lockspaces"},
+	{"cluster", "watch [--root DIR]", "wait until corosync or dlm_controld ends (the systemd unit runs it)"},
 }
 
-// driverStandIns adds a stand-in for every driver command the tree does not hold.
+// driverStandIns adds a stand-in for every command of driverCommands that the
+// tree does not hold, under a parent the tree holds.
 func (e *env) driverStandIns(root *cobra.Command) {
-	have := map[string]bool{}
+	parents := map[string]*cobra.Command{"": root}
 	for _, c := range root.Commands() {
-		have[c.Name()] = true
+		parents[c.Name()] = c
 	}
 	for _, d := range driverCommands {
-		name, _, _ := strings.Cut(d.use, " ")
-		if have[name] {
+		parent := parents[d.parent]
+		if parent == nil {
 			continue
 		}
-		root.AddCommand(&cobra.Command{
+		name, _, _ := strings.Cut(d.use, " ")
+		if slices.ContainsFunc(parent.Commands(), func(c *cobra.Command) bool { return c.Name() == name }) {
+			continue
+		}
+		parent.AddCommand(&cobra.Command{
 			Use:                d.use,
 			Short:              d.short,
 			Annotations:        map[string]string{annotDriverHost: "true"},

@@ -143,13 +143,65 @@ func NewEnv(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, log 
 // VersionLine is what osr version prints.
 func VersionLine() string { return versionLine() }
 
-// StandIns are the names and one-line help osr lists for the commands that
-// run in osr-driverhost.
+// StandIns are the names and one-line help osr lists for the top-level
+// commands that run in osr-driverhost.
 func StandIns() map[string]string {
 	out := map[string]string{}
 	for _, d := range driverCommands {
-		name, _, _ := strings.Cut(d.use, " ")
-		out[name] = d.short
+		if d.parent == "" {
+			name, _, _ := strings.Cut(d.use, " ")
+			out[name] = d.short
+		}
 	}
 	return out
 }
+
+// StandIn is how osr lists a command that runs in osr-driverhost.
+type StandIn struct{ Use, Short string }
+
+// ClusterStandIns are osr cluster's subcommands that run in osr-driverhost,
+// by name.
+func ClusterStandIns() map[string]StandIn {
+	out := map[string]StandIn{}
+	for _, d := range driverCommands {
+		if d.parent == "cluster" {
+			name, _, _ := strings.Cut(d.use, " ")
+			out[name] = StandIn{d.use, d.short}
+		}
+	}
+	return out
+}
+
+// What the cluster stack's commands (internal/stackcli: osr cluster fence,
+// fence-ack, status and watch) use of the CLI. They run in osr-driverhost
+// too: they link the fence methods (ssh, IPMI), which osr does not pay for at
+// start.
+
+// RegisterCluster adds a subcommand to osr cluster; it replaces the stand-in
+// of a subcommand of the same name (see driverCommands).
+func RegisterCluster(f func(e *Env) *cobra.Command) {
+	clusterCommands = append(clusterCommands, f)
+}
+
+// ClusterFileFlags is osr cluster's cluster file option: --cluster (-c), and
+// the originals' spellings, which warn.
+type ClusterFileFlags = clusterFileFlags
+
+// Bind adds the flags to fs.
+func (f *clusterFileFlags) Bind(fs *pflag.FlagSet) { f.bind(fs) }
+
+// File is the cluster file the flags name; "" for none.
+func (f *clusterFileFlags) File() string { return f.file }
+
+// SetFile names the cluster file, as --cluster would.
+func (f *clusterFileFlags) SetFile(path string) { f.file = path }
+
+// LoadCluster reads the cluster file: explicit when given, else the one the
+// flags, $OSR_CLUSTER_CONF or osr.hcl name, else the default.
+func LoadCluster(e *Env, f *ClusterFileFlags, explicit string) (*cluster.Cluster, error) {
+	return loadCluster(e, f, explicit)
+}
+
+// ClusterFileFromConfigFlag is the cluster file a --config names (the old
+// spelling, with a warning), or "".
+func (e *env) ClusterFileFromConfigFlag() (string, error) { return e.clusterFileFromConfigFlag() }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
+	"github.com/open-sharedroot/osr/framework/shutdown"
 	"github.com/open-sharedroot/osr/test/e2e/fencehost"
 )
 
@@ -176,7 +177,14 @@ func TestFencePathsMatchTheChroot(t *testing.T) {
 	if filepath.Base(clusterstack.FenceAgentPath) != fence.AgentName {
 		t.Errorf("the chroot's agent %s is not named %s, so osr would not act as the agent", clusterstack.FenceAgentPath, fence.AgentName)
 	}
-	if defaultChroot != clusterstack.RunDir {
-		t.Errorf("fence-ack looks for the chroot at %s, the stack runs in %s", defaultChroot, clusterstack.RunDir)
+}
+
+// osr recognises osr-init's roles by the names their packages give them.
+func TestRoleNames(t *testing.T) {
+	if fenceAgentName != fence.AgentName {
+		t.Errorf("osr execs osr-init as %q, the fence agent is %q", fenceAgentName, fence.AgentName)
+	}
+	if shutdownBinaryName != shutdown.BinaryName {
+		t.Errorf("osr execs osr-init as %q, systemd's shutdown is %q", shutdownBinaryName, shutdown.BinaryName)
 	}
 }

@@ -9,15 +9,22 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
 	"github.com/open-sharedroot/osr/framework/compat"
-	"github.com/open-sharedroot/osr/framework/shutdown"
 )
 
 // InitName is the program that boots the node: the initrd's /init, systemd's
 // /shutdown and dlm_controld's fence agent, with the built-in drivers
 // (cmd/osr-init). osr started in one of those roles execs it.
 const InitName = "osr-init"
+
+// The names osr-init plays besides /init: the fence agent
+// (framework/clusterstack/fence.AgentName) and systemd's /shutdown
+// (framework/shutdown.BinaryName), spelled here so that osr links neither
+// package; a test keeps them equal.
+const (
+	fenceAgentName     = "fence_osr"
+	shutdownBinaryName = "shutdown"
+)
 
 // PluginInitName is osr-init that also speaks the driver protocol: the /init of
 // images whose driver is a program of its own, and the program the installed
@@ -28,7 +35,7 @@ const PluginInitName = "osr-init-plugin"
 // tools' names. Started as PID 1 (an initrd's /init or systemd's /shutdown) or
 // as fence_osr it execs osr-init, which plays those roles. It never returns.
 func Main() {
-	if os.Getpid() == 1 || filepath.Base(os.Args[0]) == fence.AgentName || filepath.Base(os.Args[0]) == shutdown.BinaryName {
+	if os.Getpid() == 1 || filepath.Base(os.Args[0]) == fenceAgentName || filepath.Base(os.Args[0]) == shutdownBinaryName {
 		path, err := FindLibexec(InitName)
 		if err == nil {
 			err = syscall.Exec(path, os.Args, os.Environ())

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package cli
+// Package stackcli holds osr cluster's commands that act on the cluster stack:
+// fence, fence-ack, status and watch. They link the fence methods (ssh, IPMI)
+// and run in osr-driverhost; osr lists them with stand-ins and execs
+// osr-driverhost for them (see docs/layout.md), so that its other commands do
+// not pay for those packages at start.
+package stackcli
 
 import (
 	"fmt"
@@ -16,10 +21,14 @@ import (
 	"github.com/open-sharedroot/osr/framework/clusterstack"
 	"github.com/open-sharedroot/osr/framework/clusterstack/fence"
 	"github.com/open-sharedroot/osr/framework/config"
+	"github.com/open-sharedroot/osr/internal/cli"
 )
 
+type env = cli.Env
+
 func init() {
-	clusterCommands = append(clusterCommands, newFenceAckCmd, newFenceCmd)
+	register(newFenceAckCmd)
+	register(newFenceCmd)
 }
 
 // defaultChroot is the cluster-services chroot on a running node.
@@ -38,7 +47,7 @@ or $OSR_CLUSTER_CONF names another.`
 
 func newFenceAckCmd(e *env) *cobra.Command {
 	var (
-		cf     clusterFileFlags
+		cf     cli.ClusterFileFlags
 		chroot string
 		wait   time.Duration
 	)
@@ -51,51 +60,52 @@ func newFenceAckCmd(e *env) *cobra.Command {
 		},
 	}
 	fs := c.Flags()
-	cf.bind(fs)
+	cf.Bind(fs)
 	fs.StringVar(&chroot, "chroot", defaultChroot, "the cluster-services chroot `DIR` (/ inside it)")
 	fs.DurationVar(&wait, "wait", 3*time.Second, "how long a waiting fence agent gets to take the acknowledge")
 	return c
 }
 
-func runClusterFenceAck(e *env, cfp *clusterFileFlags, chrootDir string, wait time.Duration, pos []string) error {
+func runClusterFenceAck(e *env, cfp *cli.ClusterFileFlags, chrootDir string, wait time.Duration, pos []string) error {
 	cf, chroot := *cfp, &chrootDir
-	var err error
 	if len(pos) != 1 {
-		return usagef("want one NODE (a name or a node id)")
+		return cli.Usagef("want one NODE (a name or a node id)")
 	}
 	// Name nodes as the agent does: from the chroot's cluster file, unless one is named.
-	if cf.file == "" {
-		if cf.file, err = e.clusterFileFromConfigFlag(); err != nil {
+	if cf.File() == "" {
+		p, err := e.ClusterFileFromConfigFlag()
+		if err != nil {
 			return err
 		}
+		cf.SetFile(p)
 	}
-	if cf.file == "" && os.Getenv(config.EnvClusterPath) == "" {
-		if p := filepath.Join(*chroot, fence.ClusterConfigPath); fileExists(p) {
-			cf.file = p
+	if cf.File() == "" && os.Getenv(config.EnvClusterPath) == "" {
+		if p := filepath.Join(*chroot, fence.ClusterConfigPath); cli.FileExists(p) {
+			cf.SetFile(p)
 		}
 	}
 	id, name, err := resolveFenceNode(e, &cf, pos[0])
 	if err != nil {
 		return err
 	}
-	res, err := fence.Acknowledge(e.ctx, fence.AckOptions{Chroot: *chroot, NodeID: id, Wait: wait})
+	res, err := fence.Acknowledge(e.Context(), fence.AckOptions{Chroot: *chroot, NodeID: id, Wait: wait})
 	if err != nil {
 		return err
 	}
 	switch {
 	case res.TakenByAgent:
-		fmt.Fprintf(e.stdout, "%s (id %d): acknowledged; the fence agent on this node took it and reports the node fenced\n", name, id)
+		fmt.Fprintf(e.Stdout(), "%s (id %d): acknowledged; the fence agent on this node took it and reports the node fenced\n", name, id)
 	case res.SentToDLM:
-		fmt.Fprintf(e.stdout, "%s (id %d): acknowledged to dlm_controld (dlm_tool fence_ack %d)\n", name, id, id)
+		fmt.Fprintf(e.Stdout(), "%s (id %d): acknowledged to dlm_controld (dlm_tool fence_ack %d)\n", name, id, id)
 	}
 	return nil
 }
 
 // resolveFenceNode turns NODE into a node id and a name: a number is taken as the id
 // (the configuration is only read to name it), a name is looked up.
-func resolveFenceNode(e *env, cf *clusterFileFlags, node string) (int, string, error) {
+func resolveFenceNode(e *env, cf *cli.ClusterFileFlags, node string) (int, string, error) {
 	id, numErr := strconv.Atoi(node)
-	c, err := loadCluster(e, cf, "")
+	c, err := cli.LoadCluster(e, cf, "")
 	if err != nil {
 		if numErr == nil && id > 0 {
 			return id, "node id " + node, nil
@@ -121,7 +131,7 @@ Exit status 0: fenced; 1: every method failed.`
 
 func newFenceCmd(e *env) *cobra.Command {
 	var (
-		cf  clusterFileFlags
+		cf  cli.ClusterFileFlags
 		dry bool
 	)
 	c := &cobra.Command{
@@ -130,17 +140,17 @@ func newFenceCmd(e *env) *cobra.Command {
 		Long:  fenceLong,
 		RunE:  func(_ *cobra.Command, pos []string) error { return runClusterFence(e, &cf, dry, pos) },
 	}
-	cf.bind(c.Flags())
+	cf.Bind(c.Flags())
 	c.Flags().BoolVarP(&dry, "dry-run", "n", false, "show the fence methods, fence nothing")
 	return c
 }
 
-func runClusterFence(e *env, cfp *clusterFileFlags, dry bool, pos []string) error {
+func runClusterFence(e *env, cfp *cli.ClusterFileFlags, dry bool, pos []string) error {
 	cf := *cfp
 	if len(pos) != 1 {
-		return usagef("want one NODE (a name or a node id)")
+		return cli.Usagef("want one NODE (a name or a node id)")
 	}
-	c, err := loadCluster(e, &cf, "")
+	c, err := cli.LoadCluster(e, &cf, "")
 	if err != nil {
 		return err
 	}
@@ -149,14 +159,14 @@ func runClusterFence(e *env, cfp *clusterFileFlags, dry bool, pos []string) erro
 		return err
 	}
 	if dry {
-		writeFencePlan(e.stdout, v, methods)
+		writeFencePlan(e.Stdout(), v, methods)
 		return nil
 	}
-	job := fence.Job{Victim: v, AckDir: fence.AckDir, Log: fence.NewLog(e.stderr)}
-	if err := fence.Fence(e.ctx, job, methods, nil); err != nil {
-		return exitError{code: fence.ExitFailed}
+	job := fence.Job{Victim: v, AckDir: fence.AckDir, Log: fence.NewLog(e.Stderr())}
+	if err := fence.Fence(e.Context(), job, methods, nil); err != nil {
+		return cli.ExitCode(fence.ExitFailed)
 	}
-	fmt.Fprintf(e.stdout, "%s (id %d): fenced\n", v.Name, v.ID)
+	fmt.Fprintf(e.Stdout(), "%s (id %d): fenced\n", v.Name, v.ID)
 	return nil
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package cli
+package stackcli
 
 import (
 	"fmt"
@@ -8,10 +8,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/open-sharedroot/osr/framework/clusterstack"
+	"github.com/open-sharedroot/osr/internal/cli"
 )
 
 func init() {
-	clusterCommands = append(clusterCommands, newClusterStatusCmd, newClusterWatchCmd)
+	register(newClusterStatusCmd)
+	register(newClusterWatchCmd)
 }
 
 func newClusterStatusCmd(e *env) *cobra.Command {
@@ -22,10 +24,10 @@ func newClusterStatusCmd(e *env) *cobra.Command {
 		Long: `Shows this node's cluster stack: corosync and dlm_controld (running or not),
 membership, quorum and the DLM lockspaces, read in the cluster stack's chroot
 (default /run/initramfs). Exits 1 when the stack is not healthy.`,
-		Args: noArgs,
+		Args: cli.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			st := clusterstack.ReadStatus(e.ctx, root, nil)
-			if err := st.Write(e.stdout); err != nil {
+			st := clusterstack.ReadStatus(e.Context(), root, nil)
+			if err := st.Write(e.Stdout()); err != nil {
 				return err
 			}
 			if !st.Healthy() {
@@ -46,10 +48,10 @@ func newClusterWatchCmd(e *env) *cobra.Command {
 		Long: `Waits until corosync or dlm_controld in the cluster stack's chroot ends, and
 fails then: the program of the systemd unit that ties the node's services to
 the cluster stack the initrd started.`,
-		Args: noArgs,
+		Args: cli.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return clusterstack.Watch(e.ctx, root, func(format string, args ...any) {
-				fmt.Fprintf(e.stdout, format+"\n", args...)
+			return clusterstack.Watch(e.Context(), root, func(format string, args ...any) {
+				fmt.Fprintf(e.Stdout(), format+"\n", args...)
 			})
 		},
 	}
