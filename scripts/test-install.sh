@@ -36,6 +36,9 @@ rpc=$(GODEBUG=inittrace=1 "$osr" version 2>&1 >/dev/null | grep -cE '^init (goog
 # Nor go-cmp, whose init compiles regular expressions (hclwrite and gohcl link it).
 cmp=$(GODEBUG=inittrace=1 "$osr" version 2>&1 >/dev/null | grep -cE '^init (github.com/google/go-cmp|github.com/hashicorp/hcl/v2/(hclwrite|gohcl))' || true)
 [ "$cmp" = 0 ] || fail "osr version initialises $cmp go-cmp/hclwrite/gohcl packages"
+# Nor the fence methods' libraries: osr cluster fence, fence-ack, status and watch run in osr-driverhost.
+fence=$(GODEBUG=inittrace=1 "$osr" version 2>&1 >/dev/null | grep -cE '^init (github.com/bougou/go-ipmi|github.com/olekukonko)' || true)
+[ "$fence" = 0 ] || fail "osr version initialises $fence packages of the fence methods"
 
 mkdir -p "$tmp/tmp" # go-plugin's sockets
 drivers=$(chroot "$tmp" /usr/local/bin/osr drivers)
@@ -43,6 +46,9 @@ for d in nfs gfs2 ocfs2 ext3; do
 	grep -Eq "^$d .* /usr/local/libexec/osr/drivers/osr-driver-$d\$" <<<"$drivers" ||
 		fail "chrooted osr drivers does not list $d from /usr/local/libexec:"$'\n'"$drivers"
 done
+
+help=$(chroot "$tmp" /usr/local/bin/osr cluster fence --help)
+grep -q '^Usage: osr cluster fence NODE' <<<"$help" || fail "chrooted osr cluster fence --help (run by osr-driverhost):"$'\n'"$help"
 
 mv "$libexec/osr-driverhost" "$tmp/osr-driverhost.away"
 if out=$(chroot "$tmp" /usr/local/bin/osr drivers 2>&1); then fail "osr drivers ran without osr-driverhost"; fi
