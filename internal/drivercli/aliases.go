@@ -9,25 +9,23 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 
-	"github.com/open-sharedroot/osr/framework/driver"
 	"github.com/open-sharedroot/osr/internal/cli"
 )
 
 // The CLI's helpers under the names the commands here use.
 var (
-	usagef                = cli.Usagef
-	noArgs                = cli.NoArgs
-	subcommandArgs        = cli.SubcommandArgs
-	groupRun              = cli.GroupRun
-	completeValues        = cli.CompleteValues
-	kernelVersions        = cli.KernelVersions
-	bindClusterFlag       = cli.BindClusterFlag
-	fileExists            = cli.FileExists
-	envOr                 = cli.EnvOr
-	writeJSON             = cli.WriteJSON
-	problemsJSON          = cli.ProblemsJSON
-	errReported           = cli.ErrReported
-	driverProtocolVersion = func() int { return driver.ProtocolVersion }
+	usagef          = cli.Usagef
+	noArgs          = cli.NoArgs
+	subcommandArgs  = cli.SubcommandArgs
+	groupRun        = cli.GroupRun
+	completeValues  = cli.CompleteValues
+	kernelVersions  = cli.KernelVersions
+	bindClusterFlag = cli.BindClusterFlag
+	fileExists      = cli.FileExists
+	envOr           = cli.EnvOr
+	writeJSON       = cli.WriteJSON
+	problemsJSON    = cli.ProblemsJSON
+	errReported     = cli.ErrReported
 )
 
 type problemJSON = cli.ProblemJSON
