@@ -226,10 +226,8 @@ func namedCommand(fs *pflag.FlagSet, args []string) string {
 			}
 			return ""
 		case strings.HasPrefix(a, "--") && len(a) > 2:
-			name, _, hasValue := strings.Cut(a[2:], "=")
-			if f = fs.Lookup(name); f == nil || hasValue {
-				break
-			}
+			name, _, _ := strings.Cut(a[2:], "=")
+			f = fs.Lookup(name)
 		case len(a) == 2:
 			f = fs.ShorthandLookup(a[1:])
 		}
