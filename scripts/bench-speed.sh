@@ -47,7 +47,11 @@ best_ns() {
 	local b=0 t0 t1
 	for _ in $(seq "$runs"); do
 		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || { echo "failed: $(cut -c1-200 <<<"$*")" >&2; exit 1; }
+		"$@" >/dev/null 2>"$work/last.err" || {
+			echo "failed: $(cut -c1-200 <<<"$*"):" >&2
+			tail -5 "$work/last.err" >&2
+			exit 1
+		}
 		t1=$(date +%s%N)
 		if [ "$b" = 0 ] || [ $((t1 - t0)) -lt "$b" ]; then b=$((t1 - t0)); fi
 	done
@@ -70,6 +74,10 @@ compare() {
 	done
 	ta=$(median "${xs[@]}")
 	tb=$(median "${ys[@]}")
+	if [ -z "$ta" ] || [ -z "$tb" ] || [ "$ta" = 0 ] || [ "$tb" = 0 ]; then
+		printf '%-46s a run failed (see above): no ratio\n' "$label"
+		return
+	fi
 	printf '%-46s %9.3f s  %-16s %9.3f s  %6.2fx  (target %s)\n' "$label" "$(bc -l <<<"$ta/1000000000")" \
 		"$anchor" "$(bc -l <<<"$tb/1000000000")" "$(bc -l <<<"$ta/$tb")" "$target"
 }
