@@ -149,6 +149,18 @@ func (l *Log) Warnf(format string, args ...any) { l.Add(Warn, fmt.Sprintf(format
 // Errorf logs an error line.
 func (l *Log) Errorf(format string, args ...any) { l.Add(Error, fmt.Sprintf(format, args...)) }
 
+// Writer returns an io.Writer whose writes become informational lines of the
+// log: loggers that want a writer (hclog for the drivers) log into the boot log
+// through it.
+func (l *Log) Writer() io.Writer { return lineWriter{l} }
+
+type lineWriter struct{ log *Log }
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	w.log.Add(Info, string(p))
+	return len(p), nil
+}
+
 // Entries returns a copy of every line so far.
 func (l *Log) Entries() []Entry {
 	l.mu.Lock()

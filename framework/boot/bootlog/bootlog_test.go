@@ -4,6 +4,7 @@ package bootlog
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,6 +48,16 @@ func TestLog(t *testing.T) {
 			},
 			wantConsole: "osr: [   1.000] debug: mount: a\nosr: [   2.000] error: mount: failed:\nosr: [   2.000] error: mount:   tried x\n",
 			wantFile:    "[   1.000] debug: mount: a\n[   2.000] error: mount: failed:\n[   2.000] error: mount:   tried x\n",
+		},
+		{
+			name: "a writer's lines are info lines",
+			write: func(l *Log) {
+				l.SetStep("mount")
+				fmt.Fprintf(l.Writer(), "driver.nfs: mount: tries=3\n")
+				fmt.Fprintf(l.Writer(), "one\ntwo\n")
+			},
+			wantConsole: "osr: [   1.000] mount: driver.nfs: mount: tries=3\nosr: [   2.000] mount: one\nosr: [   2.000] mount: two\n",
+			wantFile:    "[   1.000] mount: driver.nfs: mount: tries=3\n[   2.000] mount: one\n[   2.000] mount: two\n",
 		},
 	}
 	for _, tt := range tests {

@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -50,7 +49,7 @@ func StartIn(ctx context.Context, d manifest.Driver, r *reaper.Reaper, log *boot
 	if err := os.MkdirAll(sockets, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create the driver socket dir: %w", err)
 	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "driver", Output: logWriter{log}, Level: hclog.Info})
+	logger := hclog.New(&hclog.LoggerOptions{Name: "driver", Output: log.Writer(), Level: hclog.Info})
 	release := r.Hold()
 	p, err := plugin.Launch(ctx, d.Path, plugin.LaunchOptions{
 		Logger: logger, SHA256: sum, SocketDir: sockets, StartTimeout: StartTimeout,
@@ -69,12 +68,4 @@ func StartIn(ctx context.Context, d manifest.Driver, r *reaper.Reaper, log *boot
 		r.Forget(pid)
 	}
 	return p, stop, nil
-}
-
-// logWriter sends the driver's log lines into the boot log.
-type logWriter struct{ log *bootlog.Log }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.log.Printf("%s", strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }

@@ -91,7 +91,7 @@ func failed(err error) startFunc {
 // helpers) itself, and a reaper running beside it would take their exit status.
 func inProcess(d manifest.Driver, f driver.Factory, r *reaper.Reaper, log *bootlog.Log) startFunc {
 	return func(ctx context.Context) (driver.Mounter, func(), error) {
-		logger := hclog.New(&hclog.LoggerOptions{Name: "driver." + d.Name, Output: logWriter{log}, Level: hclog.Info})
+		logger := hclog.New(&hclog.LoggerOptions{Name: "driver." + d.Name, Output: log.Writer(), Level: hclog.Info})
 		impl := driver.NewDirect(f(logger), d.Name, driver.Timeouts{})
 		info, err := impl.Describe(ctx)
 		if err != nil {
@@ -170,12 +170,4 @@ func splitOptions(s string) []string {
 		}
 	}
 	return out
-}
-
-// logWriter sends the driver's log lines into the boot log.
-type logWriter struct{ log *bootlog.Log }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.log.Printf("%s", strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
