@@ -102,6 +102,21 @@ var nfsPlan = driver.Plan{
 	Generated:   []driver.GeneratedFile{{Path: "/etc/testfs/key", Content: []byte("k"), Secret: true}},
 }
 
+// buildImage builds req and writes it uncompressed, and returns the plan and
+// what the image holds.
+func buildImage(t *testing.T, req *initrd.Request) (*initrd.Plan, map[string]entry) {
+	t.Helper()
+	plan, err := initrd.Build(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Build() error = %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "initrd.img")
+	if _, err := plan.Write(context.Background(), out, image.Options{Compression: image.None}); err != nil {
+		t.Fatalf("Write() error = %v", err)
+	}
+	return plan, readImage(t, out)
+}
+
 // readImage reads an uncompressed newc image, its segments' archives one
 // after the other, into a map of path → header and data.
 type entry struct {
@@ -182,15 +197,7 @@ func depClosure(t *testing.T, dir string, seeds []string) map[string]bool {
 func TestBuildOnRealKernel(t *testing.T) {
 	k := testkernel.Get(t)
 	req := newRequest(t, k, nfsPlan)
-	plan, err := initrd.Build(context.Background(), req)
-	if err != nil {
-		t.Fatalf("Build() error = %v", err)
-	}
-	out := filepath.Join(t.TempDir(), "initrd.img")
-	if _, err := plan.Write(context.Background(), out, image.Options{Compression: image.None}); err != nil {
-		t.Fatalf("Write() error = %v", err)
-	}
-	img := readImage(t, out)
+	plan, img := buildImage(t, req)
 	base := "/lib/modules/" + k.Version + "/"
 
 	// The modules in the image, and the independent closure of what was asked for:
@@ -304,15 +311,7 @@ func TestBuildBuiltInDriver(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.DriverBinary = link
-	plan, err := initrd.Build(context.Background(), req)
-	if err != nil {
-		t.Fatalf("Build() error = %v", err)
-	}
-	out := filepath.Join(t.TempDir(), "initrd.img")
-	if _, err := plan.Write(context.Background(), out, image.Options{Compression: image.None}); err != nil {
-		t.Fatalf("Write() error = %v", err)
-	}
-	img := readImage(t, out)
+	_, img := buildImage(t, req)
 	slim, _ := os.ReadFile(req.InitBinary)
 	if e := img["/init"]; e.hdr == nil || !bytes.Equal(e.data, slim) {
 		t.Errorf("/init is not osr-init")
@@ -489,15 +488,7 @@ func TestListfilesAndELFClosure(t *testing.T) {
 	}
 	req := newRequest(t, k, driver.Plan{})
 	req.Listfiles = set
-	plan, err := initrd.Build(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "img")
-	if _, err := plan.Write(context.Background(), out, image.Options{Compression: image.None}); err != nil {
-		t.Fatal(err)
-	}
-	img := readImage(t, out)
+	plan, img := buildImage(t, req)
 	var libc bool
 	for p := range img {
 		if strings.Contains(p, "libc.so.6") {
@@ -541,15 +532,7 @@ func TestClusterConfigurationEmbedded(t *testing.T) {
 	}
 	req := newRequest(t, k, driver.Plan{})
 	req.Cluster, req.ClusterFile = c, conf
-	plan, err := initrd.Build(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "img")
-	if _, err := plan.Write(context.Background(), out, image.Options{Compression: image.None}); err != nil {
-		t.Fatal(err)
-	}
-	img := readImage(t, out)
+	plan, img := buildImage(t, req)
 	e, ok := img[initrd.ClusterDir+"/cluster.conf"]
 	if !ok || string(e.data) != xml {
 		t.Fatalf("cluster.conf not embedded as written")
