@@ -142,6 +142,5 @@ func (d *Direct) call(ctx context.Context, call string, req *MountRequest, fn fu
 }
 
 func (d *Direct) timedOut(call string, limit time.Duration) error {
-	return fmt.Errorf("%s did not answer %s within %v (it is stuck; its log above may say where): %w: %w",
-		d.who(), call, limit, ErrTimeout, context.DeadlineExceeded)
+	return TimedOut(d.who(), call, limit)
 }

@@ -3,7 +3,10 @@
 package driver
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -13,6 +16,14 @@ var ErrUnimplemented = errors.New("driver does not implement the call")
 
 // ErrTimeout is wrapped when a driver did not answer a call within its deadline.
 var ErrTimeout = errors.New("driver call timed out")
+
+// TimedOut is the error of a call to a driver, named who, that did not answer
+// call within limit: it wraps ErrTimeout and context.DeadlineExceeded. Both the
+// in-process and the gRPC transport report a stuck driver with it.
+func TimedOut(who, call string, limit time.Duration) error {
+	return fmt.Errorf("%s did not answer %s within %v (it is stuck; its log above may say where): %w: %w",
+		who, call, limit, ErrTimeout, context.DeadlineExceeded)
+}
 
 // Factory makes a driver. It receives the logger the driver must log through:
 // served as a program (package plugin's Serve) its lines go to stderr as JSON, and

@@ -275,18 +275,19 @@ func DriverItems(root, name string, dplan *driver.Plan) (items []listfile.Item, 
 // addDriverAndManifest copies the driver binary and writes the manifest.
 func (p *Plan) addDriverAndManifest(req *Request, dplan *driver.Plan) error {
 	info := req.DriverInfo
-	sum, err := fileSHA256(req.DriverBinary)
-	if err != nil {
-		return fmt.Errorf("driver %s: %w", info.Name, err)
-	}
-	imgPath := filepath.Join(DriverDir, "osr-driver-"+info.Name)
+	// A built-in driver is called in /init's (osr-init's) own process: the
+	// image carries no driver program, and the manifest no path or digest.
+	var imgPath, sum string
 	builtIn := req.DriverBuiltIn()
-	if builtIn {
-		// /init (osr-init) has the driver built in and calls it in its own
-		// process: the image carries no driver program.
-		imgPath, sum = "", ""
-	} else if err := p.Archive.Segment(SegmentOSR).Add(image.Entry{Path: imgPath, Kind: image.File, Source: req.DriverBinary, Mode: 0o755, Origin: "driver " + info.Name}); err != nil {
-		return err
+	if !builtIn {
+		var err error
+		if sum, err = fileSHA256(req.DriverBinary); err != nil {
+			return fmt.Errorf("driver %s: %w", info.Name, err)
+		}
+		imgPath = filepath.Join(DriverDir, "osr-driver-"+info.Name)
+		if err := p.Archive.Segment(SegmentOSR).Add(image.Entry{Path: imgPath, Kind: image.File, Source: req.DriverBinary, Mode: 0o755, Origin: "driver " + info.Name}); err != nil {
+			return err
+		}
 	}
 	for _, g := range dplan.Generated {
 		mode := g.Mode

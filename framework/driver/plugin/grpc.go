@@ -160,8 +160,7 @@ func (c *grpcClient) wrap(ctx context.Context, call string, limit time.Duration,
 	// osr's own timer fires: a call cut off that close to it timed out too.
 	dl, hasDeadline := ctx.Deadline()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || (hasDeadline && time.Until(dl) < 100*time.Millisecond) {
-		return fmt.Errorf("%s did not answer %s within %v (it is stuck; its log above may say where): %w: %w",
-			who, call, limit, driver.ErrTimeout, context.DeadlineExceeded)
+		return driver.TimedOut(who, call, limit)
 	}
 	if c.exited != nil && c.exited() {
 		return fmt.Errorf("%s exited during %s (it crashed or was killed; its log above may say why): %w", who, call, ErrDriverExited)
