@@ -44,6 +44,20 @@ func (s *grpcServer) configType(ctx context.Context) (cty.Type, error) {
 	return s.confType, s.typeErr
 }
 
+// config decodes a request's configuration against the driver's own schema,
+// as a gRPC status error when it cannot.
+func (s *grpcServer) config(ctx context.Context, pc *pb.DynamicValue) (driver.Config, error) {
+	t, err := s.configType(ctx)
+	if err != nil {
+		return driver.Config{}, status.Errorf(codes.Internal, "describe: %v", err)
+	}
+	cfg, err := configFromProto(pc, t)
+	if err != nil {
+		return driver.Config{}, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	return cfg, nil
+}
+
 func (s *grpcServer) Describe(ctx context.Context, _ *pb.DescribeRequest) (*pb.DescribeResponse, error) {
 	info, err := s.impl.Describe(ctx)
 	if err != nil {
@@ -63,13 +77,9 @@ func (s *grpcServer) Describe(ctx context.Context, _ *pb.DescribeRequest) (*pb.D
 }
 
 func (s *grpcServer) ValidateConfig(ctx context.Context, req *pb.ValidateConfigRequest) (*pb.ValidateConfigResponse, error) {
-	t, err := s.configType(ctx)
+	cfg, err := s.config(ctx, req.GetConfig())
 	if err != nil {
-		return nil, status.Errorf(codes.Internal, "describe: %v", err)
-	}
-	cfg, err := configFromProto(req.GetConfig(), t)
-	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
+		return nil, err
 	}
 	diags, err := s.impl.ValidateConfig(ctx, driver.ValidateRequest{Config: cfg, FSType: req.GetFstype()})
 	if err != nil {
@@ -79,13 +89,9 @@ func (s *grpcServer) ValidateConfig(ctx context.Context, req *pb.ValidateConfigR
 }
 
 func (s *grpcServer) Plan(ctx context.Context, req *pb.PlanRequest) (*pb.PlanResponse, error) {
-	t, err := s.configType(ctx)
+	cfg, err := s.config(ctx, req.GetConfig())
 	if err != nil {
-		return nil, status.Errorf(codes.Internal, "describe: %v", err)
-	}
-	cfg, err := configFromProto(req.GetConfig(), t)
-	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
+		return nil, err
 	}
 	plan, diags, err := s.impl.Plan(ctx, driver.PlanRequest{Config: cfg, FSType: req.GetFstype(), Target: targetFromProto(req.GetTarget())})
 	if err != nil {

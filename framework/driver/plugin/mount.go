@@ -29,13 +29,9 @@ func (s *grpcServer) Mount(ctx context.Context, req *pb.MountRequest) (*pb.Mount
 	if !ok {
 		return nil, status.Errorf(codes.Unimplemented, "this driver cannot mount")
 	}
-	t, err := s.configType(ctx)
+	cfg, err := s.config(ctx, req.GetConfig())
 	if err != nil {
-		return nil, status.Errorf(codes.Internal, "describe: %v", err)
-	}
-	cfg, err := configFromProto(req.GetConfig(), t)
-	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
+		return nil, err
 	}
 	mr := driver.MountRequest{
 		Config: cfg, FSType: req.GetFstype(), Source: req.GetSource(), Target: req.GetTarget(),
