@@ -13,7 +13,9 @@
 #     osr for the test kernel, and the same cpio archive compressed as one
 #     stream by the tool (as dracut and initramfs-tools do); with osr's peak RSS; a 3,000,000-entry image listed and --cat'ed (peak RSS); a
 #     64-byte zstd frame declaring a 2 GiB window (refused; peak RSS);
-#   - an xz build against a zstd build of the same image (no cache: --force);
+#   - an xz build against a zstd build of the same image (no cache: --force),
+#     at zstd's default level and at 7, and xz -0 against zstd -3 alone on one
+#     16 MiB chunk (what the compressors cost per byte);
 #   - the whole build against dracut's on the same kernel: from scratch, from
 #     the segment cache, and with dracut's module set;
 #   - the Go code an image carries: osr-init with a built-in driver, and
@@ -60,7 +62,8 @@ best_ns() {
 # peak_kb CMD…: the command's peak resident set in KiB (its exit status ignored).
 peak_kb() { /usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1 || true; tail -1 "$work/rss"; }
 # median LIST…: the median of the numbers.
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : int((v[NR/2]+v[NR/2+1])/2))}'; }
+# (printf %.0f: mawk prints integers past 2^31 in exponent form, which bc cannot read.)
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{printf "%.0f\n", (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 # compare LABEL ANCHOR-LABEL TARGET CMD1… -- CMD2…: times both, alternating, prints the ratio of the medians.
 compare() {
 	local label=$1 anchor=$2 target=$3 a=() b=() xs=() ys=() ta tb
@@ -123,12 +126,19 @@ build() {
 for c in zstd gzip xz; do build "$c" >/dev/null; done
 printf '%-46s %s\n' "xz writer" "$(command -v xz >/dev/null && xz --version | head -1 || echo "built-in (no xz program)")"
 runs=2 compare "osr build --compress xz" "--compress zstd" "<= 2x" build xz -- build zstd
+runs=2 compare "osr build --compress xz" "--compress zstd --level 7" "(no target)" build xz -- build zstd --level 7
+build zstd >/dev/null # the default level again, for what follows
 # The same archive as one stream, compressed the way dracut and initramfs-tools do.
 zstd -dcq "$work/zstd.img" >"$work/main.cpio"
 zstd -q -T0 -c "$work/main.cpio" >"$work/zstd1.img"
 gzip -n -c "$work/main.cpio" >"$work/gzip1.img"
 xz --check=crc32 -T0 -c "$work/main.cpio" >"$work/xz1.img"
-rm -f "$work/main.cpio"
+# What the compressors alone cost per byte, on one 16 MiB chunk as osr gives each
+# worker: the floor of the xz/zstd build ratio at any number of cores.
+head -c 16777216 "$work/main.cpio" >"$work/chunk"
+runs=3 compare "xz -0 -T1 (one chunk, the compressor alone)" "zstd -3" "(floor)" \
+	xz -0 -T1 --check=crc32 -c "$work/chunk" -- zstd -3 -q -c "$work/chunk"
+rm -f "$work/main.cpio" "$work/chunk"
 compare "osr inspect (zstd image)" "zstd -dc" "<= 1.2x" bin/osr inspect "$work/zstd.img" -- zstd -dc "$work/zstd.img"
 compare "osr inspect (zstd, one stream by zstd)" "zstd -dc" "<= 1.2x" bin/osr inspect "$work/zstd1.img" -- zstd -dc "$work/zstd1.img"
 compare "osr inspect (gzip image)" "pigz -dc" "<= 1.2x" bin/osr inspect "$work/gzip.img" -- pigz -dc "$work/gzip.img"
