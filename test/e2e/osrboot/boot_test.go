@@ -21,7 +21,8 @@ import (
 // filesystem of its com_info (a tmpfs on /srv/scratch-%(param0)s) mounted on
 // its own /srv/scratch-ID. On each CPU model: the ext3 driver asks for crc32c,
 // which qemu's default model gets from crc32c_generic because crc32c_intel
-// needs SSE4.2.
+// needs SSE4.2. The image with the driver program boots on the default model,
+// the one with the built-in driver on -cpu max.
 func TestExt3TwoNodes(t *testing.T) {
 	k := getKit(t)
 	tree := sharedRoot(t, k, 2)
@@ -39,13 +40,23 @@ func TestExt3TwoNodes(t *testing.T) {
 		nodes = append(nodes, osrlab.Node{ID: id, MAC: qemu.NodeMAC(id), IP: fmt.Sprintf("10.0.2.%d", 14+id), Mask: "255.255.255.0", RootFS: "ext3", Root: "/dev/vda",
 			Filesystems: []osrlab.Filesystem{{Source: "scratch%(param0)s", Dest: "/srv/scratch-%(param0)s", FSType: "tmpfs", MountOpts: "size=4m"}}})
 	}
-	initrd := build(t, k, "ext3", clusterConf(t, "osrext", nodes), "")
-	for _, cpu := range cpuModels {
-		t.Run(cpu.name, func(t *testing.T) {
+	conf := clusterConf(t, "osrext", nodes)
+	// Each init boots on both CPU models across this test and TestNFSTwoNodes:
+	// here the image with the driver program (osr-init-plugin) on the default
+	// model and the built-in driver (osr-init) on -cpu max; there the reverse.
+	for _, v := range []struct {
+		name   string
+		cpu    cpuModel
+		initrd string
+	}{
+		{"program", cpuDefault, buildProgram(t, k, "ext3", conf, "")},
+		{"built-in", cpuMax, build(t, k, "ext3", conf, "")},
+	} {
+		t.Run(v.name+"/"+v.cpu.name, func(t *testing.T) {
 			var boots []qemu.Boot
 			for id := 1; id <= 2; id++ {
-				m := machine(t, k, fmt.Sprintf("ext3-node%d", id), initrd)
-				m.CPU = cpu.model
+				m := machine(t, k, fmt.Sprintf("ext3-node%d", id), v.initrd)
+				m.CPU = v.cpu.model
 				m.Disks = []qemu.Disk{{Path: img, Mode: qemu.Snapshot}}
 				m.NICs = []qemu.NIC{{MAC: qemu.NodeMAC(id)}}
 				boots = append(boots, qemu.Boot{Machine: m, Expect: append(osrlab.Identity(id), sharedroot.MarkerRoot+"/dev/vda / ext3 ro",

@@ -114,11 +114,11 @@ type cpuModel struct {
 
 // The boot matrix's CPU models: qemu's default (qemu64: no SSE4.2, AES-NI or
 // AVX, so accelerated crypto modules refuse to load) and every feature TCG
-// emulates. Every test boots on at least one of them; ext3 and NFS on both.
+// emulates. Every test boots on at least one of them; ext3 and NFS on both,
+// each with osr-init on one model and osr-init-plugin on the other.
 var (
 	cpuDefault = cpuModel{"cpu=default", ""}
 	cpuMax     = cpuModel{"cpu=max", qemu.CPUMax}
-	cpuModels  = []cpuModel{cpuDefault, cpuMax}
 )
 
 func logTimes(t testing.TB, results []*qemu.Result) {
