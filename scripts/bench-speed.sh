@@ -118,16 +118,17 @@ go test -run '^$' -bench 'ParseXML1000|ReadClusterConf1000' -benchtime 20x ./fra
 	awk '/^Benchmark/{printf "%-46s %9.2f ms in-process\n", $1, $3/1e6}'
 
 # Builds and inspect. --force: every segment is compressed, none taken from the cache.
+# build COMPRESSION [FLAG…]: the image $work/COMPRESSION.img, or $work/$out.img.
 build() {
-	bin/osr build --driver nfs --modules "$OSR_KERNEL_MODULES" --output "$work/$1.img" \
+	bin/osr build --driver nfs --modules "$OSR_KERNEL_MODULES" --output "$work/${out:-$1}.img" \
 		--listfile-dir listfiles --driver-dir bin --config /dev/null --compress "$1" \
 		--cache-dir "$work/cache" --force "${@:2}"
 }
+build_zstd7() { out=zstd7 build zstd --level 7; }
 for c in zstd gzip xz; do build "$c" >/dev/null; done
 printf '%-46s %s\n' "xz writer" "$(command -v xz >/dev/null && xz --version | head -1 || echo "built-in (no xz program)")"
 runs=2 compare "osr build --compress xz" "--compress zstd" "<= 2x" build xz -- build zstd
-runs=2 compare "osr build --compress xz" "--compress zstd --level 7" "(no target)" build xz -- build zstd --level 7
-build zstd >/dev/null # the default level again, for what follows
+runs=2 compare "osr build --compress xz" "--compress zstd --level 7" "(no target)" build xz -- build_zstd7
 # The same archive as one stream, compressed the way dracut and initramfs-tools do.
 zstd -dcq "$work/zstd.img" >"$work/main.cpio"
 zstd -q -T0 -c "$work/main.cpio" >"$work/zstd1.img"
